@@ -1,0 +1,48 @@
+/*
+** config.h: carrel.conf (key = value lines) plus CARREL_<KEY> environment
+** overrides, read by carrel.fcgi, carrel-cron and carrel alike.
+**
+** The file is the one named by CARREL_CONF, else ./carrel.conf when it
+** exists; a missing file is not an error (every key has a default).
+*/
+#ifndef CARREL_CONFIG_H
+#define CARREL_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct config {
+	char db[512];            /* SQLite database file */
+	char socket[512];        /* FastCGI unix socket */
+	int workers;             /* 0 = number of cores */
+	char uploads[512];       /* uploaded files */
+	char templates[512];     /* *.mustache directory */
+	char schema[512];        /* numbered *.sql migrations */
+	char base_url[256];      /* e.g. https://library.example.org */
+	char smtp_url[256];
+	char smtp_from[256];
+	char sms_url[256];
+	char sms_user[128];
+	char sms_token[256];
+	char isbn_url[256];
+	char timezone[64];       /* the library's time zone, e.g. Europe/London */
+	bool secure_cookies;     /* add Secure to cookies (behind HTTPS) */
+	long session_idle;       /* seconds a session may sit unused */
+	long session_max;        /* seconds a session may live at all */
+	unsigned long long pwhash_ops;   /* argon2id opslimit */
+	size_t pwhash_mem;               /* argon2id memlimit in bytes */
+	int login_max_failures;  /* failures allowed in login_window */
+	int public_cache_seconds; /* nginx may cache anonymous public pages this
+	                            long (0: never); see cgi/main.c */
+	long login_window;       /* seconds */
+};
+
+/* Fill cfg with defaults, then the file, then the environment. Returns 0,
+** or -1 with a message in err (a malformed line or an unknown key). */
+int config_load(struct config *cfg, char *err, size_t errlen);
+
+/* Set one key from text; used by config_load and the tests. Returns 0, or
+** -1 for an unknown key or a bad value. */
+int config_set(struct config *cfg, const char *key, const char *value);
+
+#endif
