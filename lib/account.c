@@ -1,0 +1,196 @@
+/*
+** account.c: member and staff accounts. See account.h.
+*/
+#include "account.h"
+
+#include <stdio.h>
+#include <string.h>
+
+enum account_result account_validate(struct arena *a, struct account_input *in,
+	struct form_errors *errs)
+{
+	in->name = valid_trim(a, in->name);
+	in->email = valid_trim(a, in->email);
+	in->phone = valid_trim(a, in->phone);
+	const char *msg;
+	if ((msg = valid_name(in->name)))
+		form_error(errs, "name", msg);
+	if ((msg = valid_email(in->email)))
+		form_error(errs, "email", msg);
+	if ((msg = valid_phone(in->phone)))
+		form_error(errs, "phone", msg);
+	if (in->password && (msg = valid_password(in->password)))
+		form_error(errs, "password", msg);
+	return errs->n ? ACCOUNT_INVALID : ACCOUNT_OK;
+}
+
+void account_card_number(long long id, char out[16])
+{
+	char digits[16];
+	snprintf(digits, sizeof digits, "2%08lld", id % 100000000);
+	/* Luhn: double every second digit from the right of the payload. */
+	int sum = 0;
+	size_t n = strlen(digits);
+	for (size_t i = 0; i < n; i++) {
+		int d = digits[n - 1 - i] - '0';
+		if (i % 2 == 0) {
+			d *= 2;
+			if (d > 9)
+				d -= 9;
+		}
+		sum += d;
+	}
+	memcpy(out, digits, n);
+	out[n] = (char)('0' + (10 - sum % 10) % 10);
+	out[n + 1] = '\0';
+}
+
+static bool email_taken(struct db *db, const char *email, long long except_id)
+{
+	return db_int(db, 0, "SELECT count(*) FROM account WHERE email = ? AND id <> ?",
+		"ti", email, except_id) > 0;
+}
+
+enum account_result account_create(struct db *db, const struct auth_cost *cost,
+	const struct account_input *in, enum role role, time_t now,
+	struct form_errors *errs, long long *id)
+{
+	char hash[AUTH_HASH_MAX];
+	/* Hash before the transaction: it is slow and needs no lock. */
+	if (auth_hash_password(cost, in->password, hash))
+		return ACCOUNT_ERROR;
+	if (db_begin(db))
+		return ACCOUNT_ERROR;
+	if (email_taken(db, in->email, 0)) {
+		db_rollback(db);
+		form_error(errs, "email", "An account with this email address already exists.");
+		return ACCOUNT_EMAIL_TAKEN;
+	}
+	if (db_exec(db, "INSERT INTO account(email, name, phone, password_hash, role, "
+		"created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)", "tttttii",
+		in->email, in->name, in->phone, hash, auth_role_name(role),
+		(long long)now, (long long)now) != SQLITE_OK)
+		goto fail;
+	*id = db_last_id(db);
+	char card[16];
+	account_card_number(*id, card);
+	if (db_exec(db, "UPDATE account SET card_number = ? WHERE id = ?", "ti",
+		card, *id) != SQLITE_OK)
+		goto fail;
+	if (db_commit(db))
+		return ACCOUNT_ERROR;
+	return ACCOUNT_OK;
+fail:
+	db_rollback(db);
+	return ACCOUNT_ERROR;
+}
+
+static void account_from_row(struct arena *a, sqlite3_stmt *st, struct account *out)
+{
+	out->id = db_col_int(st, 0);
+	out->email = db_text(a, st, 1);
+	out->name = db_text(a, st, 2);
+	out->phone = db_text(a, st, 3);
+	int role = auth_role_parse((const char *)sqlite3_column_text(st, 4));
+	out->role = role < 0 ? ROLE_MEMBER : (enum role)role;
+	out->card_number = db_text(a, st, 5);
+	out->created_at = db_col_int(st, 6);
+}
+
+#define ACCOUNT_COLUMNS "id, email, name, phone, role, card_number, created_at"
+
+enum account_result account_get(struct db *db, struct arena *a, long long id,
+	struct account *out)
+{
+	sqlite3_stmt *st = db_query(db, "SELECT " ACCOUNT_COLUMNS
+		" FROM account WHERE id = ?", "i", id);
+	if (!st)
+		return ACCOUNT_ERROR;
+	if (!db_row(db, st))
+		return ACCOUNT_NOT_FOUND;
+	account_from_row(a, st, out);
+	db_done(st);
+	return ACCOUNT_OK;
+}
+
+enum account_result account_update_profile(struct db *db, long long id,
+	const struct account_input *in, time_t now, struct form_errors *errs)
+{
+	if (db_begin(db))
+		return ACCOUNT_ERROR;
+	if (email_taken(db, in->email, id)) {
+		db_rollback(db);
+		form_error(errs, "email", "Another account already uses this email address.");
+		return ACCOUNT_EMAIL_TAKEN;
+	}
+	if (db_exec(db, "UPDATE account SET name = ?, email = ?, phone = ?, "
+		"updated_at = ? WHERE id = ?", "tttii", in->name, in->email, in->phone,
+		(long long)now, id) != SQLITE_OK) {
+		db_rollback(db);
+		return ACCOUNT_ERROR;
+	}
+	int changed = db_changes(db);
+	if (db_commit(db))
+		return ACCOUNT_ERROR;
+	return changed ? ACCOUNT_OK : ACCOUNT_NOT_FOUND;
+}
+
+enum account_result account_set_role(struct db *db, long long actor_id,
+	long long id, enum role role, time_t now)
+{
+	if (role < ROLE_MEMBER || role > ROLE_ADMIN)
+		return ACCOUNT_INVALID;
+	if (actor_id == id && role != ROLE_ADMIN)
+		return ACCOUNT_INVALID;
+	if (db_begin(db))
+		return ACCOUNT_ERROR;
+	char old_role[16] = "";
+	sqlite3_stmt *st = db_query(db, "SELECT role FROM account WHERE id = ?", "i", id);
+	if (db_row(db, st)) {
+		snprintf(old_role, sizeof old_role, "%s", sqlite3_column_text(st, 0));
+		db_done(st);
+	}
+	if (!old_role[0]) {
+		db_rollback(db);
+		return ACCOUNT_NOT_FOUND;
+	}
+	char object[32], detail[64];
+	snprintf(object, sizeof object, "account:%lld", id);
+	snprintf(detail, sizeof detail, "%s -> %s", old_role, auth_role_name(role));
+	if (db_exec(db, "UPDATE account SET role = ?, updated_at = ? WHERE id = ?",
+		"tii", auth_role_name(role), (long long)now, id) != SQLITE_OK ||
+	    db_exec(db, "INSERT INTO audit(at, actor_id, action, object, detail) "
+		"VALUES (?, ?, 'account.role', ?, ?)", "iitt", (long long)now,
+		actor_id, object, detail) != SQLITE_OK) {
+		db_rollback(db);
+		return ACCOUNT_ERROR;
+	}
+	return db_commit(db) ? ACCOUNT_ERROR : ACCOUNT_OK;
+}
+
+long account_list(struct db *db, struct arena *a, const struct account_filter *f,
+	struct account *out, long *total)
+{
+	const char *q = f->q ? f->q : "";
+	const char *role = f->role >= 0 ? auth_role_name((enum role)f->role) : NULL;
+	/* instr() rather than LIKE: the search text may hold % and _. */
+	*total = db_int(db, 0, "SELECT count(*) FROM account WHERE "
+		"(?1 = '' OR instr(lower(name), lower(?1)) OR instr(lower(email), lower(?1))) "
+		"AND (?2 IS NULL OR role = ?2)", "tt", q, role);
+	long offset = (f->page > 0 ? f->page - 1 : 0) * f->per_page;
+	sqlite3_stmt *st = db_query(db, "SELECT " ACCOUNT_COLUMNS " FROM account WHERE "
+		"(?1 = '' OR instr(lower(name), lower(?1)) OR instr(lower(email), lower(?1))) "
+		"AND (?2 IS NULL OR role = ?2) ORDER BY name COLLATE NOCASE, id "
+		"LIMIT ?3 OFFSET ?4", "ttii", q, role, (long long)f->per_page,
+		(long long)offset);
+	long n = 0;
+	while (n < f->per_page && db_row(db, st))
+		account_from_row(a, st, &out[n++]);
+	db_done(st);
+	return n;
+}
+
+bool account_admin_exists(struct db *db)
+{
+	return db_int(db, 0, "SELECT count(*) FROM account WHERE role = 'admin'", NULL) > 0;
+}

@@ -1,0 +1,81 @@
+/*
+** account.h: accounts of members and staff: create, read, edit, list and
+** change roles. Passwords and logins are in auth.h.
+*/
+#ifndef CARREL_ACCOUNT_H
+#define CARREL_ACCOUNT_H
+
+#include <time.h>
+
+#include "arena.h"
+#include "auth.h"
+#include "db.h"
+#include "valid.h"
+
+struct account {
+	long long id;
+	const char *email;
+	const char *name;
+	const char *phone;
+	enum role role;
+	const char *card_number;
+	long long created_at;
+};
+
+/* What a person submits when registering or editing a profile. Fields are
+** trimmed by account_validate. */
+struct account_input {
+	const char *name;
+	const char *email;
+	const char *phone;
+	const char *password;   /* NULL when editing a profile */
+};
+
+enum account_result { ACCOUNT_OK, ACCOUNT_INVALID, ACCOUNT_EMAIL_TAKEN,
+	ACCOUNT_NOT_FOUND, ACCOUNT_ERROR };
+
+/* Trim in's fields (into arena a) and check them; errors go to errs.
+** Returns ACCOUNT_OK or ACCOUNT_INVALID. */
+enum account_result account_validate(struct arena *a, struct account_input *in,
+	struct form_errors *errs);
+
+/* Create an account with a library card number. in must have been
+** validated. On ACCOUNT_EMAIL_TAKEN an error for "email" is added. */
+enum account_result account_create(struct db *db, const struct auth_cost *cost,
+	const struct account_input *in, enum role role, time_t now,
+	struct form_errors *errs, long long *id);
+
+/* Load an account (strings on arena a). */
+enum account_result account_get(struct db *db, struct arena *a, long long id,
+	struct account *out);
+
+/* Change name, email and phone (in validated; password ignored). */
+enum account_result account_update_profile(struct db *db, long long id,
+	const struct account_input *in, time_t now, struct form_errors *errs);
+
+/* Change the role of an account, recorded in the audit trail as done by
+** actor_id. An admin cannot lower their own role (so there is always an
+** admin left to undo a mistake): that is ACCOUNT_INVALID. */
+enum account_result account_set_role(struct db *db, long long actor_id,
+	long long id, enum role role, time_t now);
+
+struct account_filter {
+	const char *q;          /* matches name or email (substring), may be "" */
+	int role;               /* -1 any */
+	long page;              /* from 1 */
+	long per_page;
+};
+
+/* One page of accounts ordered by name; *total gets the number matching.
+** Returns the number of accounts put in out (at most per_page). */
+long account_list(struct db *db, struct arena *a, const struct account_filter *f,
+	struct account *out, long *total);
+
+/* The library card number for an account id: "2", the id in 8 digits, and a
+** Luhn check digit, e.g. 2000000121 for id 12. */
+void account_card_number(long long id, char out[16]);
+
+/* Is there at least one admin account? */
+bool account_admin_exists(struct db *db);
+
+#endif

@@ -1,0 +1,128 @@
+/*
+** valid.c: form field validators. See valid.h.
+*/
+#include "valid.h"
+
+#include <ctype.h>
+#include <string.h>
+
+void form_error(struct form_errors *e, const char *field, const char *message)
+{
+	if (form_error_get(e, field) || e->n >= FORM_ERRORS_MAX)
+		return;
+	e->items[e->n].field = field;
+	e->items[e->n].message = message;
+	e->n++;
+}
+
+const char *form_error_get(const struct form_errors *e, const char *field)
+{
+	for (int i = 0; i < e->n; i++)
+		if (!strcmp(e->items[i].field, field))
+			return e->items[i].message;
+	return NULL;
+}
+
+/* Count characters (not bytes) of valid UTF-8. */
+static size_t utf8_chars(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xC0) != 0x80)
+			n++;
+	return n;
+}
+
+static bool has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
+const char *valid_name(const char *s)
+{
+	if (!s || !*s)
+		return "Please enter a name.";
+	if (utf8_chars(s) > 200)
+		return "A name can be at most 200 characters.";
+	if (has_control(s))
+		return "A name cannot contain control characters.";
+	return NULL;
+}
+
+const char *valid_email(const char *s)
+{
+	if (!s || !*s)
+		return "Please enter an email address.";
+	size_t len = strlen(s);
+	if (len > 254)
+		return "An email address can be at most 254 characters.";
+	const char *at = strchr(s, '@');
+	if (!at || at == s || strchr(at + 1, '@'))
+		return "Please enter an email address like name@example.org.";
+	const char *domain = at + 1;
+	const char *dot = strrchr(domain, '.');
+	if (!*domain || !dot || dot == domain || dot[1] == '\0' ||
+	    domain[0] == '.' || strstr(domain, ".."))
+		return "Please enter an email address like name@example.org.";
+	for (const char *p = s; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c <= ' ' || c == 0x7f || c == ',' || c == ';' || c == '<' ||
+		    c == '>' || c == '"' || c == '(' || c == ')' || c == '\\')
+			return "An email address cannot contain spaces or ,;<>\"()\\.";
+	}
+	return NULL;
+}
+
+const char *valid_phone(const char *s)
+{
+	if (!s || !*s)
+		return NULL;
+	size_t digits = 0;
+	for (const char *p = s; *p; p++) {
+		if (isdigit((unsigned char)*p))
+			digits++;
+		else if (!(*p == ' ' || *p == '-' || *p == '(' || *p == ')' ||
+			   *p == '.' || (*p == '+' && p == s)))
+			return "A phone number has digits, spaces, - ( ) and an optional leading +.";
+	}
+	if (digits < 7 || digits > 15)
+		return "A phone number has between 7 and 15 digits.";
+	return NULL;
+}
+
+const char *valid_password(const char *s)
+{
+	if (!s || utf8_chars(s) < 8)
+		return "A password needs at least 8 characters.";
+	if (strlen(s) > 1024)
+		return "A password can be at most 1024 bytes.";
+	return NULL;
+}
+
+char *valid_trim(struct arena *a, const char *s)
+{
+	if (!s)
+		return arena_strdup(a, "");
+	while (isspace((unsigned char)*s))
+		s++;
+	size_t n = strlen(s);
+	while (n > 0 && isspace((unsigned char)s[n - 1]))
+		n--;
+	return arena_strndup(a, s, n);
+}
+
+long long valid_id(const char *s)
+{
+	if (!s || !*s || strlen(s) > 18)
+		return 0;
+	long long n = 0;
+	for (const char *p = s; *p; p++) {
+		if (!isdigit((unsigned char)*p))
+			return 0;
+		n = n * 10 + (*p - '0');
+	}
+	return n;
+}

@@ -1,0 +1,44 @@
+/*
+** valid.h: small validators for submitted form fields, and the list of
+** field errors that goes back to the form.
+**
+** Validators take text that http.c already checked for UTF-8 and NUL bytes.
+** Each returns NULL when the value is acceptable, or a message written for
+** the person filling in the form.
+*/
+#ifndef CARREL_VALID_H
+#define CARREL_VALID_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "arena.h"
+
+#define FORM_ERRORS_MAX 16
+
+struct form_errors {
+	struct {
+		const char *field;
+		const char *message;
+	} items[FORM_ERRORS_MAX];
+	int n;
+};
+
+/* Record message against field (first error per field wins). */
+void form_error(struct form_errors *e, const char *field, const char *message);
+/* The message for field, or NULL. */
+const char *form_error_get(const struct form_errors *e, const char *field);
+
+const char *valid_name(const char *s);
+const char *valid_email(const char *s);
+/* An empty phone is allowed (it is optional). */
+const char *valid_phone(const char *s);
+const char *valid_password(const char *s);
+
+/* A copy of s without leading and trailing white space (NULL -> ""). */
+char *valid_trim(struct arena *a, const char *s);
+
+/* Parse a positive decimal id (no sign, no leading junk); 0 when invalid. */
+long long valid_id(const char *s);
+
+#endif
