@@ -1,0 +1,266 @@
+/*
+** account.c: log in, log out, register, and the member's own account pages
+** (overview, profile, password).
+*/
+#include <string.h>
+
+#include "account.h"
+#include "web.h"
+
+/* Only a path on this site may follow a login: never "//host" or a URL, so
+** the login form cannot be used to send people elsewhere. */
+static const char *safe_next(const char *next)
+{
+	if (!next || next[0] != '/' || next[1] == '/' || next[1] == '\\' ||
+	    strlen(next) > 1000 || strpbrk(next, "\r\n\\"))
+		return "/account";
+	return next;
+}
+
+static void start_session(struct ctx *c, long long account_id)
+{
+	struct session_policy pol = { c->cfg->session_idle, c->cfg->session_max };
+	char token[SESSION_TOKEN_LEN + 1];
+	/* A session that was open before the login is ended: a token set by
+	** someone else before login must not become a logged-in one. */
+	if (c->session_token)
+		session_destroy(c->db, c->session_token);
+	if (session_create(c->db, &pol, account_id, c->now, token)) {
+		web_error(c, 500, "You could not be logged in just now. Please try again.");
+		return;
+	}
+	http_set_cookie(c->resp, SESSION_COOKIE, token, c->cfg->session_max,
+		c->cfg->secure_cookies);
+}
+
+static void login_form(struct ctx *c, const char *email, const char *next,
+	const char *error, int status)
+{
+	web_form_token(c);
+	tv_set_str(c->view, "email", email ? email : "");
+	tv_set_str(c->view, "next", next && *next ? safe_next(next) : "");
+	if (error)
+		tv_set_str(c->view, "error", error);
+	web_render(c, "login", status);
+}
+
+void page_account_login_form(struct ctx *c)
+{
+	login_form(c, "", http_query(c->req, "next"), NULL, 200);
+}
+
+void page_account_login(struct ctx *c)
+{
+	const char *email = valid_trim(c->arena, http_form(c->req, "email"));
+	const char *password = http_form(c->req, "password");
+	const char *next = http_form(c->req, "next");
+	if (!*email || !password || !*password) {
+		login_form(c, email, next, "Please enter your email address and password.", 422);
+		return;
+	}
+	struct auth_cost cost = web_auth_cost(c);
+	struct auth_throttle rule = { c->cfg->login_max_failures, c->cfg->login_window };
+	long long id = 0;
+	switch (auth_login(c->db, &cost, &rule, email, password, c->req->remote_addr,
+		c->now, &id)) {
+	case AUTH_OK:
+		start_session(c, id);
+		if (c->resp->status != 500)
+			web_redirect(c, safe_next(next));
+		return;
+	case AUTH_BAD_CREDENTIALS:
+		/* The same words whether or not the email has an account. */
+		login_form(c, email, next, "The email address or password is not right.", 422);
+		return;
+	case AUTH_THROTTLED: {
+		char retry[24];
+		snprintf(retry, sizeof retry, "%ld", c->cfg->login_window);
+		http_resp_header(c->resp, "Retry-After", retry);
+		web_error(c, 429, arena_printf(c->arena, "There have been too many "
+			"failed attempts to log in to this account. For its safety, "
+			"logging in is paused for %ld minutes. If you have forgotten "
+			"your password, please ask at the library desk.",
+			c->cfg->login_window / 60));
+		return;
+	}
+	case AUTH_ERROR:
+		break;
+	}
+	web_error(c, 500, "You could not be logged in just now. Please try again.");
+}
+
+void page_account_logout(struct ctx *c)
+{
+	session_destroy(c->db, c->session_token);
+	http_set_cookie(c->resp, SESSION_COOKIE, "", 0, c->cfg->secure_cookies);
+	web_redirect(c, "/");
+}
+
+static void register_form(struct ctx *c, const struct account_input *in,
+	const struct form_errors *errs, int status)
+{
+	web_form_token(c);
+	tv_set_str(c->view, "name", in->name);
+	tv_set_str(c->view, "email", in->email);
+	tv_set_str(c->view, "phone", in->phone);
+	if (errs)
+		web_form_errors(c, errs);
+	web_render(c, "register", status);
+}
+
+void page_account_register_form(struct ctx *c)
+{
+	struct account_input in = { "", "", "", NULL };
+	register_form(c, &in, NULL, 200);
+}
+
+void page_account_register(struct ctx *c)
+{
+	struct account_input in = {
+		http_form(c->req, "name"), http_form(c->req, "email"),
+		http_form(c->req, "phone"), http_form(c->req, "password"),
+	};
+	if (!in.password)
+		in.password = "";
+	struct form_errors errs = { .n = 0 };
+	if (account_validate(c->arena, &in, &errs) != ACCOUNT_OK) {
+		register_form(c, &in, &errs, 422);
+		return;
+	}
+	struct auth_cost cost = web_auth_cost(c);
+	long long id = 0;
+	switch (account_create(c->db, &cost, &in, ROLE_MEMBER, c->now, &errs, &id)) {
+	case ACCOUNT_OK:
+		start_session(c, id);
+		if (c->resp->status != 500)
+			web_redirect(c, "/account?done=welcome");
+		return;
+	case ACCOUNT_EMAIL_TAKEN:
+	case ACCOUNT_INVALID:
+		register_form(c, &in, &errs, 422);
+		return;
+	default:
+		web_error(c, 500, "Your account could not be created just now. "
+			"Nothing was saved; please try again.");
+	}
+}
+
+/* Messages shown after a redirect, chosen by a fixed key so no text from
+** the address is ever echoed onto the page. */
+static const char *done_message(const char *key)
+{
+	static const struct { const char *key, *text; } messages[] = {
+		{ "welcome", "Welcome to the library! Your account is ready." },
+		{ "profile", "Your profile was saved." },
+		{ "password", "Your password was changed. Other devices were logged out." },
+	};
+	for (size_t i = 0; key && i < sizeof messages / sizeof messages[0]; i++)
+		if (!strcmp(key, messages[i].key))
+			return messages[i].text;
+	return NULL;
+}
+
+static bool load_own_account(struct ctx *c, struct account *a)
+{
+	if (account_get(c->db, c->arena, c->sess.account_id, a) != ACCOUNT_OK) {
+		web_error(c, 500, "Your account could not be read. Please try again.");
+		return false;
+	}
+	return true;
+}
+
+void page_account_overview(struct ctx *c)
+{
+	struct account a;
+	if (!load_own_account(c, &a))
+		return;
+	const char *done = done_message(http_query(c->req, "done"));
+	if (done)
+		tv_set_str(c->view, "notice", done);
+	struct tv *acc = tv_set_obj(c->view, "account");
+	tv_set_str(acc, "name", a.name);
+	tv_set_str(acc, "email", a.email);
+	tv_set_str(acc, "phone", a.phone);
+	tv_set_str(acc, "card_number", a.card_number);
+	tv_set_str(acc, "role", auth_role_name(a.role));
+	tv_set_str(acc, "since", web_date(c, a.created_at));
+	web_render(c, "account", 200);
+}
+
+static void profile_form(struct ctx *c, const struct account_input *in,
+	const struct form_errors *errs, int status)
+{
+	web_form_token(c);
+	tv_set_str(c->view, "name", in->name);
+	tv_set_str(c->view, "email", in->email);
+	tv_set_str(c->view, "phone", in->phone);
+	if (errs)
+		web_form_errors(c, errs);
+	web_render(c, "profile", status);
+}
+
+void page_account_profile_form(struct ctx *c)
+{
+	struct account a;
+	if (!load_own_account(c, &a))
+		return;
+	struct account_input in = { a.name, a.email, a.phone, NULL };
+	profile_form(c, &in, NULL, 200);
+}
+
+void page_account_profile(struct ctx *c)
+{
+	struct account_input in = {
+		http_form(c->req, "name"), http_form(c->req, "email"),
+		http_form(c->req, "phone"), NULL,
+	};
+	struct form_errors errs = { .n = 0 };
+	if (account_validate(c->arena, &in, &errs) != ACCOUNT_OK) {
+		profile_form(c, &in, &errs, 422);
+		return;
+	}
+	switch (account_update_profile(c->db, c->sess.account_id, &in, c->now, &errs)) {
+	case ACCOUNT_OK:
+		web_redirect(c, "/account?done=profile");
+		return;
+	case ACCOUNT_EMAIL_TAKEN:
+		profile_form(c, &in, &errs, 422);
+		return;
+	default:
+		web_error(c, 500, "Your profile could not be saved just now. Please try again.");
+	}
+}
+
+void page_account_password(struct ctx *c)
+{
+	const char *current = http_form(c->req, "current_password");
+	const char *fresh = http_form(c->req, "new_password");
+	struct form_errors errs = { .n = 0 };
+	const char *msg;
+	if (!current || !*current)
+		form_error(&errs, "current_password", "Please enter your current password.");
+	if ((msg = valid_password(fresh)))
+		form_error(&errs, "new_password", msg);
+	if (!errs.n) {
+		struct auth_cost cost = web_auth_cost(c);
+		switch (auth_change_password(c->db, &cost, c->sess.account_id, current,
+			fresh, c->now)) {
+		case AUTH_OK:
+			session_destroy_others(c->db, c->sess.account_id, c->session_token);
+			web_redirect(c, "/account?done=password");
+			return;
+		case AUTH_BAD_CREDENTIALS:
+			form_error(&errs, "current_password", "Your current password is not right.");
+			break;
+		default:
+			web_error(c, 500, "Your password could not be changed just now. "
+				"Please try again.");
+			return;
+		}
+	}
+	struct account a;
+	if (!load_own_account(c, &a))
+		return;
+	struct account_input in = { a.name, a.email, a.phone, NULL };
+	profile_form(c, &in, &errs, 422);
+}

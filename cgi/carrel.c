@@ -1,0 +1,242 @@
+/*
+** carrel.c: the admin command line.
+**
+**   carrel init [--demo]     migrate; create the first admin (password
+**                            printed once); --demo adds a small catalogue
+**   carrel migrate           apply pending schema/ migrations
+**   carrel user add --email E --name N [--role R] [--phone P]
+**                            password read from standard input
+**   carrel routes            print the route table
+*/
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "account.h"
+#include "config.h"
+#include "db.h"
+#include "web.h"
+
+static void usage(void)
+{
+	fputs("usage: carrel init [--demo]\n"
+	      "       carrel migrate\n"
+	      "       carrel user add --email E --name N [--role member|librarian|admin] [--phone P]\n"
+	      "                (the password is read from standard input)\n"
+	      "       carrel routes\n", stderr);
+}
+
+static int open_db(const struct config *cfg, struct db *db)
+{
+	char err[512];
+	if (db_open(db, cfg->db, err, sizeof err)) {
+		fprintf(stderr, "carrel: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int migrate(const struct config *cfg, struct db *db)
+{
+	char err[512];
+	if (db_migrate(db, cfg->schema, stdout, err, sizeof err) < 0) {
+		fprintf(stderr, "carrel: migration failed: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	struct buf b = BUF_INIT;
+	char chunk[8192];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		buf_append(&b, chunk, n);
+	fclose(f);
+	buf_append(&b, "", 0);
+	return b.data;
+}
+
+/* The demo catalogue is plain SQL beside the migrations; it is loaded only
+** into an empty catalogue so running init twice changes nothing. */
+static int load_demo(const struct config *cfg, struct db *db)
+{
+	if (db_int(db, 0, "SELECT count(*) FROM title", NULL) > 0)
+		return 0;
+	char path[600];
+	snprintf(path, sizeof path, "%s/demo/catalogue.sql", cfg->schema);
+	char *sql = read_file(path);
+	if (!sql) {
+		fprintf(stderr, "carrel: cannot read %s\n", path);
+		return -1;
+	}
+	int rc = 0;
+	if (db_begin(db) || db_script(db, sql) != SQLITE_OK || db_commit(db)) {
+		db_rollback(db);
+		fprintf(stderr, "carrel: %s did not load\n", path);
+		rc = -1;
+	} else {
+		printf("demo catalogue loaded: %lld titles\n",
+			db_int(db, 0, "SELECT count(*) FROM title", NULL));
+	}
+	free(sql);
+	return rc;
+}
+
+static int create_first_admin(const struct config *cfg, struct db *db)
+{
+	if (account_admin_exists(db))
+		return 0;
+	unsigned char raw[12];
+	char password[32];
+	randombytes_buf(raw, sizeof raw);
+	sodium_bin2base64(password, sizeof password, raw, sizeof raw,
+		sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	struct account_input in = { "Administrator", "admin@example.org", "", password };
+	struct auth_cost cost = { cfg->pwhash_ops, cfg->pwhash_mem };
+	struct form_errors errs = { .n = 0 };
+	long long id;
+	if (account_create(db, &cost, &in, ROLE_ADMIN, time(NULL), &errs, &id) != ACCOUNT_OK) {
+		fprintf(stderr, "carrel: could not create the admin account%s%s\n",
+			errs.n ? ": " : "", errs.n ? errs.items[0].message : "");
+		return -1;
+	}
+	printf("\n  First admin account (shown only this once):\n"
+	       "    email:    %s\n    password: %s\n\n", in.email, password);
+	return 0;
+}
+
+static int cmd_init(const struct config *cfg, int argc, char **argv)
+{
+	bool demo = argc > 0 && !strcmp(argv[0], "--demo");
+	struct db db;
+	if (open_db(cfg, &db))
+		return 1;
+	int rc = migrate(cfg, &db) || create_first_admin(cfg, &db) ||
+		(demo && load_demo(cfg, &db)) ? 1 : 0;
+	db_close(&db);
+	return rc;
+}
+
+static int cmd_migrate(const struct config *cfg)
+{
+	struct db db;
+	if (open_db(cfg, &db))
+		return 1;
+	int rc = migrate(cfg, &db) ? 1 : 0;
+	db_close(&db);
+	return rc;
+}
+
+/* The password is the first line of standard input, so it never shows in
+** the process list or the shell history. */
+static int read_password(char *out, size_t n)
+{
+	if (!fgets(out, (int)n, stdin))
+		return -1;
+	out[strcspn(out, "\r\n")] = '\0';
+	return 0;
+}
+
+static int cmd_user_add(const struct config *cfg, int argc, char **argv)
+{
+	struct account_input in = { NULL, NULL, "", NULL };
+	const char *role_name = "member";
+	for (int i = 0; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--email"))
+			in.email = argv[i + 1];
+		else if (!strcmp(argv[i], "--name"))
+			in.name = argv[i + 1];
+		else if (!strcmp(argv[i], "--role"))
+			role_name = argv[i + 1];
+		else if (!strcmp(argv[i], "--phone"))
+			in.phone = argv[i + 1];
+		else {
+			usage();
+			return 2;
+		}
+	}
+	int role = auth_role_parse(role_name);
+	if (!in.email || !in.name || role < 0 || argc % 2) {
+		usage();
+		return 2;
+	}
+	char password[1100];
+	if (read_password(password, sizeof password)) {
+		fputs("carrel: no password on standard input\n", stderr);
+		return 2;
+	}
+	in.password = password;
+
+	struct arena a;
+	arena_init(&a, 0);
+	struct form_errors errs = { .n = 0 };
+	struct db db;
+	int rc = 1;
+	if (account_validate(&a, &in, &errs) != ACCOUNT_OK) {
+		for (int i = 0; i < errs.n; i++)
+			fprintf(stderr, "carrel: %s: %s\n", errs.items[i].field, errs.items[i].message);
+		goto cleanup;
+	}
+	if (open_db(cfg, &db))
+		goto cleanup;
+	struct auth_cost cost = { cfg->pwhash_ops, cfg->pwhash_mem };
+	long long id;
+	enum account_result r = account_create(&db, &cost, &in, (enum role)role,
+		time(NULL), &errs, &id);
+	if (r == ACCOUNT_OK) {
+		printf("account %lld created: %s (%s)\n", id, in.email, role_name);
+		rc = 0;
+	} else {
+		fprintf(stderr, "carrel: %s\n", errs.n ? errs.items[0].message :
+			"the account could not be created");
+	}
+	db_close(&db);
+cleanup:
+	sodium_memzero(password, sizeof password);
+	arena_free(&a);
+	return rc;
+}
+
+static int cmd_routes(void)
+{
+	for (int i = 0; i < routes_count; i++)
+		printf("%-5s %-32s %s\n", routes[i].method, routes[i].pattern,
+			auth_role_name(routes[i].min_role));
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage();
+		return 2;
+	}
+	struct config cfg;
+	char err[512];
+	if (config_load(&cfg, err, sizeof err)) {
+		fprintf(stderr, "carrel: %s\n", err);
+		return 1;
+	}
+	if (sodium_init() < 0) {
+		fputs("carrel: libsodium failed to start\n", stderr);
+		return 1;
+	}
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "init"))
+		return cmd_init(&cfg, argc - 2, argv + 2);
+	if (!strcmp(cmd, "migrate"))
+		return cmd_migrate(&cfg);
+	if (!strcmp(cmd, "user") && argc > 2 && !strcmp(argv[2], "add"))
+		return cmd_user_add(&cfg, argc - 3, argv + 3);
+	if (!strcmp(cmd, "routes"))
+		return cmd_routes();
+	usage();
+	return 2;
+}

@@ -1,0 +1,81 @@
+/*
+** routes.c: THE route table. Every URL the application answers is listed
+** here with its method, the lowest role allowed to use it and its handler.
+** The dispatcher (main.c) checks the role and, for every method but GET,
+** the CSRF token, before any handler runs; handlers never repeat those
+** checks.
+*/
+#include <string.h>
+
+#include "web.h"
+
+const struct route routes[] = {
+	/* Public */
+	{ "GET",  "/",                       ROLE_ANON,   page_opac_home },
+	{ "GET",  "/healthz",                ROLE_ANON,   page_opac_healthz },
+	{ "GET",  "/login",                  ROLE_ANON,   page_account_login_form },
+	{ "POST", "/login",                  ROLE_ANON,   page_account_login },
+	{ "GET",  "/register",               ROLE_ANON,   page_account_register_form },
+	{ "POST", "/register",               ROLE_ANON,   page_account_register },
+
+	/* Member */
+	{ "POST", "/logout",                 ROLE_MEMBER, page_account_logout },
+	{ "GET",  "/account",                ROLE_MEMBER, page_account_overview },
+	{ "GET",  "/account/profile",        ROLE_MEMBER, page_account_profile_form },
+	{ "POST", "/account/profile",        ROLE_MEMBER, page_account_profile },
+	{ "POST", "/account/password",       ROLE_MEMBER, page_account_password },
+
+	/* Admin */
+	{ "GET",  "/admin/users",            ROLE_ADMIN,  page_admin_users },
+	{ "POST", "/admin/users/{id}/role",  ROLE_ADMIN,  page_admin_user_role },
+};
+
+const int routes_count = (int)(sizeof routes / sizeof routes[0]);
+
+/* Match one pattern against path; placeholders go to req->params. */
+static bool pattern_match(const char *pattern, const char *path, struct req *req)
+{
+	const char *p = pattern, *s = path;
+	int nparams = 0;
+	while (*p && *s) {
+		if (*p == '{') {
+			const char *close = strchr(p, '}');
+			bool digits_only = close && close - p == 3 && !strncmp(p, "{id}", 4);
+			const char *end = s;
+			while (*end && *end != '/')
+				end++;
+			if (end == s || nparams >= 4)
+				return false;
+			if (digits_only)
+				for (const char *d = s; d < end; d++)
+					if (*d < '0' || *d > '9')
+						return false;
+			req->params[nparams++] = arena_strndup(req->arena, s, (size_t)(end - s));
+			p = close + 1;
+			s = end;
+		} else if (*p++ != *s++) {
+			return false;
+		}
+	}
+	if (*p || *s)
+		return false;
+	req->nparams = nparams;
+	return true;
+}
+
+const struct route *route_match(struct req *req, const char *method,
+	bool *path_known)
+{
+	*path_known = false;
+	if (!strcmp(method, "HEAD"))
+		method = "GET";
+	for (int i = 0; i < routes_count; i++) {
+		if (!pattern_match(routes[i].pattern, req->path, req))
+			continue;
+		if (!strcmp(routes[i].method, method))
+			return &routes[i];
+		*path_known = true;
+	}
+	req->nparams = 0;
+	return NULL;
+}

@@ -1,0 +1,102 @@
+/*
+** web.c: the chrome every page shares: layout data, error pages,
+** redirects, form tokens. See web.h.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "web.h"
+
+/* The data the layout needs: who is logged in and what they may see. */
+static void web_layout_view(struct ctx *c)
+{
+	struct tv *v = c->view;
+	if (c->sess.valid) {
+		struct tv *user = tv_set_obj(v, "user");
+		tv_set_str(user, "name", c->sess.name);
+		tv_set_str(user, "email", c->sess.email);
+		tv_set_bool(v, "is_staff", c->sess.role >= ROLE_LIBRARIAN);
+		tv_set_bool(v, "is_admin", c->sess.role >= ROLE_ADMIN);
+		/* The log-out button in the navigation is a form. */
+		tv_set_str(v, "csrf", c->sess.csrf);
+	}
+}
+
+void web_render(struct ctx *c, const char *name, int status)
+{
+	web_layout_view(c);
+	c->resp->status = status;
+	buf_clear(c->resp->body);
+	if (tmpl_render(c->tmpl, name, c->view, c->arena, c->resp->body)) {
+		fprintf(stderr, "carrel: no template named %s\n", name);
+		c->resp->status = 500;
+		buf_clear(c->resp->body);
+		buf_puts(c->resp->body, "<!doctype html><title>Error</title>"
+			"<h1>Something went wrong</h1>");
+	}
+}
+
+void web_error(struct ctx *c, int status, const char *message)
+{
+	/* A fresh view: nothing half-built by the handler leaks into the page. */
+	c->view = tv_obj(c->arena);
+	tv_set_int(c->view, "status", status);
+	tv_set_str(c->view, "status_text", http_status_text(status));
+	tv_set_str(c->view, "message", message);
+	if (status == 405)
+		tv_set_bool(c->view, "method_not_allowed", true);
+	web_render(c, "error", status);
+}
+
+void web_redirect(struct ctx *c, const char *location)
+{
+	http_redirect(c->resp, location);
+}
+
+void web_form_token(struct ctx *c)
+{
+	c->personal = true;
+	if (c->sess.valid) {
+		tv_set_str(c->view, "csrf", c->sess.csrf);
+		return;
+	}
+	if (!c->anon_csrf) {
+		char *token = arena_alloc(c->arena, SESSION_TOKEN_LEN + 1);
+		session_random_token(token);
+		c->anon_csrf = token;
+		http_set_cookie(c->resp, CSRF_COOKIE, token, -1, c->cfg->secure_cookies);
+	}
+	tv_set_str(c->view, "csrf", c->anon_csrf);
+}
+
+void web_form_errors(struct ctx *c, const struct form_errors *e)
+{
+	struct tv *errors = tv_set_obj(c->view, "errors");
+	for (int i = 0; i < e->n; i++)
+		tv_set_str(errors, e->items[i].field, e->items[i].message);
+	tv_set_int(c->view, "error_count", e->n);
+}
+
+long web_page_param(struct ctx *c)
+{
+	long long n = valid_id(http_query(c->req, "page"));
+	return n > 0 && n < 1000000 ? (long)n : 1;
+}
+
+const char *web_date(struct ctx *c, long long unix_seconds)
+{
+	time_t t = (time_t)unix_seconds;
+	struct tm tm;
+	char out[32];
+	localtime_r(&t, &tm);
+	strftime(out, sizeof out, "%-d %b %Y", &tm);
+	return arena_strdup(c->arena, out);
+}
+
+struct auth_cost web_auth_cost(const struct ctx *c)
+{
+	struct auth_cost cost = { c->cfg->pwhash_ops, c->cfg->pwhash_mem };
+	return cost;
+}

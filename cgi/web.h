@@ -1,0 +1,98 @@
+/*
+** web.h: what every page handler shares: the request context, the route
+** table's shape, and the chrome helpers (render a page in the layout, error
+** pages, redirects, form tokens). Handlers live in one file per screen area
+** and are named page_<area>_<action>.
+*/
+#ifndef CARREL_WEB_H
+#define CARREL_WEB_H
+
+#include <stdbool.h>
+#include <time.h>
+
+#include "arena.h"
+#include "auth.h"
+#include "config.h"
+#include "db.h"
+#include "http.h"
+#include "session.h"
+#include "template.h"
+#include "valid.h"
+
+struct ctx {
+	struct req *req;
+	struct resp *resp;
+	struct arena *arena;            /* freed after the request */
+	struct db *db;                  /* this worker's connection */
+	const struct config *cfg;
+	const struct tmpl_set *tmpl;    /* compiled once per worker */
+	struct session sess;            /* sess.valid false: anonymous */
+	const char *session_token;      /* the session cookie as sent, or NULL */
+	const char *anon_csrf;          /* a visitor's double-submit token */
+	time_t now;
+	bool personal;                  /* the page holds something of this
+	                                   visitor's (a form token) */
+	struct tv *view;                /* the page's data; the layout's too */
+};
+
+typedef void (*page_fn)(struct ctx *c);
+
+struct route {
+	const char *method;      /* "GET" or "POST" (HEAD is served as GET) */
+	const char *pattern;     /* "/admin/users/{id}/role": {id} is digits,
+	                            any other {name} is one non-empty segment */
+	enum role min_role;
+	page_fn handler;
+};
+
+extern const struct route routes[];
+extern const int routes_count;
+
+/* Find the route for method and path, filling req->params. Returns the
+** route, or NULL with *path_known true when another method would match
+** (405) and false when nothing does (404). */
+const struct route *route_match(struct req *req, const char *method,
+	bool *path_known);
+
+/* Render template name in the layout with status, as the response. */
+void web_render(struct ctx *c, const char *name, int status);
+
+/* An error page in the layout with a message for the reader. */
+void web_error(struct ctx *c, int status, const char *message);
+
+/* 303 to location. */
+void web_redirect(struct ctx *c, const char *location);
+
+/* Put the CSRF token in the view as "csrf" (and for a visitor, set the
+** cookie the form will be checked against). Call on every page with a
+** form. */
+void web_form_token(struct ctx *c);
+
+/* Put form errors in the view as errors.<field> and error_count. */
+void web_form_errors(struct ctx *c, const struct form_errors *e);
+
+/* A page number from the query ("page"), 1 when absent or invalid. */
+long web_page_param(struct ctx *c);
+
+/* A date (in the library's time zone) for display, e.g. "22 Nov 2026". */
+const char *web_date(struct ctx *c, long long unix_seconds);
+
+/* The cost and throttling settings of the configuration. */
+struct auth_cost web_auth_cost(const struct ctx *c);
+
+/* Handlers, by area. */
+void page_opac_home(struct ctx *c);
+void page_opac_healthz(struct ctx *c);
+void page_account_login_form(struct ctx *c);
+void page_account_login(struct ctx *c);
+void page_account_logout(struct ctx *c);
+void page_account_register_form(struct ctx *c);
+void page_account_register(struct ctx *c);
+void page_account_overview(struct ctx *c);
+void page_account_profile_form(struct ctx *c);
+void page_account_profile(struct ctx *c);
+void page_account_password(struct ctx *c);
+void page_admin_users(struct ctx *c);
+void page_admin_user_role(struct ctx *c);
+
+#endif

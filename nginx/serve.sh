@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# nginx/serve.sh: run carrel.fcgi and an nginx in front of it as ordinary
+# processes until Ctrl-C (or SIGTERM), then stop both cleanly.
+#
+#   PORT       port on 127.0.0.1 (default 8080)
+#   VAR        state folder: database, socket, logs (default ./var)
+#   BIN        folder with carrel.fcgi (default ./bin)
+#   STATIC     folder nginx serves at /static/ (default ./static)
+#   NGINX_WORKERS, ACCESS_LOG   passed into the nginx configuration
+# Everything else comes from carrel.conf / CARREL_* (see README).
+set -eu
+root=$(cd "$(dirname "$0")/.." && pwd)
+PORT=${PORT:-8080}
+VAR=${VAR:-$root/var}
+BIN=${BIN:-$root/bin}
+STATIC=${STATIC:-$root/static}
+NGINX_WORKERS=${NGINX_WORKERS:-1}
+mkdir -p "$VAR/nginx"
+VAR=$(cd "$VAR" && pwd)
+ACCESS_LOG=${ACCESS_LOG:-off}
+export CARREL_DB="${CARREL_DB:-$VAR/carrel.db}"
+export CARREL_SOCKET="${CARREL_SOCKET:-$VAR/carrel.sock}"
+export CARREL_TEMPLATES="${CARREL_TEMPLATES:-$root/templates}"
+export CARREL_SCHEMA="${CARREL_SCHEMA:-$root/schema}"
+export CARREL_UPLOADS="${CARREL_UPLOADS:-$VAR/uploads}"
+sed -e "s|@USER@|$(id -un)|g" -e "s|@GROUP@|$(id -gn)|g" \
+    -e "s|@VAR@|$VAR|g" -e "s|@SOCKET@|$CARREL_SOCKET|g" \
+    -e "s|@STATIC@|$STATIC|g" -e "s|@PORT@|$PORT|g" \
+    -e "s|@NGINX_WORKERS@|$NGINX_WORKERS|g" -e "s|@ACCESS_LOG@|$ACCESS_LOG|g" \
+    "$root/nginx/dev.conf" > "$VAR/nginx.conf"
+
+app=; web=
+stop() {
+    trap - INT TERM EXIT
+    [ -n "$web" ] && kill -QUIT "$web" 2>/dev/null || true
+    [ -n "$app" ] && kill -TERM "$app" 2>/dev/null || true
+    wait 2>/dev/null || true
+    echo "serve: nginx and carrel.fcgi stopped"
+}
+trap 'stop; exit 0' INT TERM
+trap stop EXIT
+
+"$BIN/carrel.fcgi" &
+app=$!
+# The master binds the socket after migrating and compiling templates.
+i=0
+while [ ! -S "$CARREL_SOCKET" ]; do
+    i=$((i + 1))
+    if [ $i -gt 100 ] || ! kill -0 "$app" 2>/dev/null; then
+        echo "carrel: carrel.fcgi did not start (see above)" >&2
+        exit 1
+    fi
+    sleep 0.05
+done
+nginx -e "$VAR/nginx-error.log" -c "$VAR/nginx.conf" &
+web=$!
+echo "carrel: serving http://127.0.0.1:$PORT/ (Ctrl-C stops)"
+# Return when either server ends (or a signal arrives): one without the
+# other is no use.
+wait -n "$app" "$web" || true
+echo "carrel: a server exited; see $VAR/nginx-error.log and the log above" >&2
+exit 1
