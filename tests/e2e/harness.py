@@ -1,0 +1,223 @@
+"""End-to-end harness: starts the real carrel.fcgi (sanitizer build) and a
+real nginx on a free loopback port, and drives them as a browser would:
+cookies, CSRF tokens, forms, redirects not followed automatically.
+
+Only the Python standard library is used.
+"""
+import http.client
+import os
+import re
+import signal
+import socket
+import sqlite3
+import subprocess
+import tempfile
+import time
+import traceback
+import urllib.parse
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.environ.get("CARREL_TEST_BIN", os.path.join(ROOT, "build", "asan", "bin"))
+
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "runtime error:", "ERROR: LeakSanitizer")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers          # list of (name, value)
+        self.body = body                # str (utf-8, replaced errors)
+
+    def header(self, name):
+        for k, v in self.headers:
+            if k.lower() == name.lower():
+                return v
+        return None
+
+    def header_all(self, name):
+        return [v for k, v in self.headers if k.lower() == name.lower()]
+
+    def csrf(self):
+        m = re.search(r'name="csrf" value="([^"]+)"', self.body)
+        return m.group(1) if m else None
+
+    def __repr__(self):
+        return "<Response %d %s>" % (self.status, self.body[:200])
+
+
+class Client:
+    """A browser: keeps cookies (honouring Max-Age=0), no redirect following."""
+
+    def __init__(self, port):
+        self.port = port
+        self.cookies = {}
+
+    def request(self, method, path, body=None, headers=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        h = dict(headers or {})
+        if self.cookies:
+            h["Cookie"] = "; ".join("%s=%s" % kv for kv in self.cookies.items())
+        conn.request(method, path, body=body, headers=h)
+        r = conn.getresponse()
+        data = r.read()
+        hdrs = r.getheaders()
+        conn.close()
+        for k, v in hdrs:
+            if k.lower() == "set-cookie":
+                self._store_cookie(v)
+        return Response(r.status, hdrs, data.decode("utf-8", "replace"))
+
+    def _store_cookie(self, value):
+        parts = [p.strip() for p in value.split(";")]
+        name, _, val = parts[0].partition("=")
+        attrs = {p.partition("=")[0].lower(): p.partition("=")[2] for p in parts[1:]}
+        if attrs.get("max-age") == "0":
+            self.cookies.pop(name, None)
+        else:
+            self.cookies[name] = val
+
+    def get(self, path):
+        return self.request("GET", path)
+
+    def post(self, path, fields, csrf=True):
+        """POST a urlencoded form. csrf=True fetches nothing: it uses the
+        token of the last page read (self.last_csrf) when present."""
+        items = list(fields.items()) if isinstance(fields, dict) else list(fields)
+        body = urllib.parse.urlencode(items)
+        return self.request("POST", path, body=body,
+                            headers={"Content-Type": "application/x-www-form-urlencoded"})
+
+    def form(self, page_path, action, fields):
+        """Read page_path, take its csrf token, and post fields to action."""
+        page = self.get(page_path)
+        token = page.csrf()
+        assert token, "no csrf token on %s (status %d)" % (page_path, page.status)
+        f = dict(fields)
+        f["csrf"] = token
+        return self.post(action, f)
+
+
+class Stack:
+    """A private Carrel: database, socket and logs in a temporary folder."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="carrel-e2e-")
+        self.port = free_port()
+        self.log_path = os.path.join(self.dir, "server.log")
+        self.env = dict(os.environ)
+        self.env.update({
+            "CARREL_DB": os.path.join(self.dir, "carrel.db"),
+            "CARREL_SOCKET": os.path.join(self.dir, "carrel.sock"),
+            "CARREL_TEMPLATES": os.path.join(ROOT, "templates"),
+            "CARREL_SCHEMA": os.path.join(ROOT, "schema"),
+            "CARREL_UPLOADS": os.path.join(self.dir, "uploads"),
+            "CARREL_WORKERS": "2",
+            # Cheap hashes keep the suite fast; they are still argon2id.
+            "CARREL_PWHASH_OPS": "1",
+            "CARREL_PWHASH_MEM": "65536",
+            "ASAN_OPTIONS": "detect_leaks=0:abort_on_error=0",
+            "UBSAN_OPTIONS": "print_stacktrace=1",
+        })
+        self.proc = None
+
+    def cli(self, *args, stdin=None):
+        return subprocess.run([os.path.join(BIN, "carrel")] + list(args), env=self.env,
+                              input=stdin, capture_output=True, text=True, timeout=60)
+
+    def start(self):
+        r = self.cli("migrate")
+        if r.returncode != 0:
+            raise RuntimeError("migrate failed: " + r.stderr)
+        env = dict(self.env, PORT=str(self.port), VAR=self.dir, BIN=BIN)
+        self.log = open(self.log_path, "w")
+        self.proc = subprocess.Popen([os.path.join(ROOT, "nginx", "serve.sh")], env=env,
+                                     stdout=self.log, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                if Client(self.port).get("/healthz").status == 200:
+                    return
+            except OSError:
+                pass
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        raise RuntimeError("the stack did not start:\n" + self.read_log())
+
+    def stop(self):
+        """SIGTERM the serve script; returns its exit code."""
+        if not self.proc:
+            return None
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            rc = self.proc.wait()
+        self.proc = None
+        self.log.close()
+        return rc
+
+    def read_log(self):
+        with open(self.log_path, errors="replace") as f:
+            return f.read()
+
+    def sanitizer_reports(self):
+        return [l for l in self.read_log().splitlines() if any(m in l for m in SANITIZER_MARKS)]
+
+    def db(self):
+        c = sqlite3.connect(self.env["CARREL_DB"], timeout=10)
+        return c
+
+    def worker_pids(self):
+        """The master's children, read from /proc."""
+        master = self.master_pid()
+        out = []
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                with open("/proc/%s/stat" % pid) as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                if int(fields[1]) == master:
+                    out.append(int(pid))
+            except OSError:
+                pass
+        return out
+
+    def master_pid(self):
+        for line in self.read_log().splitlines():
+            m = re.match(r"carrel: master (\d+) serving", line)
+            if m:
+                return int(m.group(1))
+        return None
+
+
+class Suite:
+    """Runs test functions, printing TAP."""
+
+    def __init__(self):
+        self.results = []
+
+    def run(self, tests, *args, extra=0):
+        """extra: results the caller prints itself after these."""
+        print("1..%d" % (len(tests) + extra), flush=True)
+        for i, fn in enumerate(tests, 1):
+            name = fn.__name__
+            try:
+                fn(*args)
+                print("ok %d - %s" % (i, name), flush=True)
+                self.results.append(True)
+            except Exception:
+                print("not ok %d - %s" % (i, name), flush=True)
+                for line in traceback.format_exc().splitlines():
+                    print("# " + line, flush=True)
+                self.results.append(False)
+        return all(self.results)

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# tests/run.sh: run every test program, each printing TAP, and end with one
+# line "N passed, N failed". A program that exits non-zero without
+# reporting a failure (a crash, a sanitizer abort) counts as one failure.
+#
+#   tests/run.sh [unit test binaries...]
+# The mustache spec runner is one of the unit binaries; the end-to-end
+# suites are every tests/e2e/test_*.py.
+set -u
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+passed=0 failed=0
+logdir=$(mktemp -d "${TMPDIR:-/tmp}/carrel-tests.XXXXXX")
+
+run_suite() {   # name, command...
+    local name=$1; shift
+    local out="$logdir/$(echo "$name" | tr '/' '_').tap"
+    echo "== $name"
+    CMOCKA_MESSAGE_OUTPUT=TAP "$@" > "$out" 2>&1
+    local rc=$?
+    local ok bad
+    ok=$(grep -cE '^ok [0-9]+' "$out")
+    bad=$(grep -cE '^not ok [0-9]+' "$out")
+    if [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ]; then
+        bad=1
+        echo "not ok - $name exited with status $rc"
+    fi
+    grep -E '^(not ok|# )' "$out" | head -60
+    echo "   $ok passed, $bad failed"
+    passed=$((passed + ok))
+    failed=$((failed + bad))
+}
+
+for t in "$@"; do
+    run_suite "$(basename "$t")" "$t"
+done
+for t in tests/e2e/test_*.py; do
+    run_suite "$(basename "$t")" python3 "$t"
+done
+echo "logs: $logdir"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
