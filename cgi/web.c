@@ -30,7 +30,7 @@ void web_render(struct ctx *c, const char *name, int status)
 	c->resp->status = status;
 	buf_clear(c->resp->body);
 	if (tmpl_render(c->tmpl, name, c->view, c->arena, c->resp->body)) {
-		fprintf(stderr, "carrel: no template named %s\n", name);
+		fprintf(stderr, "carrel: template %s is missing or ran away\n", name);
 		c->resp->status = 500;
 		buf_clear(c->resp->body);
 		buf_puts(c->resp->body, "<!doctype html><title>Error</title>"

@@ -56,7 +56,11 @@ nginx -e "$VAR/nginx-error.log" -c "$VAR/nginx.conf" &
 web=$!
 echo "carrel: serving http://127.0.0.1:$PORT/ (Ctrl-C stops)"
 # Return when either server ends (or a signal arrives): one without the
-# other is no use.
-wait -n "$app" "$web" || true
-echo "carrel: a server exited; see $VAR/nginx-error.log and the log above" >&2
-exit 1
+# other is no use. Both exit 0 when stopped by Ctrl-C, which reaches the
+# whole process group.
+rc=0
+wait -n "$app" "$web" || rc=$?
+if [ "$rc" -ne 0 ]; then
+    echo "serve: a server exited with status $rc; see $VAR/nginx-error.log and the log above" >&2
+    exit 1
+fi
