@@ -96,8 +96,10 @@ void page_account_logout(struct ctx *c)
 	web_redirect(c, "/");
 }
 
-static void register_form(struct ctx *c, const struct account_input *in,
-	const struct form_errors *errs, int status)
+/* The register and profile pages: the same fields, shown again with what
+** was typed and an error under each field that needs one. */
+static void details_form(struct ctx *c, const char *page,
+	const struct account_input *in, const struct form_errors *errs, int status)
 {
 	web_form_token(c);
 	tv_set_str(c->view, "name", in->name);
@@ -105,13 +107,13 @@ static void register_form(struct ctx *c, const struct account_input *in,
 	tv_set_str(c->view, "phone", in->phone);
 	if (errs)
 		web_form_errors(c, errs);
-	web_render(c, "register", status);
+	web_render(c, page, status);
 }
 
 void page_account_register_form(struct ctx *c)
 {
 	struct account_input in = { "", "", "", NULL };
-	register_form(c, &in, NULL, 200);
+	details_form(c, "register", &in, NULL, 200);
 }
 
 void page_account_register(struct ctx *c)
@@ -124,7 +126,7 @@ void page_account_register(struct ctx *c)
 		in.password = "";
 	struct form_errors errs = { .n = 0 };
 	if (account_validate(c->arena, &in, &errs) != ACCOUNT_OK) {
-		register_form(c, &in, &errs, 422);
+		details_form(c, "register", &in, &errs, 422);
 		return;
 	}
 	struct auth_cost cost = web_auth_cost(c);
@@ -137,7 +139,7 @@ void page_account_register(struct ctx *c)
 		return;
 	case ACCOUNT_EMAIL_TAKEN:
 	case ACCOUNT_INVALID:
-		register_form(c, &in, &errs, 422);
+		details_form(c, "register", &in, &errs, 422);
 		return;
 	default:
 		web_error(c, 500, "Your account could not be created just now. "
@@ -187,25 +189,13 @@ void page_account_overview(struct ctx *c)
 	web_render(c, "account", 200);
 }
 
-static void profile_form(struct ctx *c, const struct account_input *in,
-	const struct form_errors *errs, int status)
-{
-	web_form_token(c);
-	tv_set_str(c->view, "name", in->name);
-	tv_set_str(c->view, "email", in->email);
-	tv_set_str(c->view, "phone", in->phone);
-	if (errs)
-		web_form_errors(c, errs);
-	web_render(c, "profile", status);
-}
-
 void page_account_profile_form(struct ctx *c)
 {
 	struct account a;
 	if (!load_own_account(c, &a))
 		return;
 	struct account_input in = { a.name, a.email, a.phone, NULL };
-	profile_form(c, &in, NULL, 200);
+	details_form(c, "profile", &in, NULL, 200);
 }
 
 void page_account_profile(struct ctx *c)
@@ -216,7 +206,7 @@ void page_account_profile(struct ctx *c)
 	};
 	struct form_errors errs = { .n = 0 };
 	if (account_validate(c->arena, &in, &errs) != ACCOUNT_OK) {
-		profile_form(c, &in, &errs, 422);
+		details_form(c, "profile", &in, &errs, 422);
 		return;
 	}
 	switch (account_update_profile(c->db, c->sess.account_id, &in, c->now, &errs)) {
@@ -224,7 +214,7 @@ void page_account_profile(struct ctx *c)
 		web_redirect(c, "/account?done=profile");
 		return;
 	case ACCOUNT_EMAIL_TAKEN:
-		profile_form(c, &in, &errs, 422);
+		details_form(c, "profile", &in, &errs, 422);
 		return;
 	default:
 		web_error(c, 500, "Your profile could not be saved just now. Please try again.");
@@ -262,5 +252,5 @@ void page_account_password(struct ctx *c)
 	if (!load_own_account(c, &a))
 		return;
 	struct account_input in = { a.name, a.email, a.phone, NULL };
-	profile_form(c, &in, &errs, 422);
+	details_form(c, "profile", &in, &errs, 422);
 }

@@ -48,21 +48,6 @@ static int migrate(const struct config *cfg, struct db *db)
 	return 0;
 }
 
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	struct buf b = BUF_INIT;
-	char chunk[8192];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		buf_append(&b, chunk, n);
-	fclose(f);
-	buf_append(&b, "", 0);
-	return b.data;
-}
-
 /* The demo catalogue is plain SQL beside the migrations; it is loaded only
 ** into an empty catalogue so running init twice changes nothing. */
 static int load_demo(const struct config *cfg, struct db *db)
@@ -71,13 +56,14 @@ static int load_demo(const struct config *cfg, struct db *db)
 		return 0;
 	char path[600];
 	snprintf(path, sizeof path, "%s/demo/catalogue.sql", cfg->schema);
-	char *sql = read_file(path);
-	if (!sql) {
+	struct buf sql = BUF_INIT;
+	if (buf_read_file(&sql, path)) {
 		fprintf(stderr, "carrel: cannot read %s\n", path);
+		buf_free(&sql);
 		return -1;
 	}
 	int rc = 0;
-	if (db_begin(db) || db_script(db, sql) != SQLITE_OK || db_commit(db)) {
+	if (db_begin(db) || db_script(db, sql.data) != SQLITE_OK || db_commit(db)) {
 		db_rollback(db);
 		fprintf(stderr, "carrel: %s did not load\n", path);
 		rc = -1;
@@ -85,7 +71,7 @@ static int load_demo(const struct config *cfg, struct db *db)
 		printf("demo catalogue loaded: %lld titles\n",
 			db_int(db, 0, "SELECT count(*) FROM title", NULL));
 	}
-	free(sql);
+	buf_free(&sql);
 	return rc;
 }
 

@@ -218,6 +218,21 @@ void buf_free(struct buf *b)
 	b->len = b->cap = 0;
 }
 
+int buf_read_file(struct buf *b, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return -1;
+	char chunk[8192];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		buf_append(b, chunk, n);
+	int failed = ferror(f);
+	fclose(f);
+	buf_append(b, "", 0);   /* a NUL even for an empty file */
+	return failed ? -1 : 0;
+}
+
 const char *buf_str(const struct buf *b)
 {
 	return b->data ? b->data : "";

@@ -70,6 +70,9 @@ char *buf_reserve(struct buf *b, size_t n);
 void buf_clear(struct buf *b);
 /* Release the buffer's memory. */
 void buf_free(struct buf *b);
+/* Append the whole file at path. Returns 0, or -1 (errno set) when it
+** cannot be read. */
+int buf_read_file(struct buf *b, const char *path);
 /* The contents as a C string ("" when empty). */
 const char *buf_str(const struct buf *b);
 

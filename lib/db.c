@@ -333,32 +333,18 @@ static int migration_filter(const struct dirent *e)
 		n[4] == '_' && !strcmp(n + len - 4, ".sql");
 }
 
-static char *read_whole_file(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	struct buf b = BUF_INIT;
-	char chunk[8192];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		buf_append(&b, chunk, n);
-	fclose(f);
-	if (!b.data)
-		buf_append(&b, "", 0);
-	return b.data;
-}
-
 static int apply_migration(struct db *db, const char *dir, const char *name,
 	int version, char *err, size_t errlen)
 {
 	char path[1024];
 	snprintf(path, sizeof path, "%s/%s", dir, name);
-	char *sql = read_whole_file(path);
-	if (!sql) {
+	struct buf file = BUF_INIT;
+	if (buf_read_file(&file, path)) {
 		snprintf(err, errlen, "%s: cannot read", path);
+		buf_free(&file);
 		return -1;
 	}
+	const char *sql = file.data;
 	int rc = -1;
 	if (db_begin(db))
 		goto cleanup;
@@ -378,7 +364,7 @@ static int apply_migration(struct db *db, const char *dir, const char *name,
 	}
 	rc = 0;
 cleanup:
-	free(sql);
+	buf_free(&file);
 	return rc;
 }
 
