@@ -1,17 +1,17 @@
 /*
-** catalogue.c: reading the catalogue. See catalogue.h.
+** catalogue.c: titles, authors, sections and copies. See catalogue.h.
 */
 #include "catalogue.h"
+
+#include <string.h>
 
 int catalogue_newest(struct db *db, struct arena *a, int max,
 	struct title_brief *out)
 {
 	sqlite3_stmt *st = db_query(db,
-		"SELECT t.id, t.title, t.subtitle, coalesce(t.pub_year, 0), "
-		"  (SELECT group_concat(name, ', ') FROM "
-		"    (SELECT a.name FROM title_author ta JOIN author a ON a.id = ta.author_id "
-		"     WHERE ta.title_id = t.id ORDER BY ta.position)) "
-		"FROM title t ORDER BY t.created_at DESC, t.id DESC LIMIT ?",
+		"SELECT t.id, t.title, t.subtitle, coalesce(t.pub_year, 0), d.authors "
+		"FROM title t JOIN title_doc d ON d.title_id = t.id "
+		"ORDER BY t.created_at DESC, t.id DESC LIMIT ?",
 		"i", (long long)max);
 	if (!st)
 		return -1;
@@ -26,4 +26,138 @@ int catalogue_newest(struct db *db, struct arena *a, int max,
 	}
 	db_done(st);
 	return n;
+}
+
+static int load_authors(struct db *db, struct arena *a, struct title_detail *t)
+{
+	sqlite3_stmt *st = db_query(db,
+		"SELECT a.name FROM title_author ta JOIN author a ON a.id = ta.author_id "
+		"WHERE ta.title_id = ? ORDER BY ta.position", "i", t->id);
+	if (!st)
+		return -1;
+	t->nauthors = 0;
+	while (db_row(db, st))
+		if (t->nauthors < TITLE_AUTHORS_MAX)
+			t->authors[t->nauthors++] = db_text(a, st, 0);
+	return 0;
+}
+
+static int load_copies(struct db *db, struct arena *a, struct title_detail *t)
+{
+	long n = db_int(db, 0, "SELECT count(*) FROM copy WHERE title_id = ?", "i", t->id);
+	t->copies = arena_calloc(a, sizeof *t->copies * (size_t)(n ? n : 1));
+	sqlite3_stmt *st = db_query(db,
+		"SELECT id, barcode, location, status, acquired_on, source, cost_cents, notes "
+		"FROM copy WHERE title_id = ? ORDER BY status = 'withdrawn', barcode",
+		"i", t->id);
+	if (!st)
+		return -1;
+	t->ncopies = 0;
+	while (db_row(db, st)) {
+		if (t->ncopies >= n)
+			continue;
+		struct copy_info *c = &t->copies[t->ncopies++];
+		c->id = db_col_int(st, 0);
+		c->barcode = db_text(a, st, 1);
+		c->location = db_text(a, st, 2);
+		c->status = db_text(a, st, 3);
+		c->acquired_on = db_text(a, st, 4);
+		c->source = db_text(a, st, 5);
+		c->cost_cents = db_col_int(st, 6);
+		c->notes = db_text(a, st, 7);
+	}
+	return 0;
+}
+
+int catalogue_title_get(struct db *db, struct arena *a, long long id,
+	struct title_detail *out)
+{
+	memset(out, 0, sizeof *out);
+	sqlite3_stmt *st = db_query(db,
+		"SELECT t.id, coalesce(t.isbn13, ''), t.title, t.subtitle, t.publisher, "
+		"  coalesce(t.pub_year, 0), t.pub_date, t.genre, coalesce(t.section_id, 0), "
+		"  coalesce(s.name, ''), t.language, coalesce(t.pages, 0), t.description, "
+		"  t.format, t.cover "
+		"FROM title t LEFT JOIN section s ON s.id = t.section_id WHERE t.id = ?",
+		"i", id);
+	if (!st)
+		return -1;
+	if (!db_row(db, st))
+		return 1;
+	out->id = db_col_int(st, 0);
+	out->isbn13 = db_text(a, st, 1);
+	out->title = db_text(a, st, 2);
+	out->subtitle = db_text(a, st, 3);
+	out->publisher = db_text(a, st, 4);
+	out->pub_year = (int)db_col_int(st, 5);
+	out->pub_date = db_text(a, st, 6);
+	out->genre = db_text(a, st, 7);
+	out->section_id = db_col_int(st, 8);
+	out->section = db_text(a, st, 9);
+	out->language = db_text(a, st, 10);
+	out->pages = (int)db_col_int(st, 11);
+	out->description = db_text(a, st, 12);
+	out->format = db_text(a, st, 13);
+	out->cover = db_text(a, st, 14);
+	db_done(st);
+	return load_authors(db, a, out) || load_copies(db, a, out) ? -1 : 0;
+}
+
+int catalogue_sections(struct db *db, struct arena *a, struct section_info **out)
+{
+	long n = db_int(db, 0, "SELECT count(*) FROM section", NULL);
+	*out = arena_calloc(a, sizeof **out * (size_t)(n ? n : 1));
+	sqlite3_stmt *st = db_query(db,
+		"SELECT s.id, s.name, s.description, "
+		"  (SELECT count(*) FROM title t WHERE t.section_id = s.id) "
+		"FROM section s ORDER BY s.name COLLATE NOCASE", NULL);
+	if (!st)
+		return -1;
+	int i = 0;
+	while (db_row(db, st)) {
+		if (i >= n)
+			continue;
+		(*out)[i].id = db_col_int(st, 0);
+		(*out)[i].name = db_text(a, st, 1);
+		(*out)[i].description = db_text(a, st, 2);
+		(*out)[i].titles = (long)db_col_int(st, 3);
+		i++;
+	}
+	return i;
+}
+
+int catalogue_section_get(struct db *db, struct arena *a, long long id,
+	struct section_info *out)
+{
+	sqlite3_stmt *st = db_query(db,
+		"SELECT s.id, s.name, s.description, "
+		"  (SELECT count(*) FROM title t WHERE t.section_id = s.id) "
+		"FROM section s WHERE s.id = ?", "i", id);
+	if (!st)
+		return -1;
+	if (!db_row(db, st))
+		return 1;
+	out->id = db_col_int(st, 0);
+	out->name = db_text(a, st, 1);
+	out->description = db_text(a, st, 2);
+	out->titles = (long)db_col_int(st, 3);
+	db_done(st);
+	return 0;
+}
+
+const char *catalogue_status_label(const char *status)
+{
+	static const struct { const char *status, *label; } labels[] = {
+		{ "available", "on the shelf" },
+		{ "on-loan", "on loan" },
+		{ "on-hold-shelf", "held for a reader" },
+		{ "lost", "lost" },
+		{ "damaged", "damaged" },
+		{ "in-repair", "being repaired" },
+		{ "withdrawn", "withdrawn" },
+	};
+	for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++)
+		if (!strcmp(status, labels[i].status))
+			return labels[i].label;
+	return status;
 }

@@ -1,0 +1,77 @@
+/*
+** search.h: the public catalogue search (OPAC).
+**
+** Search text is never FTS5 syntax: it is cut into words (letters and
+** digits), each matched as a plain term, the last one as a prefix so results
+** follow typing ("hobb" finds The Hobbit). Quotes, stars, brackets and a
+** lone "-" are just separators. Text that looks like an ISBN (10 or 13
+** digits, hyphens allowed) is looked up by ISBN first.
+**
+** Speed at a million titles comes from stopping early: the full-text index
+** lists each title's document in search order (popularity, then newest; see
+** schema/0003_search.sql), so the search reads at most SEARCH_CANDIDATES
+** matches in that order, filters as it goes, and ranks only those with
+** bm25 (the title weighing most). Result counts above that are reported as
+** "more than".
+*/
+#ifndef CARREL_SEARCH_H
+#define CARREL_SEARCH_H
+
+#include <stdbool.h>
+
+#include "arena.h"
+#include "db.h"
+
+#define SEARCH_CANDIDATES 400
+#define SEARCH_QUERY_MAX 200      /* characters of search text used */
+
+enum search_sort { SORT_RELEVANCE, SORT_TITLE, SORT_AUTHOR, SORT_NEWEST };
+
+struct search_query {
+	const char *q;            /* as typed; may be "" */
+	long long section_id;     /* 0: any */
+	const char *genre;        /* "": any (exact genre) */
+	const char *author;       /* "": any (every word in an author's name) */
+	const char *format;       /* "", "print" or "ebook" */
+	bool available;           /* only titles with a copy on the shelf */
+	int year_from, year_to;   /* 0: open */
+	enum search_sort sort;
+	long page;                /* from 1 */
+	long per_page;
+};
+
+struct search_hit {
+	long long id;
+	const char *title;
+	const char *subtitle;
+	const char *authors;      /* "A; B" */
+	int year;                 /* 0: unknown */
+	const char *format;
+	const char *cover;        /* file name under uploads/covers, or "" */
+	int copies;               /* copies that can be borrowed at all */
+	int available;            /* of them, on the shelf now */
+};
+
+struct search_result {
+	struct search_hit *hits;  /* this page's hits */
+	int n;
+	long total;               /* matches found (at most SEARCH_CANDIDATES) */
+	bool more;                /* there were more matches than that */
+	bool searched;            /* false: the text held no word and no filter was set */
+	bool by_isbn;             /* the text was an ISBN and matched one */
+};
+
+/* Parse "relevance", "title", "author", "newest"; SORT_RELEVANCE otherwise. */
+enum search_sort search_sort_parse(const char *s);
+const char *search_sort_name(enum search_sort s);
+
+/* Build the FTS5 expression for text typed by a person, into the arena:
+** words quoted, the last as a prefix. Returns "" when there is no word. */
+const char *search_fts_expression(struct arena *a, const char *text,
+	const char *author);
+
+/* Run a search. Returns 0, or -1 on a database error. */
+int search_run(struct db *db, struct arena *a, const struct search_query *q,
+	struct search_result *out);
+
+#endif

@@ -1,0 +1,104 @@
+-- 0003_search: the catalogue's full-text index.
+--
+-- Each title has one searchable document in title_doc, rebuilt by triggers
+-- whenever the title, its authors or its section change; the FTS5 index
+-- title_fts mirrors title_doc (external content) through triggers too.
+--
+-- title_doc.key is the document's place in search order: FTS5 walks its
+-- matches in key order, so a search can stop after the first few hundred
+-- matches and still have the most popular titles among them. The key puts
+-- popularity first (in log2 buckets, so a loan rarely moves a title) and,
+-- within a bucket, newer titles first:
+--   key = (31 - bucket) << 32 | (4294967295 - title id)
+
+CREATE TABLE title_doc (
+  key          INTEGER PRIMARY KEY,
+  title_id     INTEGER NOT NULL UNIQUE REFERENCES title(id) ON DELETE CASCADE,
+  title        TEXT NOT NULL,
+  subtitle     TEXT NOT NULL,
+  authors      TEXT NOT NULL,   -- "A; B" in title-page order
+  isbn         TEXT NOT NULL,   -- ISBN-13 digits, or ''
+  genre        TEXT NOT NULL,
+  section      TEXT NOT NULL,   -- the section's name
+  description  TEXT NOT NULL
+);
+
+-- What title_doc should hold for each title.
+CREATE VIEW title_doc_source AS
+SELECT ((31 - min(31, CAST(log2(t.popularity + 1) AS INTEGER))) << 32)
+         | (4294967295 - t.id)                                  AS key,
+       t.id                                                     AS title_id,
+       t.title                                                  AS title,
+       t.subtitle                                               AS subtitle,
+       coalesce((SELECT group_concat(name, '; ') FROM
+                  (SELECT a.name FROM title_author ta JOIN author a ON a.id = ta.author_id
+                   WHERE ta.title_id = t.id ORDER BY ta.position)), '') AS authors,
+       coalesce(t.isbn13, '')                                   AS isbn,
+       t.genre                                                  AS genre,
+       coalesce((SELECT s.name FROM section s WHERE s.id = t.section_id), '') AS section,
+       t.description                                            AS description
+FROM title t;
+
+CREATE VIRTUAL TABLE title_fts USING fts5(
+  title, subtitle, authors, isbn, genre, section, description,
+  content = 'title_doc', content_rowid = 'key',
+  tokenize = 'unicode61 remove_diacritics 2',
+  prefix = '2 3'
+);
+
+-- title_doc -> title_fts
+CREATE TRIGGER title_doc_ai AFTER INSERT ON title_doc BEGIN
+  INSERT INTO title_fts(rowid, title, subtitle, authors, isbn, genre, section, description)
+  VALUES (new.key, new.title, new.subtitle, new.authors, new.isbn, new.genre,
+          new.section, new.description);
+END;
+CREATE TRIGGER title_doc_ad AFTER DELETE ON title_doc BEGIN
+  INSERT INTO title_fts(title_fts, rowid, title, subtitle, authors, isbn, genre, section, description)
+  VALUES ('delete', old.key, old.title, old.subtitle, old.authors, old.isbn, old.genre,
+          old.section, old.description);
+END;
+
+-- catalogue tables -> title_doc. Each rebuilds the documents it touches.
+CREATE TRIGGER title_ai_doc AFTER INSERT ON title BEGIN
+  INSERT INTO title_doc SELECT * FROM title_doc_source WHERE title_id = new.id;
+END;
+CREATE TRIGGER title_au_doc AFTER UPDATE OF title, subtitle, isbn13, genre, section_id,
+    description, popularity ON title
+  WHEN old.title IS NOT new.title OR old.subtitle IS NOT new.subtitle
+    OR old.isbn13 IS NOT new.isbn13 OR old.genre IS NOT new.genre
+    OR old.section_id IS NOT new.section_id OR old.description IS NOT new.description
+    OR min(31, CAST(log2(old.popularity + 1) AS INTEGER))
+       <> min(31, CAST(log2(new.popularity + 1) AS INTEGER))
+BEGIN
+  DELETE FROM title_doc WHERE title_id = new.id;
+  INSERT INTO title_doc SELECT * FROM title_doc_source WHERE title_id = new.id;
+END;
+CREATE TRIGGER title_ad_doc AFTER DELETE ON title BEGIN
+  DELETE FROM title_doc WHERE title_id = old.id;
+END;
+CREATE TRIGGER title_author_ai_doc AFTER INSERT ON title_author BEGIN
+  DELETE FROM title_doc WHERE title_id = new.title_id;
+  INSERT INTO title_doc SELECT * FROM title_doc_source WHERE title_id = new.title_id;
+END;
+CREATE TRIGGER title_author_ad_doc AFTER DELETE ON title_author BEGIN
+  DELETE FROM title_doc WHERE title_id = old.title_id;
+  INSERT INTO title_doc SELECT * FROM title_doc_source WHERE title_id = old.title_id;
+END;
+CREATE TRIGGER author_au_doc AFTER UPDATE OF name ON author BEGIN
+  DELETE FROM title_doc WHERE title_id IN (SELECT title_id FROM title_author WHERE author_id = new.id);
+  INSERT INTO title_doc SELECT * FROM title_doc_source
+    WHERE title_id IN (SELECT title_id FROM title_author WHERE author_id = new.id);
+END;
+CREATE TRIGGER section_au_doc AFTER UPDATE OF name ON section BEGIN
+  DELETE FROM title_doc WHERE title_id IN (SELECT id FROM title WHERE section_id = new.id);
+  INSERT INTO title_doc SELECT * FROM title_doc_source
+    WHERE title_id IN (SELECT id FROM title WHERE section_id = new.id);
+END;
+
+-- Titles catalogued before this migration.
+INSERT INTO title_doc SELECT * FROM title_doc_source;
+
+-- Filters and sorts of the catalogue.
+CREATE INDEX title_genre ON title(genre);
+CREATE INDEX title_pub_year ON title(pub_year);
+CREATE INDEX copy_title_status ON copy(title_id, status);
