@@ -15,11 +15,12 @@ BASE    := -std=c11 -D_GNU_SOURCE $(WARN) -Ilib -Icgi -MMD -MP
 RELEASE := $(BASE) -O2 -g
 ASAN    := $(BASE) -O1 -g -fno-omit-frame-pointer \
            -fsanitize=address,undefined -fno-sanitize-recover=undefined
-LIBS    := -lfcgi -lsqlite3 -lsodium
-TEST_LIBS := -lcmocka -ljansson
+LIBS    := -lfcgi -lsqlite3 -lsodium -lmagic -lcurl -ljansson
+TEST_LIBS := -lcmocka
 
 DEB_PACKAGES := gcc make pkg-config nginx libfcgi-dev libsqlite3-dev \
-	libsodium-dev libcmocka-dev libjansson-dev wrk python3 curl
+	libsodium-dev libmagic-dev libcurl4-openssl-dev libjansson-dev \
+	libcmocka-dev wrk python3 curl
 
 LIB_SRC  := $(wildcard lib/*.c)
 # Handlers and chrome shared by carrel.fcgi and the carrel command line.

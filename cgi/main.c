@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "isbn.h"
 #include "web.h"
 
 #define MAX_WORKERS 64
@@ -429,6 +430,12 @@ int main(int argc, char **argv)
 	if (prepare(&cfg, tmpl))
 		return 1;
 
+	/* libcurl's global set-up is not fork-safe to repeat lazily in every
+	** worker; do it once here. */
+	if (isbn_lookup_init()) {
+		fprintf(stderr, "carrel: libcurl failed to start\n");
+		return 1;
+	}
 	if (FCGX_Init() != 0) {
 		fprintf(stderr, "carrel: FastCGI failed to start\n");
 		return 1;

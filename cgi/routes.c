@@ -13,6 +13,10 @@ const struct route routes[] = {
 	/* Public */
 	{ "GET",  "/",                       ROLE_ANON,   page_opac_home },
 	{ "GET",  "/healthz",                ROLE_ANON,   page_opac_healthz },
+	{ "GET",  "/catalogue",              ROLE_ANON,   page_opac_catalogue },
+	{ "GET",  "/titles/{id}",            ROLE_ANON,   page_opac_title },
+	{ "GET",  "/sections",               ROLE_ANON,   page_opac_sections },
+	{ "GET",  "/sections/{id}",          ROLE_ANON,   page_opac_section },
 	{ "GET",  "/login",                  ROLE_ANON,   page_account_login_form },
 	{ "POST", "/login",                  ROLE_ANON,   page_account_login },
 	{ "GET",  "/register",               ROLE_ANON,   page_account_register_form },
@@ -24,6 +28,21 @@ const struct route routes[] = {
 	{ "GET",  "/account/profile",        ROLE_MEMBER, page_account_profile_form },
 	{ "POST", "/account/profile",        ROLE_MEMBER, page_account_profile },
 	{ "POST", "/account/password",       ROLE_MEMBER, page_account_password },
+
+	/* Staff: librarians and admins */
+	{ "GET",  "/staff",                               ROLE_LIBRARIAN, page_staff_home },
+	{ "GET",  "/staff/titles",                        ROLE_LIBRARIAN, page_staff_titles },
+	{ "GET",  "/staff/titles/new",                    ROLE_LIBRARIAN, page_staff_title_new_form },
+	{ "POST", "/staff/titles/new",                    ROLE_LIBRARIAN, page_staff_title_new },
+	{ "GET",  "/staff/titles/{id}/edit",              ROLE_LIBRARIAN, page_staff_title_edit_form },
+	{ "POST", "/staff/titles/{id}/edit",              ROLE_LIBRARIAN, page_staff_title_edit },
+	{ "GET",  "/staff/titles/{id}/delete",            ROLE_LIBRARIAN, page_staff_title_delete_form },
+	{ "POST", "/staff/titles/{id}/delete",            ROLE_LIBRARIAN, page_staff_title_delete },
+	{ "GET",  "/staff/titles/{id}/copies",            ROLE_LIBRARIAN, page_staff_copies },
+	{ "POST", "/staff/titles/{id}/copies",            ROLE_LIBRARIAN, page_staff_copy_add },
+	{ "POST", "/staff/titles/{id}/copies/{id}",       ROLE_LIBRARIAN, page_staff_copy_edit },
+	{ "POST", "/staff/titles/{id}/copies/{id}/withdraw", ROLE_LIBRARIAN, page_staff_copy_withdraw },
+	{ "GET",  "/staff/isbn/{isbn}",                   ROLE_LIBRARIAN, page_staff_isbn },
 
 	/* Admin */
 	{ "GET",  "/admin/users",            ROLE_ADMIN,  page_admin_users },

@@ -27,7 +27,7 @@ static const struct config_key config_keys[] = {
 	STR(db), STR(socket), NUM(workers, KEY_INT), STR(uploads),
 	STR(templates), STR(schema), STR(base_url), STR(smtp_url),
 	STR(smtp_from), STR(sms_url), STR(sms_user), STR(sms_token),
-	STR(isbn_url), STR(timezone), NUM(secure_cookies, KEY_BOOL),
+	STR(isbn_url), NUM(isbn_timeout_ms, KEY_LONG), STR(timezone), NUM(secure_cookies, KEY_BOOL),
 	NUM(session_idle, KEY_LONG), NUM(session_max, KEY_LONG),
 	NUM(pwhash_ops, KEY_ULL), NUM(pwhash_mem, KEY_SIZE),
 	NUM(login_max_failures, KEY_INT), NUM(login_window, KEY_LONG),
@@ -46,7 +46,9 @@ static void config_defaults(struct config *cfg)
 	snprintf(cfg->schema, sizeof cfg->schema, "schema");
 	snprintf(cfg->base_url, sizeof cfg->base_url, "http://127.0.0.1:8080");
 	snprintf(cfg->smtp_from, sizeof cfg->smtp_from, "library@localhost");
-	snprintf(cfg->isbn_url, sizeof cfg->isbn_url, "https://openlibrary.org/api/books");
+	snprintf(cfg->isbn_url, sizeof cfg->isbn_url, "%s",
+		"https://openlibrary.org/api/books?bibkeys=ISBN:{isbn}&format=json&jscmd=data");
+	cfg->isbn_timeout_ms = 3000;
 	snprintf(cfg->timezone, sizeof cfg->timezone, "UTC");
 	cfg->session_idle = 2 * 60 * 60;
 	cfg->session_max = 7 * 24 * 60 * 60;

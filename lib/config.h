@@ -24,7 +24,8 @@ struct config {
 	char sms_url[256];
 	char sms_user[128];
 	char sms_token[256];
-	char isbn_url[256];
+	char isbn_url[256];      /* Open Library style; {isbn} is replaced */
+	long isbn_timeout_ms;    /* how long a look-up may take */
 	char timezone[64];       /* the library's time zone, e.g. Europe/London */
 	bool secure_cookies;     /* add Secure to cookies (behind HTTPS) */
 	long session_idle;       /* seconds a session may sit unused */

@@ -23,9 +23,12 @@ export CARREL_SOCKET="${CARREL_SOCKET:-$VAR/carrel.sock}"
 export CARREL_TEMPLATES="${CARREL_TEMPLATES:-$root/templates}"
 export CARREL_SCHEMA="${CARREL_SCHEMA:-$root/schema}"
 export CARREL_UPLOADS="${CARREL_UPLOADS:-$VAR/uploads}"
+mkdir -p "$CARREL_UPLOADS"
+CARREL_UPLOADS=$(cd "$CARREL_UPLOADS" && pwd)
 sed -e "s|@USER@|$(id -un)|g" -e "s|@GROUP@|$(id -gn)|g" \
     -e "s|@VAR@|$VAR|g" -e "s|@SOCKET@|$CARREL_SOCKET|g" \
     -e "s|@STATIC@|$STATIC|g" -e "s|@PORT@|$PORT|g" \
+    -e "s|@UPLOADS@|$CARREL_UPLOADS|g" \
     -e "s|@NGINX_WORKERS@|$NGINX_WORKERS|g" -e "s|@ACCESS_LOG@|$ACCESS_LOG|g" \
     "$root/nginx/dev.conf" > "$VAR/nginx.conf"
 

@@ -106,7 +106,7 @@ class Client:
 class Stack:
     """A private Carrel: database, socket and logs in a temporary folder."""
 
-    def __init__(self):
+    def __init__(self, **extra_env):
         self.dir = tempfile.mkdtemp(prefix="carrel-e2e-")
         self.port = free_port()
         self.log_path = os.path.join(self.dir, "server.log")
@@ -124,6 +124,7 @@ class Stack:
             "ASAN_OPTIONS": "detect_leaks=0:abort_on_error=0",
             "UBSAN_OPTIONS": "print_stacktrace=1",
         })
+        self.env.update({k: str(v) for k, v in extra_env.items()})
         self.proc = None
 
     def cli(self, *args, stdin=None):
@@ -174,6 +175,19 @@ class Stack:
 
     def db(self):
         c = sqlite3.connect(self.env["CARREL_DB"], timeout=10)
+        return c
+
+    def add_user(self, email, name, role, password):
+        r = self.cli("user", "add", "--email", email, "--name", name, "--role", role,
+                     stdin=password + "\n")
+        if r.returncode != 0:
+            raise RuntimeError("carrel user add failed: " + r.stderr)
+
+    def login(self, email, password):
+        c = Client(self.port)
+        r = c.form("/login", "/login", {"email": email, "password": password})
+        if r.status != 303:
+            raise RuntimeError("login of %s failed: %r" % (email, r))
         return c
 
     def worker_pids(self):

@@ -369,7 +369,8 @@ def test_route_table_roles_hold_for_every_route(stack):
         if method == "GET":
             r = anon.get(path)
             if role == "anonymous":
-                assert r.status == 200, (pattern, r)
+                # Pages of one thing (a title, a section) may not exist here.
+                assert r.status == 200 or ("{" in pattern and r.status == 404), (pattern, r)
             else:
                 assert r.status == 303 and r.header("Location").startswith("/login?next="), \
                     (pattern, r)

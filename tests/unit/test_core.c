@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <glob.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,7 +76,11 @@ static void test_migrations_are_recorded_once(void **state)
 	struct fixture *f = *state;
 	char err[256];
 	assert_int_equal(db_migrate(&f->db, "schema", NULL, err, sizeof err), 0);
-	assert_int_equal(db_int(&f->db, 0, "SELECT count(*) FROM schema_migration", NULL), 2);
+	glob_t files;
+	assert_int_equal(glob("schema/[0-9][0-9][0-9][0-9]_*.sql", 0, NULL, &files), 0);
+	assert_int_equal(db_int(&f->db, 0, "SELECT count(*) FROM schema_migration", NULL),
+		(long long)files.gl_pathc);
+	globfree(&files);
 	assert_int_equal(db_int(&f->db, 0, "PRAGMA foreign_keys", NULL), 1);
 }
 
