@@ -108,8 +108,7 @@ int catalogue_sections(struct db *db, struct arena *a, struct section_info **out
 	long n = db_int(db, 0, "SELECT count(*) FROM section", NULL);
 	*out = arena_calloc(a, sizeof **out * (size_t)(n ? n : 1));
 	sqlite3_stmt *st = db_query(db,
-		"SELECT s.id, s.name, s.description, "
-		"  (SELECT count(*) FROM title t WHERE t.section_id = s.id) "
+		"SELECT s.id, s.name, s.description, s.title_count "
 		"FROM section s ORDER BY s.name COLLATE NOCASE", NULL);
 	if (!st)
 		return -1;
@@ -130,8 +129,7 @@ int catalogue_section_get(struct db *db, struct arena *a, long long id,
 	struct section_info *out)
 {
 	sqlite3_stmt *st = db_query(db,
-		"SELECT s.id, s.name, s.description, "
-		"  (SELECT count(*) FROM title t WHERE t.section_id = s.id) "
+		"SELECT s.id, s.name, s.description, s.title_count "
 		"FROM section s WHERE s.id = ?", "i", id);
 	if (!st)
 		return -1;

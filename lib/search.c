@@ -42,15 +42,19 @@ static bool word_byte(unsigned char c)
 		(c >= '0' && c <= '9') || c >= 0x80;
 }
 
-/* Append up to max words of text to out as quoted FTS5 strings; the last
-** one gets a "*" when prefix is set. Returns the number of words. */
-static int append_words(struct buf *out, const char *text, int max, bool prefix)
+struct words {
+	const char *w[SEARCH_WORDS_MAX];
+	size_t len[SEARCH_WORDS_MAX];
+	int n;
+};
+
+/* Cut text into at most SEARCH_WORDS_MAX words (pointers into text). */
+static void split_words(const char *text, struct words *out)
 {
 	const unsigned char *p = (const unsigned char *)(text ? text : "");
 	size_t used = 0;
-	int n = 0;
-	size_t last_len = 0;
-	while (*p && n < max && used < SEARCH_QUERY_MAX) {
+	out->n = 0;
+	while (*p && out->n < SEARCH_WORDS_MAX && used < SEARCH_QUERY_MAX) {
 		while (*p && !word_byte(*p))
 			p++;
 		const unsigned char *start = p;
@@ -65,44 +69,111 @@ static int append_words(struct buf *out, const char *text, int max, bool prefix)
 			while (len > 0 && (start[len] & 0xC0) == 0x80)
 				len--;
 		}
-		if (n)
-			buf_putc(out, ' ');
-		buf_putc(out, '"');
-		buf_append(out, start, len);
-		buf_putc(out, '"');
+		out->w[out->n] = (const char *)start;
+		out->len[out->n] = len;
+		out->n++;
 		used += len;
-		last_len = len;
-		n++;
 	}
-	/* A one-letter prefix would read most of the index; match it whole. */
-	if (n && prefix && last_len >= 2)
-		buf_putc(out, '*');
-	return n;
 }
 
-const char *search_fts_expression(struct arena *a, const char *text,
-	const char *author)
+/* How the last word is matched. */
+enum last_word { LAST_WHOLE, LAST_PREFIX };
+
+/* Words as quoted FTS5 strings, space separated (AND). */
+static void append_terms(struct buf *out, const struct words *w, enum last_word last)
+{
+	for (int i = 0; i < w->n; i++) {
+		if (i)
+			buf_putc(out, ' ');
+		buf_putc(out, '"');
+		buf_append(out, w->w[i], w->len[i]);
+		buf_putc(out, '"');
+	}
+	if (w->n && last == LAST_PREFIX)
+		buf_putc(out, '*');
+}
+
+/* The columns people search; "facets" holds filter tokens only. */
+#define TEXT_COLUMNS "{title subtitle authors isbn genre section description}"
+#define TITLE_COLUMNS "{title subtitle authors isbn}"
+
+/* Filter tokens as schema/0003_search.sql writes them into "facets". */
+static void append_facets(struct buf *expr, const struct search_query *q)
+{
+	if (q->section_id)
+		buf_printf(expr, " \"sec%lld\"", q->section_id);
+	if (q->format && *q->format)
+		buf_printf(expr, " \"fmt%s\"", q->format);
+	if (q->genre && *q->genre) {
+		/* 'g' || hex(lower(genre)): SQLite's lower() folds ASCII only. */
+		buf_puts(expr, " \"g");
+		for (const unsigned char *p = (const unsigned char *)q->genre; *p; p++) {
+			unsigned char ch = *p >= 'A' && *p <= 'Z' ? (unsigned char)(*p + 32) : *p;
+			buf_printf(expr, "%02X", ch);
+		}
+		buf_putc(expr, '"');
+	}
+}
+
+/* The expression for one pass: the words (in the columns named), the
+** author filter and the filter tokens. "" when there is nothing to match. */
+static const char *build_expression(struct arena *a, const struct search_query *q,
+	const struct words *text, const struct words *author, enum last_word last,
+	const char *columns)
 {
 	struct buf expr = BUF_INIT;
-	append_words(&expr, text, SEARCH_WORDS_MAX, true);
-	if (author && *author) {
-		struct buf names = BUF_INIT;
-		if (append_words(&names, author, SEARCH_WORDS_MAX, false)) {
-			if (expr.len)
-				buf_putc(&expr, ' ');
-			buf_printf(&expr, "authors : (%s)", names.data);
-		}
-		buf_free(&names);
+	if (text->n) {
+		buf_printf(&expr, "%s : (", columns);
+		append_terms(&expr, text, last);
+		buf_putc(&expr, ')');
 	}
+	/* Column-filtered groups need an explicit AND between them. */
+	if (author->n) {
+		if (expr.len)
+			buf_puts(&expr, " AND ");
+		buf_puts(&expr, "authors : (");
+		append_terms(&expr, author, LAST_WHOLE);
+		buf_putc(&expr, ')');
+	}
+	struct buf facets = BUF_INIT;
+	append_facets(&facets, q);
+	if (facets.len) {
+		if (expr.len)
+			buf_puts(&expr, " AND ");
+		buf_printf(&expr, "facets : (%s)", facets.data + 1);
+	}
+	buf_free(&facets);
 	const char *s = arena_strdup(a, buf_str(&expr));
 	buf_free(&expr);
 	return s;
 }
 
+/* A one-letter prefix would read a large part of the index, and words
+** longer than the prefix index (5) are tried whole first. */
+static enum last_word last_word_mode(const struct words *w)
+{
+	if (!w->n)
+		return LAST_WHOLE;
+	size_t n = w->len[w->n - 1];
+	return n >= 2 && n <= 5 ? LAST_PREFIX : LAST_WHOLE;
+}
+
+const char *search_fts_expression(struct arena *a, const char *text,
+	const char *author)
+{
+	struct words t, au;
+	struct search_query none;
+	memset(&none, 0, sizeof none);
+	split_words(text, &t);
+	split_words(author, &au);
+	return build_expression(a, &none, &t, &au, last_word_mode(&t), TEXT_COLUMNS);
+}
+
 struct candidate {
 	long long id;
-	double score;        /* bm25: lower is better */
-	long order;          /* place in search order (popularity, newest) */
+	long long key;       /* place in search order (popularity, newest) */
+	int tier;            /* 0 all words in the title, 1 in title, subtitle,
+	                        authors or ISBN, 2 anywhere */
 	const char *title;
 	const char *authors;
 	int year;
@@ -126,7 +197,10 @@ static int compare_candidates(const void *pa, const void *pb, void *arg)
 	int c = 0;
 	switch (*(const enum search_sort *)arg) {
 	case SORT_RELEVANCE:
-		c = (a->score > b->score) - (a->score < b->score);
+		c = a->tier - b->tier;
+		/* Same popularity bucket: the shorter title is the closer match. */
+		if (!c && a->key >> 32 == b->key >> 32)
+			c = (strlen(a->title) > strlen(b->title)) - (strlen(a->title) < strlen(b->title));
 		break;
 	case SORT_TITLE:
 		c = strcasecmp(sort_key(a->title), sort_key(b->title));
@@ -138,63 +212,133 @@ static int compare_candidates(const void *pa, const void *pb, void *arg)
 		c = (b->year > a->year) - (b->year < a->year);
 		break;
 	}
-	return c ? c : (a->order > b->order) - (a->order < b->order);
+	return c ? c : (a->key > b->key) - (a->key < b->key);
+}
+
+/* Does word (len bytes) start a word of title, ignoring ASCII case? */
+static bool title_has_word(const char *title, const char *word, size_t len, bool prefix)
+{
+	for (const char *p = title; *p; p++) {
+		if (p != title && word_byte((unsigned char)p[-1]))
+			continue;
+		if (!strncasecmp(p, word, len) && (prefix || !word_byte((unsigned char)p[len])))
+			return true;
+	}
+	return false;
+}
+
+static bool title_has_all(const char *title, const struct words *w, enum last_word last)
+{
+	for (int i = 0; i < w->n; i++)
+		if (!title_has_word(title, w->w[i], w->len[i], i == w->n - 1 && last == LAST_PREFIX))
+			return false;
+	return w->n > 0;
 }
 
 /* Candidates in search order. The CROSS JOINs keep the full-text index as
-** the outer loop, so rows come in its order and LIMIT stops the scan. */
+** the outer loop, so rows come in its order and LIMIT stops the scan. The
+** year range and "on the shelf" are checked row by row. */
 static const char sql_text[] =
-	"SELECT d.title_id, bm25(title_fts, 10.0, 4.0, 6.0, 10.0, 2.0, 2.0, 1.0), "
-	"       t.title, d.authors, coalesce(t.pub_year, 0) "
+	"SELECT d.title_id, d.key, t.title, d.authors, coalesce(t.pub_year, 0) "
 	"FROM title_fts CROSS JOIN title_doc d ON d.key = title_fts.rowid "
 	"     CROSS JOIN title t ON t.id = d.title_id "
 	"WHERE title_fts MATCH ?1 "
-	"  AND (?2 = 0 OR t.section_id = ?2) AND (?3 = '' OR t.genre = ?3) "
-	"  AND (?4 = '' OR t.format = ?4) "
-	"  AND (?5 = 0 OR t.pub_year >= ?5) AND (?6 = 0 OR t.pub_year <= ?6) "
-	"  AND (?7 = 0 OR EXISTS (SELECT 1 FROM copy c WHERE c.title_id = t.id "
+	"  AND (?2 = 0 OR t.pub_year >= ?2) AND (?3 = 0 OR t.pub_year <= ?3) "
+	"  AND (?4 = 0 OR EXISTS (SELECT 1 FROM copy c WHERE c.title_id = t.id "
 	"                         AND c.status = 'available')) "
-	"ORDER BY title_fts.rowid LIMIT ?8";
+	"ORDER BY title_fts.rowid LIMIT ?5";
 
 /* Browsing by filters alone: the same order, from title_doc. */
 static const char sql_browse[] =
-	"SELECT d.title_id, 0.0, t.title, d.authors, coalesce(t.pub_year, 0) "
+	"SELECT d.title_id, d.key, t.title, d.authors, coalesce(t.pub_year, 0) "
 	"FROM title_doc d CROSS JOIN title t ON t.id = d.title_id "
 	"WHERE ?1 = '' "
-	"  AND (?2 = 0 OR t.section_id = ?2) AND (?3 = '' OR t.genre = ?3) "
-	"  AND (?4 = '' OR t.format = ?4) "
-	"  AND (?5 = 0 OR t.pub_year >= ?5) AND (?6 = 0 OR t.pub_year <= ?6) "
-	"  AND (?7 = 0 OR EXISTS (SELECT 1 FROM copy c WHERE c.title_id = t.id "
+	"  AND (?2 = 0 OR t.pub_year >= ?2) AND (?3 = 0 OR t.pub_year <= ?3) "
+	"  AND (?4 = 0 OR EXISTS (SELECT 1 FROM copy c WHERE c.title_id = t.id "
 	"                         AND c.status = 'available')) "
-	"ORDER BY d.key LIMIT ?8";
+	"ORDER BY d.key LIMIT ?5";
 
-static int collect_candidates(struct db *db, struct arena *a,
-	const struct search_query *q, const char *expr, struct candidate *out,
-	int *n)
+struct gather {
+	struct candidate *c;
+	int n;               /* candidates kept */
+	bool more;           /* a pass had more than it could keep */
+};
+
+static bool already_have(const struct gather *g, long long id)
 {
-	sqlite3_stmt *st = db_query(db, *expr ? sql_text : sql_browse, "tittiiii",
-		expr, (long long)q->section_id, q->genre ? q->genre : "",
-		q->format ? q->format : "", (long long)q->year_from,
-		(long long)q->year_to, (long long)q->available,
-		(long long)SEARCH_CANDIDATES + 1);
+	for (int i = 0; i < g->n; i++)
+		if (g->c[i].id == id)
+			return true;
+	return false;
+}
+
+/* One pass: up to the room left of matches of expr, in search order,
+** skipping titles an earlier pass found. tier 1 candidates whose title
+** holds every word become tier 0. */
+static int gather_pass(struct db *db, struct arena *a, const struct search_query *q,
+	const char *expr, int tier, const struct words *w, enum last_word last,
+	struct gather *g)
+{
+	int room = SEARCH_CANDIDATES - g->n;
+	if (room <= 0) {
+		g->more = true;
+		return 0;
+	}
+	int first_new = g->n;
+	/* Section, format and genre are in the expression (facet tokens). */
+	sqlite3_stmt *st = db_query(db, *expr ? sql_text : sql_browse, "tiiii",
+		expr, (long long)q->year_from, (long long)q->year_to,
+		(long long)q->available, (long long)(SEARCH_CANDIDATES + 1));
 	if (!st)
 		return -1;
-	*n = 0;
-	int rc;
+	int rc, seen = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct candidate *c = &out[*n];
-		c->id = db_col_int(st, 0);
-		c->score = sqlite3_column_double(st, 1);
-		c->order = *n;
+		long long id = db_col_int(st, 0);
+		if (tier == 2 && already_have(g, id))
+			continue;
+		if (++seen > room) {
+			g->more = true;
+			break;
+		}
+		struct candidate *c = &g->c[g->n++];
+		c->id = id;
+		c->key = db_col_int(st, 1);
 		c->title = db_text(a, st, 2);
 		c->authors = db_text(a, st, 3);
 		c->year = (int)db_col_int(st, 4);
-		(*n)++;
+		c->tier = tier == 1 && title_has_all(c->title, w, last) ? 0 : tier;
 	}
 	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
 		fprintf(stderr, "carrel: search failed (%s) for: %s\n", db_errmsg(db), expr);
+		g->n = first_new;
 		return -1;
+	}
+	return 0;
+}
+
+/* Title-ish columns first (in search order), then everything; so a title
+** that names the words always outranks one whose blurb mentions them. */
+static int collect_candidates(struct db *db, struct arena *a,
+	const struct search_query *q, struct gather *g)
+{
+	struct words text, author;
+	split_words(q->q, &text);
+	split_words(q->author, &author);
+	enum last_word last = last_word_mode(&text);
+	if (!text.n)
+		return gather_pass(db, a, q, build_expression(a, q, &text, &author, last,
+			TEXT_COLUMNS), 2, &text, last, g);
+	for (int attempt = 0; attempt < 2; attempt++) {
+		const char *titles = build_expression(a, q, &text, &author, last, TITLE_COLUMNS);
+		const char *all = build_expression(a, q, &text, &author, last, TEXT_COLUMNS);
+		if (gather_pass(db, a, q, titles, 1, &text, last, g) ||
+		    gather_pass(db, a, q, all, 2, &text, last, g))
+			return -1;
+		/* A long last word found nothing whole: it may be half typed. */
+		if (g->n || last == LAST_PREFIX || text.len[text.n - 1] < 2)
+			break;
+		last = LAST_PREFIX;
 	}
 	return 0;
 }
@@ -252,20 +396,21 @@ int search_run(struct db *db, struct arena *a, const struct search_query *q,
 	memset(out, 0, sizeof *out);
 	if (search_by_isbn(db, a, q->q, out))
 		return 0;
-	const char *expr = search_fts_expression(a, q->q, q->author);
+	struct words text, author;
+	split_words(q->q, &text);
+	split_words(q->author, &author);
 	bool filtered = q->section_id || (q->genre && *q->genre) ||
 		(q->format && *q->format) || q->available || q->year_from || q->year_to;
-	if (!*expr && !filtered)
+	if (!text.n && !author.n && !filtered)
 		return 0;   /* nothing to look for: the page says so */
 	out->searched = true;
 
-	struct candidate *cands = arena_alloc(a, sizeof *cands * (SEARCH_CANDIDATES + 1));
-	int n = 0;
-	if (collect_candidates(db, a, q, expr, cands, &n))
+	struct gather g = { arena_alloc(a, sizeof *g.c * SEARCH_CANDIDATES), 0, false };
+	if (collect_candidates(db, a, q, &g))
 		return -1;
-	out->more = n > SEARCH_CANDIDATES;
-	if (out->more)
-		n = SEARCH_CANDIDATES;
+	struct candidate *cands = g.c;
+	int n = g.n;
+	out->more = g.more;
 	out->total = n;
 	enum search_sort sort = q->sort;
 	qsort_r(cands, (size_t)n, sizeof *cands, compare_candidates, &sort);

@@ -10,9 +10,14 @@
 ** Speed at a million titles comes from stopping early: the full-text index
 ** lists each title's document in search order (popularity, then newest; see
 ** schema/0003_search.sql), so the search reads at most SEARCH_CANDIDATES
-** matches in that order, filters as it goes, and ranks only those with
-** bm25 (the title weighing most). Result counts above that are reported as
-** "more than".
+** matches in that order, filtering as it goes. It reads matches in the
+** title, subtitle, authors and ISBN first, then anywhere; relevance ranks
+** titles holding every word first, then those other title-ish matches,
+** then the rest, each by popularity (and shorter titles first within a
+** popularity band). Result counts above the cap are reported as "more
+** than". The last word is a prefix when it has 2 to 5 letters (the prefix
+** index answers those as fast as whole words); a longer one is tried whole
+** first, and as a prefix only when that finds nothing.
 */
 #ifndef CARREL_SEARCH_H
 #define CARREL_SEARCH_H

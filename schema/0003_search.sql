@@ -20,7 +20,10 @@ CREATE TABLE title_doc (
   isbn         TEXT NOT NULL,   -- ISBN-13 digits, or ''
   genre        TEXT NOT NULL,
   section      TEXT NOT NULL,   -- the section's name
-  description  TEXT NOT NULL
+  description  TEXT NOT NULL,
+  -- Filter tokens, so the index itself narrows a search by section, format
+  -- and genre: "sec<id> fmt<format> g<hex of the lower-case genre>".
+  facets       TEXT NOT NULL
 );
 
 -- What title_doc should hold for each title.
@@ -36,26 +39,31 @@ SELECT ((31 - min(31, CAST(log2(t.popularity + 1) AS INTEGER))) << 32)
        coalesce(t.isbn13, '')                                   AS isbn,
        t.genre                                                  AS genre,
        coalesce((SELECT s.name FROM section s WHERE s.id = t.section_id), '') AS section,
-       t.description                                            AS description
+       t.description                                            AS description,
+       'sec' || coalesce(t.section_id, 0) || ' fmt' || t.format
+         || ' g' || hex(lower(t.genre))                         AS facets
 FROM title t;
 
 CREATE VIRTUAL TABLE title_fts USING fts5(
-  title, subtitle, authors, isbn, genre, section, description,
+  title, subtitle, authors, isbn, genre, section, description, facets,
   content = 'title_doc', content_rowid = 'key',
   tokenize = 'unicode61 remove_diacritics 2',
-  prefix = '2 3'
+  -- Prefix indexes make "last word as a prefix" searches of 2 to 5
+  -- letters stop early like whole words; longer words are tried whole
+  -- first (lib/search.c).
+  prefix = '2 3 4 5'
 );
 
 -- title_doc -> title_fts
 CREATE TRIGGER title_doc_ai AFTER INSERT ON title_doc BEGIN
-  INSERT INTO title_fts(rowid, title, subtitle, authors, isbn, genre, section, description)
+  INSERT INTO title_fts(rowid, title, subtitle, authors, isbn, genre, section, description, facets)
   VALUES (new.key, new.title, new.subtitle, new.authors, new.isbn, new.genre,
-          new.section, new.description);
+          new.section, new.description, new.facets);
 END;
 CREATE TRIGGER title_doc_ad AFTER DELETE ON title_doc BEGIN
-  INSERT INTO title_fts(title_fts, rowid, title, subtitle, authors, isbn, genre, section, description)
+  INSERT INTO title_fts(title_fts, rowid, title, subtitle, authors, isbn, genre, section, description, facets)
   VALUES ('delete', old.key, old.title, old.subtitle, old.authors, old.isbn, old.genre,
-          old.section, old.description);
+          old.section, old.description, old.facets);
 END;
 
 -- catalogue tables -> title_doc. Each rebuilds the documents it touches.
@@ -63,8 +71,9 @@ CREATE TRIGGER title_ai_doc AFTER INSERT ON title BEGIN
   INSERT INTO title_doc SELECT * FROM title_doc_source WHERE title_id = new.id;
 END;
 CREATE TRIGGER title_au_doc AFTER UPDATE OF title, subtitle, isbn13, genre, section_id,
-    description, popularity ON title
+    description, popularity, format ON title
   WHEN old.title IS NOT new.title OR old.subtitle IS NOT new.subtitle
+    OR old.format IS NOT new.format
     OR old.isbn13 IS NOT new.isbn13 OR old.genre IS NOT new.genre
     OR old.section_id IS NOT new.section_id OR old.description IS NOT new.description
     OR min(31, CAST(log2(old.popularity + 1) AS INTEGER))
@@ -102,3 +111,19 @@ INSERT INTO title_doc SELECT * FROM title_doc_source;
 CREATE INDEX title_genre ON title(genre);
 CREATE INDEX title_pub_year ON title(pub_year);
 CREATE INDEX copy_title_status ON copy(title_id, status);
+
+-- Titles per section, for the sections page, kept by triggers: counting a
+-- million titles on every page view would not do.
+ALTER TABLE section ADD COLUMN title_count INTEGER NOT NULL DEFAULT 0;
+UPDATE section SET title_count = (SELECT count(*) FROM title t WHERE t.section_id = section.id);
+CREATE TRIGGER title_ai_section AFTER INSERT ON title WHEN new.section_id IS NOT NULL BEGIN
+  UPDATE section SET title_count = title_count + 1 WHERE id = new.section_id;
+END;
+CREATE TRIGGER title_ad_section AFTER DELETE ON title WHEN old.section_id IS NOT NULL BEGIN
+  UPDATE section SET title_count = title_count - 1 WHERE id = old.section_id;
+END;
+CREATE TRIGGER title_au_section AFTER UPDATE OF section_id ON title
+  WHEN old.section_id IS NOT new.section_id BEGIN
+  UPDATE section SET title_count = title_count - 1 WHERE id = old.section_id;
+  UPDATE section SET title_count = title_count + 1 WHERE id = new.section_id;
+END;
