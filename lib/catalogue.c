@@ -159,3 +159,24 @@ const char *catalogue_status_label(const char *status)
 			return labels[i].label;
 	return status;
 }
+
+int catalogue_bulk_begin(struct db *db)
+{
+	return db_exec(db, "INSERT OR REPLACE INTO setting(key, value) "
+		"VALUES ('search.deferred', '1')", NULL) == SQLITE_OK ? 0 : -1;
+}
+
+int catalogue_bulk_end(struct db *db)
+{
+	static const char *const steps[] = {
+		"DELETE FROM setting WHERE key = 'search.deferred'",
+		"DELETE FROM title_doc WHERE title_id IN (SELECT title_id FROM search_pending)",
+		"INSERT INTO title_doc SELECT * FROM title_doc_source "
+		"  WHERE title_id IN (SELECT title_id FROM search_pending)",
+		"DELETE FROM search_pending",
+	};
+	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
+		if (db_exec(db, steps[i], NULL) != SQLITE_OK)
+			return -1;
+	return 0;
+}

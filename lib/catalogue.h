@@ -80,6 +80,12 @@ int catalogue_sections(struct db *db, struct arena *a, struct section_info **out
 int catalogue_section_get(struct db *db, struct arena *a, long long id,
 	struct section_info *out);
 
+/* Bulk loading: between begin and end, changes to titles only mark them
+** for the search index, which end rebuilds in one go (in the caller's
+** transaction, if any). Returns 0 or -1. */
+int catalogue_bulk_begin(struct db *db);
+int catalogue_bulk_end(struct db *db);
+
 /* Display a copy status for people: "on loan" for "on-loan" and so on. */
 const char *catalogue_status_label(const char *status);
 

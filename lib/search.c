@@ -174,8 +174,8 @@ struct candidate {
 	long long key;       /* place in search order (popularity, newest) */
 	int tier;            /* 0 all words in the title, 1 in title, subtitle,
 	                        authors or ISBN, 2 anywhere */
-	const char *title;
-	const char *authors;
+	const char *title;   /* these three only when sorting or filtering */
+	const char *authors; /* needs them (struct gather.need_rows) */
 	int year;
 };
 
@@ -198,9 +198,6 @@ static int compare_candidates(const void *pa, const void *pb, void *arg)
 	switch (*(const enum search_sort *)arg) {
 	case SORT_RELEVANCE:
 		c = a->tier - b->tier;
-		/* Same popularity bucket: the shorter title is the closer match. */
-		if (!c && a->key >> 32 == b->key >> 32)
-			c = (strlen(a->title) > strlen(b->title)) - (strlen(a->title) < strlen(b->title));
 		break;
 	case SORT_TITLE:
 		c = strcasecmp(sort_key(a->title), sort_key(b->title));
@@ -215,31 +212,21 @@ static int compare_candidates(const void *pa, const void *pb, void *arg)
 	return c ? c : (a->key > b->key) - (a->key < b->key);
 }
 
-/* Does word (len bytes) start a word of title, ignoring ASCII case? */
-static bool title_has_word(const char *title, const char *word, size_t len, bool prefix)
+/* The title a search-order key belongs to (see schema/0003_search.sql). */
+static long long key_title_id(long long key)
 {
-	for (const char *p = title; *p; p++) {
-		if (p != title && word_byte((unsigned char)p[-1]))
-			continue;
-		if (!strncasecmp(p, word, len) && (prefix || !word_byte((unsigned char)p[len])))
-			return true;
-	}
-	return false;
+	return 4294967295LL - (key & 0xFFFFFFFFLL);
 }
 
-static bool title_has_all(const char *title, const struct words *w, enum last_word last)
-{
-	for (int i = 0; i < w->n; i++)
-		if (!title_has_word(title, w->w[i], w->len[i], i == w->n - 1 && last == LAST_PREFIX))
-			return false;
-	return w->n > 0;
-}
+/* Candidates in search order, keys only: nothing but the index is read,
+** and LIMIT stops the scan. */
+static const char sql_keys[] =
+	"SELECT rowid FROM title_fts WHERE title_fts MATCH ?1 ORDER BY rowid LIMIT ?2";
 
-/* Candidates in search order. The CROSS JOINs keep the full-text index as
-** the outer loop, so rows come in its order and LIMIT stops the scan. The
-** year range and "on the shelf" are checked row by row. */
-static const char sql_text[] =
-	"SELECT d.title_id, d.key, t.title, d.authors, coalesce(t.pub_year, 0) "
+/* The same with what sorting and the row-by-row filters (year range, on the
+** shelf) need; the CROSS JOINs keep the index as the outer loop. */
+static const char sql_rows[] =
+	"SELECT d.key, t.title, d.authors, coalesce(t.pub_year, 0) "
 	"FROM title_fts CROSS JOIN title_doc d ON d.key = title_fts.rowid "
 	"     CROSS JOIN title t ON t.id = d.title_id "
 	"WHERE title_fts MATCH ?1 "
@@ -248,77 +235,81 @@ static const char sql_text[] =
 	"                         AND c.status = 'available')) "
 	"ORDER BY title_fts.rowid LIMIT ?5";
 
-/* Browsing by filters alone: the same order, from title_doc. */
+/* Browsing by row filters alone: the same order, from title_doc. */
 static const char sql_browse[] =
-	"SELECT d.title_id, d.key, t.title, d.authors, coalesce(t.pub_year, 0) "
+	"SELECT d.key, t.title, d.authors, coalesce(t.pub_year, 0) "
 	"FROM title_doc d CROSS JOIN title t ON t.id = d.title_id "
-	"WHERE ?1 = '' "
-	"  AND (?2 = 0 OR t.pub_year >= ?2) AND (?3 = 0 OR t.pub_year <= ?3) "
+	"WHERE (?2 = 0 OR t.pub_year >= ?2) AND (?3 = 0 OR t.pub_year <= ?3) "
 	"  AND (?4 = 0 OR EXISTS (SELECT 1 FROM copy c WHERE c.title_id = t.id "
 	"                         AND c.status = 'available')) "
+	"  AND ?1 = '' "
 	"ORDER BY d.key LIMIT ?5";
 
 struct gather {
 	struct candidate *c;
 	int n;               /* candidates kept */
 	bool more;           /* a pass had more than it could keep */
+	bool need_rows;      /* sorting or filtering needs title, authors, year */
 };
 
-static bool already_have(const struct gather *g, long long id)
+static bool already_have(const struct gather *g, long long key)
 {
 	for (int i = 0; i < g->n; i++)
-		if (g->c[i].id == id)
+		if (g->c[i].key == key)
 			return true;
 	return false;
 }
 
 /* One pass: up to the room left of matches of expr, in search order,
-** skipping titles an earlier pass found. tier 1 candidates whose title
-** holds every word become tier 0. */
+** skipping titles an earlier pass found; each new one gets tier. */
 static int gather_pass(struct db *db, struct arena *a, const struct search_query *q,
-	const char *expr, int tier, const struct words *w, enum last_word last,
-	struct gather *g)
+	const char *expr, int tier, struct gather *g)
 {
 	int room = SEARCH_CANDIDATES - g->n;
 	if (room <= 0) {
 		g->more = true;
 		return 0;
 	}
-	int first_new = g->n;
-	/* Section, format and genre are in the expression (facet tokens). */
-	sqlite3_stmt *st = db_query(db, *expr ? sql_text : sql_browse, "tiiii",
-		expr, (long long)q->year_from, (long long)q->year_to,
-		(long long)q->available, (long long)(SEARCH_CANDIDATES + 1));
+	const char *sql = !*expr ? sql_browse : g->need_rows ? sql_rows : sql_keys;
+	sqlite3_stmt *st = sql == sql_keys
+		? db_query(db, sql, "ti", expr, (long long)(SEARCH_CANDIDATES + 1))
+		: db_query(db, sql, "tiiii", expr, (long long)q->year_from,
+			(long long)q->year_to, (long long)q->available,
+			(long long)(SEARCH_CANDIDATES + 1));
 	if (!st)
 		return -1;
-	int rc, seen = 0;
+	int rc, kept = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		long long id = db_col_int(st, 0);
-		if (tier == 2 && already_have(g, id))
+		long long key = db_col_int(st, 0);
+		if (g->n && already_have(g, key))
 			continue;
-		if (++seen > room) {
+		if (++kept > room) {
 			g->more = true;
 			break;
 		}
 		struct candidate *c = &g->c[g->n++];
-		c->id = id;
-		c->key = db_col_int(st, 1);
-		c->title = db_text(a, st, 2);
-		c->authors = db_text(a, st, 3);
-		c->year = (int)db_col_int(st, 4);
-		c->tier = tier == 1 && title_has_all(c->title, w, last) ? 0 : tier;
+		c->key = key;
+		c->id = key_title_id(key);
+		c->tier = tier;
+		if (sql != sql_keys) {
+			c->title = db_text(a, st, 1);
+			c->authors = db_text(a, st, 2);
+			c->year = (int)db_col_int(st, 3);
+		} else {
+			c->title = c->authors = "";
+		}
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
 		fprintf(stderr, "carrel: search failed (%s) for: %s\n", db_errmsg(db), expr);
-		g->n = first_new;
 		return -1;
 	}
 	return 0;
 }
 
-/* Title-ish columns first (in search order), then everything; so a title
-** that names the words always outranks one whose blurb mentions them. */
+/* Matches in the title first, then in the title, subtitle, authors or ISBN,
+** then anywhere, each in search order: a title that names the words always
+** outranks one whose blurb mentions them. */
 static int collect_candidates(struct db *db, struct arena *a,
 	const struct search_query *q, struct gather *g)
 {
@@ -328,13 +319,13 @@ static int collect_candidates(struct db *db, struct arena *a,
 	enum last_word last = last_word_mode(&text);
 	if (!text.n)
 		return gather_pass(db, a, q, build_expression(a, q, &text, &author, last,
-			TEXT_COLUMNS), 2, &text, last, g);
+			TEXT_COLUMNS), 2, g);
 	for (int attempt = 0; attempt < 2; attempt++) {
-		const char *titles = build_expression(a, q, &text, &author, last, TITLE_COLUMNS);
-		const char *all = build_expression(a, q, &text, &author, last, TEXT_COLUMNS);
-		if (gather_pass(db, a, q, titles, 1, &text, last, g) ||
-		    gather_pass(db, a, q, all, 2, &text, last, g))
-			return -1;
+		static const char *const columns[] = { "{title}", TITLE_COLUMNS, TEXT_COLUMNS };
+		for (int tier = 0; tier < 3; tier++)
+			if (gather_pass(db, a, q, build_expression(a, q, &text, &author, last,
+				columns[tier]), tier, g))
+				return -1;
 		/* A long last word found nothing whole: it may be half typed. */
 		if (g->n || last == LAST_PREFIX || text.len[text.n - 1] < 2)
 			break;
@@ -405,7 +396,8 @@ int search_run(struct db *db, struct arena *a, const struct search_query *q,
 		return 0;   /* nothing to look for: the page says so */
 	out->searched = true;
 
-	struct gather g = { arena_alloc(a, sizeof *g.c * SEARCH_CANDIDATES), 0, false };
+	struct gather g = { arena_alloc(a, sizeof *g.c * SEARCH_CANDIDATES), 0, false,
+		q->sort != SORT_RELEVANCE || q->year_from || q->year_to || q->available };
 	if (collect_candidates(db, a, q, &g))
 		return -1;
 	struct candidate *cands = g.c;

@@ -66,9 +66,24 @@ CREATE TRIGGER title_doc_ad AFTER DELETE ON title_doc BEGIN
           old.section, old.description, old.facets);
 END;
 
--- catalogue tables -> title_doc. Each rebuilds the documents it touches.
+-- catalogue tables -> title_doc. Every change marks the titles it touches
+-- in search_pending; marking rebuilds their documents at once, unless a
+-- bulk load has set the setting 'search.deferred' (lib/catalogue.c,
+-- catalogue_bulk_begin/_end): then the marks wait and the documents are
+-- built in one go at the end, instead of three times per title.
+CREATE TABLE search_pending (
+  title_id INTEGER PRIMARY KEY
+);
+CREATE TRIGGER search_pending_ai AFTER INSERT ON search_pending
+  WHEN NOT EXISTS (SELECT 1 FROM setting WHERE key = 'search.deferred')
+BEGIN
+  DELETE FROM title_doc WHERE title_id = new.title_id;
+  INSERT INTO title_doc SELECT * FROM title_doc_source WHERE title_id = new.title_id;
+  DELETE FROM search_pending WHERE title_id = new.title_id;
+END;
+
 CREATE TRIGGER title_ai_doc AFTER INSERT ON title BEGIN
-  INSERT INTO title_doc SELECT * FROM title_doc_source WHERE title_id = new.id;
+  INSERT OR IGNORE INTO search_pending(title_id) VALUES (new.id);
 END;
 CREATE TRIGGER title_au_doc AFTER UPDATE OF title, subtitle, isbn13, genre, section_id,
     description, popularity, format ON title
@@ -79,29 +94,25 @@ CREATE TRIGGER title_au_doc AFTER UPDATE OF title, subtitle, isbn13, genre, sect
     OR min(31, CAST(log2(old.popularity + 1) AS INTEGER))
        <> min(31, CAST(log2(new.popularity + 1) AS INTEGER))
 BEGIN
-  DELETE FROM title_doc WHERE title_id = new.id;
-  INSERT INTO title_doc SELECT * FROM title_doc_source WHERE title_id = new.id;
+  INSERT OR IGNORE INTO search_pending(title_id) VALUES (new.id);
 END;
 CREATE TRIGGER title_ad_doc AFTER DELETE ON title BEGIN
   DELETE FROM title_doc WHERE title_id = old.id;
+  DELETE FROM search_pending WHERE title_id = old.id;
 END;
 CREATE TRIGGER title_author_ai_doc AFTER INSERT ON title_author BEGIN
-  DELETE FROM title_doc WHERE title_id = new.title_id;
-  INSERT INTO title_doc SELECT * FROM title_doc_source WHERE title_id = new.title_id;
+  INSERT OR IGNORE INTO search_pending(title_id) VALUES (new.title_id);
 END;
 CREATE TRIGGER title_author_ad_doc AFTER DELETE ON title_author BEGIN
-  DELETE FROM title_doc WHERE title_id = old.title_id;
-  INSERT INTO title_doc SELECT * FROM title_doc_source WHERE title_id = old.title_id;
+  INSERT OR IGNORE INTO search_pending(title_id) VALUES (old.title_id);
 END;
 CREATE TRIGGER author_au_doc AFTER UPDATE OF name ON author BEGIN
-  DELETE FROM title_doc WHERE title_id IN (SELECT title_id FROM title_author WHERE author_id = new.id);
-  INSERT INTO title_doc SELECT * FROM title_doc_source
-    WHERE title_id IN (SELECT title_id FROM title_author WHERE author_id = new.id);
+  INSERT OR IGNORE INTO search_pending(title_id)
+    SELECT title_id FROM title_author WHERE author_id = new.id;
 END;
 CREATE TRIGGER section_au_doc AFTER UPDATE OF name ON section BEGIN
-  DELETE FROM title_doc WHERE title_id IN (SELECT id FROM title WHERE section_id = new.id);
-  INSERT INTO title_doc SELECT * FROM title_doc_source
-    WHERE title_id IN (SELECT id FROM title WHERE section_id = new.id);
+  INSERT OR IGNORE INTO search_pending(title_id)
+    SELECT id FROM title WHERE section_id = new.id;
 END;
 
 -- Titles catalogued before this migration.

@@ -166,6 +166,9 @@ for n in $sizes; do
     fi
     srps[$n]=$(field rps); sp99[$n]=$(field p99_us)
     ratio[$n]=$(awk -v a="${rps[$n]}" -v b="${srps[$n]}" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+    echo "bench: $n titles: search ${rps[$n]} req/s, p50 $(ms "${p50[$n]}") ms," \
+         "p99 $(ms "${p99[$n]}") ms, worker p50/p99 ${worker[$n]:--} ms;" \
+         "static ${srps[$n]} req/s (${bytes[$n]} bytes); ratio ${ratio[$n]}"
     cleanup
 done
 

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalogue.h"
 #include "db.h"
 #include "search.h"
 
@@ -192,6 +193,30 @@ static void test_isbn_typed_with_hyphens(void **state)
 	assert_string_equal(r.hits[0].title, "The Hobbit");
 }
 
+static void test_bulk_load_defers_the_index(void **state)
+{
+	struct fixture *f = *state;
+	struct search_result r;
+	assert_int_equal(db_begin(&f->db), 0);
+	assert_int_equal(catalogue_bulk_begin(&f->db), 0);
+	add_title(&f->db, "Quagga Almanac", "Bulk Writer", "Nature", 1, "print", 2020, 0);
+	add_title(&f->db, "Quagga Gazetteer", "Bulk Writer", "Nature", 1, "print", 2021, 0);
+	assert_int_equal(run(f, "quagga", &r), 0);
+	assert_int_equal(r.total, 0);
+	assert_int_equal(db_int(&f->db, 0, "SELECT count(*) FROM search_pending", NULL), 2);
+	assert_int_equal(catalogue_bulk_end(&f->db), 0);
+	assert_int_equal(db_commit(&f->db), 0);
+	assert_int_equal(run(f, "quagga", &r), 0);
+	assert_int_equal(r.total, 2);
+	assert_int_equal(run(f, "bulk writer", &r), 0);
+	assert_int_equal(r.total, 2);
+	assert_int_equal(db_int(&f->db, 0, "SELECT count(*) FROM search_pending", NULL), 0);
+	/* Outside a bulk load, changes reach the index at once. */
+	db_exec(&f->db, "UPDATE title SET title = 'Okapi Almanac' WHERE title = 'Quagga Almanac'", NULL);
+	assert_int_equal(run(f, "okapi", &r), 0);
+	assert_int_equal(r.total, 1);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -203,6 +228,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_filters_use_the_index, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_candidates_are_capped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_isbn_typed_with_hyphens, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bulk_load_defers_the_index, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("search", tests, NULL, NULL);
 }
