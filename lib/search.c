@@ -172,8 +172,8 @@ const char *search_fts_expression(struct arena *a, const char *text,
 struct candidate {
 	long long id;
 	long long key;       /* place in search order (popularity, newest) */
-	int tier;            /* 0 all words in the title, 1 in title, subtitle,
-	                        authors or ISBN, 2 anywhere */
+	int tier;            /* 0 found in title, subtitle, authors or ISBN,
+	                        1 anywhere */
 	const char *title;   /* these three only when sorting or filtering */
 	const char *authors; /* needs them (struct gather.need_rows) */
 	int year;
@@ -223,33 +223,40 @@ static long long key_title_id(long long key)
 static const char sql_keys[] =
 	"SELECT rowid FROM title_fts WHERE title_fts MATCH ?1 ORDER BY rowid LIMIT ?2";
 
-/* The same with what sorting and the row-by-row filters (year range, on the
-** shelf) need; the CROSS JOINs keep the index as the outer loop. */
-static const char sql_rows[] =
-	"SELECT d.key, t.title, d.authors, coalesce(t.pub_year, 0) "
-	"FROM title_fts CROSS JOIN title_doc d ON d.key = title_fts.rowid "
-	"     CROSS JOIN title t ON t.id = d.title_id "
+/* With the row-by-row filters (year range, on the shelf), read from the
+** small title_stat rows; the CROSS JOIN keeps the index as the outer loop. */
+static const char sql_filtered[] =
+	"SELECT title_fts.rowid FROM title_fts "
+	"  CROSS JOIN title_stat s ON s.title_id = 4294967295 - (title_fts.rowid & 4294967295) "
 	"WHERE title_fts MATCH ?1 "
-	"  AND (?2 = 0 OR t.pub_year >= ?2) AND (?3 = 0 OR t.pub_year <= ?3) "
-	"  AND (?4 = 0 OR EXISTS (SELECT 1 FROM copy c WHERE c.title_id = t.id "
-	"                         AND c.status = 'available')) "
+	"  AND (?2 = 0 OR s.pub_year >= ?2) AND (?3 = 0 OR s.pub_year <= ?3) "
+	"  AND (?4 = 0 OR s.available > 0) "
+	"ORDER BY title_fts.rowid LIMIT ?5";
+
+/* Sorting by title, author or year needs those of every candidate. */
+static const char sql_rows[] =
+	"SELECT title_fts.rowid, d.title, d.authors, s.pub_year FROM title_fts "
+	"  CROSS JOIN title_stat s ON s.title_id = 4294967295 - (title_fts.rowid & 4294967295) "
+	"  CROSS JOIN title_doc d ON d.key = title_fts.rowid "
+	"WHERE title_fts MATCH ?1 "
+	"  AND (?2 = 0 OR s.pub_year >= ?2) AND (?3 = 0 OR s.pub_year <= ?3) "
+	"  AND (?4 = 0 OR s.available > 0) "
 	"ORDER BY title_fts.rowid LIMIT ?5";
 
 /* Browsing by row filters alone: the same order, from title_doc. */
 static const char sql_browse[] =
-	"SELECT d.key, t.title, d.authors, coalesce(t.pub_year, 0) "
-	"FROM title_doc d CROSS JOIN title t ON t.id = d.title_id "
-	"WHERE (?2 = 0 OR t.pub_year >= ?2) AND (?3 = 0 OR t.pub_year <= ?3) "
-	"  AND (?4 = 0 OR EXISTS (SELECT 1 FROM copy c WHERE c.title_id = t.id "
-	"                         AND c.status = 'available')) "
-	"  AND ?1 = '' "
+	"SELECT d.key, d.title, d.authors, s.pub_year "
+	"FROM title_doc d CROSS JOIN title_stat s ON s.title_id = d.title_id "
+	"WHERE (?2 = 0 OR s.pub_year >= ?2) AND (?3 = 0 OR s.pub_year <= ?3) "
+	"  AND (?4 = 0 OR s.available > 0) AND ?1 = '' "
 	"ORDER BY d.key LIMIT ?5";
 
 struct gather {
 	struct candidate *c;
 	int n;               /* candidates kept */
 	bool more;           /* a pass had more than it could keep */
-	bool need_rows;      /* sorting or filtering needs title, authors, year */
+	bool need_rows;      /* sorting needs title, authors, year */
+	bool filtered;       /* a year range or "on the shelf" is asked for */
 };
 
 static bool already_have(const struct gather *g, long long key)
@@ -270,7 +277,8 @@ static int gather_pass(struct db *db, struct arena *a, const struct search_query
 		g->more = true;
 		return 0;
 	}
-	const char *sql = !*expr ? sql_browse : g->need_rows ? sql_rows : sql_keys;
+	const char *sql = !*expr ? sql_browse : g->need_rows ? sql_rows
+		: g->filtered ? sql_filtered : sql_keys;
 	sqlite3_stmt *st = sql == sql_keys
 		? db_query(db, sql, "ti", expr, (long long)(SEARCH_CANDIDATES + 1))
 		: db_query(db, sql, "tiiii", expr, (long long)q->year_from,
@@ -291,7 +299,7 @@ static int gather_pass(struct db *db, struct arena *a, const struct search_query
 		c->key = key;
 		c->id = key_title_id(key);
 		c->tier = tier;
-		if (sql != sql_keys) {
+		if (sql == sql_rows || sql == sql_browse) {
 			c->title = db_text(a, st, 1);
 			c->authors = db_text(a, st, 2);
 			c->year = (int)db_col_int(st, 3);
@@ -307,9 +315,9 @@ static int gather_pass(struct db *db, struct arena *a, const struct search_query
 	return 0;
 }
 
-/* Matches in the title first, then in the title, subtitle, authors or ISBN,
-** then anywhere, each in search order: a title that names the words always
-** outranks one whose blurb mentions them. */
+/* Matches in the title, subtitle, authors or ISBN first, then anywhere,
+** each in search order: a title that names the words always outranks one
+** whose blurb mentions them. */
 static int collect_candidates(struct db *db, struct arena *a,
 	const struct search_query *q, struct gather *g)
 {
@@ -319,10 +327,10 @@ static int collect_candidates(struct db *db, struct arena *a,
 	enum last_word last = last_word_mode(&text);
 	if (!text.n)
 		return gather_pass(db, a, q, build_expression(a, q, &text, &author, last,
-			TEXT_COLUMNS), 2, g);
+			TEXT_COLUMNS), 1, g);
 	for (int attempt = 0; attempt < 2; attempt++) {
-		static const char *const columns[] = { "{title}", TITLE_COLUMNS, TEXT_COLUMNS };
-		for (int tier = 0; tier < 3; tier++)
+		static const char *const columns[] = { TITLE_COLUMNS, TEXT_COLUMNS };
+		for (int tier = 0; tier < 2; tier++)
 			if (gather_pass(db, a, q, build_expression(a, q, &text, &author, last,
 				columns[tier]), tier, g))
 				return -1;
@@ -397,7 +405,7 @@ int search_run(struct db *db, struct arena *a, const struct search_query *q,
 	out->searched = true;
 
 	struct gather g = { arena_alloc(a, sizeof *g.c * SEARCH_CANDIDATES), 0, false,
-		q->sort != SORT_RELEVANCE || q->year_from || q->year_to || q->available };
+		q->sort != SORT_RELEVANCE, q->year_from || q->year_to || q->available };
 	if (collect_candidates(db, a, q, &g))
 		return -1;
 	struct candidate *cands = g.c;

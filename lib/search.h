@@ -11,11 +11,9 @@
 ** lists each title's document in search order (popularity, then newest; see
 ** schema/0003_search.sql), so the search reads at most SEARCH_CANDIDATES
 ** matches in that order, filtering as it goes. It reads matches in the
-** title, subtitle, authors and ISBN first, then anywhere; relevance ranks
-** titles holding every word first, then those other title-ish matches,
-** then the rest, each by popularity (and shorter titles first within a
-** popularity band). Result counts above the cap are reported as "more
-** than". The last word is a prefix when it has 2 to 5 letters (the prefix
+** title, subtitle, authors and ISBN first, then anywhere, and that is the
+** relevance order (by popularity within each). Result counts above the cap
+** are reported as "more than". The last word is a prefix when it has 2 to 5 letters (the prefix
 ** index answers those as fast as whole words); a longer one is tried whole
 ** first, and as a prefix only when that finds nothing.
 */
@@ -27,7 +25,7 @@
 #include "arena.h"
 #include "db.h"
 
-#define SEARCH_CANDIDATES 400
+#define SEARCH_CANDIDATES 200
 #define SEARCH_QUERY_MAX 200      /* characters of search text used */
 
 enum search_sort { SORT_RELEVANCE, SORT_TITLE, SORT_AUTHOR, SORT_NEWEST };

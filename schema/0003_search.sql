@@ -138,3 +138,37 @@ CREATE TRIGGER title_au_section AFTER UPDATE OF section_id ON title
   UPDATE section SET title_count = title_count - 1 WHERE id = old.section_id;
   UPDATE section SET title_count = title_count + 1 WHERE id = new.section_id;
 END;
+
+-- What the row-by-row filters of a search read (publication year, copies
+-- on the shelf), in rows small enough to look up by the hundred per search.
+-- Kept by triggers on title and copy.
+CREATE TABLE title_stat (
+  title_id   INTEGER PRIMARY KEY REFERENCES title(id) ON DELETE CASCADE,
+  pub_year   INTEGER NOT NULL DEFAULT 0,   -- 0 when unknown
+  available  INTEGER NOT NULL DEFAULT 0    -- copies with status 'available'
+);
+INSERT INTO title_stat(title_id, pub_year, available)
+  SELECT t.id, coalesce(t.pub_year, 0),
+         (SELECT count(*) FROM copy c WHERE c.title_id = t.id AND c.status = 'available')
+  FROM title t;
+CREATE TRIGGER title_ai_stat AFTER INSERT ON title BEGIN
+  INSERT INTO title_stat(title_id, pub_year) VALUES (new.id, coalesce(new.pub_year, 0));
+END;
+CREATE TRIGGER title_au_stat AFTER UPDATE OF pub_year ON title BEGIN
+  UPDATE title_stat SET pub_year = coalesce(new.pub_year, 0) WHERE title_id = new.id;
+END;
+CREATE TRIGGER title_ad_stat AFTER DELETE ON title BEGIN
+  DELETE FROM title_stat WHERE title_id = old.id;
+END;
+CREATE TRIGGER copy_ai_stat AFTER INSERT ON copy WHEN new.status = 'available' BEGIN
+  UPDATE title_stat SET available = available + 1 WHERE title_id = new.title_id;
+END;
+CREATE TRIGGER copy_ad_stat AFTER DELETE ON copy WHEN old.status = 'available' BEGIN
+  UPDATE title_stat SET available = available - 1 WHERE title_id = old.title_id;
+END;
+CREATE TRIGGER copy_au_stat AFTER UPDATE OF status, title_id ON copy BEGIN
+  UPDATE title_stat SET available = available - 1
+    WHERE title_id = old.title_id AND old.status = 'available';
+  UPDATE title_stat SET available = available + 1
+    WHERE title_id = new.title_id AND new.status = 'available';
+END;
