@@ -4,7 +4,8 @@
 #   make deps     install the Debian packages the build and tests need
 #   make run      serve a demo library on http://127.0.0.1:8080/ (PORT=...)
 #   make test     sanitizer build; unit tests, mustache spec, end-to-end tests
-#   make bench    wrk through nginx: home page against a static file
+#   make bench    wrk through nginx: home page and catalogue search against
+#                 a static file of the same size (bench-home, bench-catalogue)
 #   make fuzz     libFuzzer runs over the parsers (FUZZ_SECONDS each)
 #   make clean
 
@@ -34,7 +35,7 @@ BINS      := bin/carrel.fcgi bin/carrel-cron bin/carrel
 ASAN_BINS := build/asan/bin/carrel.fcgi build/asan/bin/carrel-cron build/asan/bin/carrel
 UNIT_BINS := $(patsubst tests/unit/%.c,build/asan/tests/%,$(UNIT_SRC))
 
-.PHONY: all deps run test unit e2e bench fuzz clean
+.PHONY: all deps run test unit e2e bench bench-home bench-catalogue fuzz clean
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -106,9 +107,17 @@ e2e: deps
 	@$(MAKE) --no-print-directory $(ASAN_BINS)
 	@tests/run.sh
 
-bench: deps
+# The home page against a static file, then catalogue search at 10k, 100k
+# and 1M titles (BENCH_SIZES; generated databases are kept in var/bench).
+bench: bench-home bench-catalogue
+
+bench-home: deps
 	@$(MAKE) --no-print-directory all
 	@tests/bench/bench.sh
+
+bench-catalogue: deps
+	@$(MAKE) --no-print-directory all
+	@tests/bench/catalogue.sh
 
 FUZZ_SECONDS ?= 300
 fuzz:

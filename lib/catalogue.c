@@ -168,6 +168,7 @@ int catalogue_bulk_begin(struct db *db)
 
 int catalogue_bulk_end(struct db *db)
 {
+	long long pending = db_int(db, 0, "SELECT count(*) FROM search_pending", NULL);
 	static const char *const steps[] = {
 		"DELETE FROM setting WHERE key = 'search.deferred'",
 		"DELETE FROM title_doc WHERE title_id IN (SELECT title_id FROM search_pending)",
@@ -178,5 +179,10 @@ int catalogue_bulk_end(struct db *db)
 	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
 		if (db_exec(db, steps[i], NULL) != SQLITE_OK)
 			return -1;
+	/* A big load leaves the index in many small segments; merged into one,
+	** searches read about half as much. */
+	if (pending >= 10000 &&
+	    db_exec(db, "INSERT INTO title_fts(title_fts) VALUES ('optimize')", NULL) != SQLITE_OK)
+		return -1;
 	return 0;
 }

@@ -49,7 +49,7 @@ if [ -z "${GEN_CATALOGUE:-}" ] && { [ ! -x "$gen" ] || [ "$src" -nt "$gen" ]; };
     mkdir -p "$(dirname "$gen")"
     echo "bench: compiling $gen"
     ${CC:-cc} -std=c11 -D_GNU_SOURCE -Wall -Wextra -O2 -I"$root/lib" "$src" \
-        "$root/lib/db.c" "$root/lib/arena.c" -lsqlite3 -o "$gen"
+        "$root/lib/db.c" "$root/lib/arena.c" "$root/lib/catalogue.c" -lsqlite3 -o "$gen"
 fi
 # A database is only as good as the generator and schema that made it.
 key=$(cat "$src" "$root"/schema/[0-9]*.sql | sha256sum | cut -c1-10)
