@@ -5,7 +5,8 @@
 #   make run      serve a demo library on http://127.0.0.1:8080/ (PORT=...)
 #   make test     sanitizer build; unit tests, mustache spec, end-to-end tests
 #   make bench    wrk through nginx: home page and catalogue search against
-#                 a static file of the same size (bench-home, bench-catalogue)
+#                 a static file of the same size, and checkout+checkin pairs
+#                 (bench-home, bench-circulation, bench-catalogue)
 #   make fuzz     libFuzzer runs over the parsers (FUZZ_SECONDS each)
 #   make clean
 
@@ -21,7 +22,7 @@ TEST_LIBS := -lcmocka
 
 DEB_PACKAGES := gcc make pkg-config nginx libfcgi-dev libsqlite3-dev \
 	libsodium-dev libmagic-dev libcurl4-openssl-dev libjansson-dev \
-	libcmocka-dev wrk python3 curl
+	libcmocka-dev wrk python3 curl sqlite3
 
 LIB_SRC  := $(wildcard lib/*.c)
 # Handlers and chrome shared by carrel.fcgi and the carrel command line.
@@ -35,7 +36,7 @@ BINS      := bin/carrel.fcgi bin/carrel-cron bin/carrel
 ASAN_BINS := build/asan/bin/carrel.fcgi build/asan/bin/carrel-cron build/asan/bin/carrel
 UNIT_BINS := $(patsubst tests/unit/%.c,build/asan/tests/%,$(UNIT_SRC))
 
-.PHONY: all deps run test unit e2e bench bench-home bench-catalogue fuzz clean
+.PHONY: all deps run test unit e2e bench bench-home bench-circulation bench-catalogue fuzz clean
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -109,11 +110,15 @@ e2e: deps
 
 # The home page against a static file, then catalogue search at 10k, 100k
 # and 1M titles (BENCH_SIZES; generated databases are kept in var/bench).
-bench: bench-home bench-catalogue
+bench: bench-home bench-circulation bench-catalogue
 
 bench-home: deps
 	@$(MAKE) --no-print-directory all
 	@tests/bench/bench.sh
+
+bench-circulation: deps
+	@$(MAKE) --no-print-directory all
+	@tests/bench/circulation.sh
 
 bench-catalogue: deps
 	@$(MAKE) --no-print-directory all

@@ -155,6 +155,9 @@ static const char *done_message(const char *key)
 		{ "welcome", "Welcome to the library! Your account is ready." },
 		{ "profile", "Your profile was saved." },
 		{ "password", "Your password was changed. Other devices were logged out." },
+		{ "renewed", "The loan was renewed. See its new due date below." },
+		{ "hold", "Your hold was placed. We will tell you when a copy is ready." },
+		{ "cancelled", "The hold was cancelled." },
 	};
 	for (size_t i = 0; key && i < sizeof messages / sizeof messages[0]; i++)
 		if (!strcmp(key, messages[i].key))
@@ -186,6 +189,8 @@ void page_account_overview(struct ctx *c)
 	tv_set_str(acc, "card_number", a.card_number);
 	tv_set_str(acc, "role", auth_role_name(a.role));
 	tv_set_str(acc, "since", web_date(c, a.created_at));
+	circ_view_member(c, a.id, false);
+	web_form_token(c);
 	web_render(c, "account", 200);
 }
 

@@ -1,9 +1,12 @@
 /*
-** admin.c: the admin's screens: accounts and their roles.
+** admin.c: the admin's screens: accounts and their roles, circulation
+** rules, and settings (closed days).
 */
 #include <string.h>
 
 #include "account.h"
+#include "circulation.h"
+#include "rules.h"
 #include "web.h"
 
 #define USERS_PER_PAGE 50
@@ -98,4 +101,143 @@ void page_admin_user_role(struct ctx *c)
 	default:
 		web_error(c, 500, "The role could not be changed just now. Please try again.");
 	}
+}
+
+/* ---- circulation rules ---- */
+
+static void view_rules(struct ctx *c)
+{
+	struct circ_rule *rules;
+	int n = rules_list(c->db, c->arena, &rules);
+	struct tv *list = tv_set_list(c->view, "rules");
+	for (int i = 0; i < n; i++) {
+		struct tv *o = tv_obj(c->arena);
+		tv_set_int(o, "id", rules[i].id);
+		tv_set_str(o, "category", rules[i].category);
+		tv_set_str(o, "item_type", rules[i].item_type);
+		tv_set_int(o, "loan_days", rules[i].loan_days);
+		tv_set_int(o, "max_loans", rules[i].max_loans);
+		tv_set_int(o, "max_renewals", rules[i].max_renewals);
+		tv_set_str(o, "fine_per_day", circ_money(c->arena, rules[i].fine_per_day_cents));
+		tv_set_int(o, "grace_days", rules[i].grace_days);
+		tv_set_str(o, "fine_cap", circ_money(c->arena, rules[i].fine_cap_cents));
+		tv_set_int(o, "hold_pickup_days", rules[i].hold_pickup_days);
+		tv_set_bool(o, "general", !strcmp(rules[i].category, "*") &&
+			!strcmp(rules[i].item_type, "*"));
+		tv_push(list, o);
+	}
+}
+
+static void rules_page(struct ctx *c, const struct form_errors *errs, int status)
+{
+	web_form_token(c);
+	view_rules(c);
+	const char *done = http_query(c->req, "done");
+	if (done && !strcmp(done, "saved"))
+		tv_set_str(c->view, "notice", "The rules were saved.");
+	if (errs)
+		web_form_errors(c, errs);
+	web_render(c, "admin_rules", status);
+}
+
+void page_admin_rules(struct ctx *c)
+{
+	rules_page(c, NULL, 200);
+}
+
+static void save_rule(struct ctx *c, long long id)
+{
+	struct rule_input in = {
+		http_form(c->req, "category"), http_form(c->req, "item_type"),
+		http_form(c->req, "loan_days"), http_form(c->req, "max_loans"),
+		http_form(c->req, "max_renewals"), http_form(c->req, "fine_per_day"),
+		http_form(c->req, "grace_days"), http_form(c->req, "fine_cap"),
+		http_form(c->req, "hold_pickup_days"),
+	};
+	struct form_errors errs = { .n = 0 };
+	struct circ_rule r;
+	int rc = rules_validate(c->arena, &in, &r, &errs);
+	if (rc == 0)
+		rc = rules_save(c->db, id, &r, &errs);
+	if (rc == 0) {
+		web_redirect(c, "/admin/rules?done=saved");
+	} else if (rc == 1) {
+		web_error(c, 404, "There is no such rule.");
+	} else if (errs.n) {
+		rules_page(c, &errs, 422);
+	} else {
+		web_error(c, 500, "The rule could not be saved just now. Please try again.");
+	}
+}
+
+void page_admin_rule_add(struct ctx *c)
+{
+	save_rule(c, 0);
+}
+
+void page_admin_rule_edit(struct ctx *c)
+{
+	save_rule(c, valid_id(c->req->params[0]));
+}
+
+void page_admin_rule_delete(struct ctx *c)
+{
+	const char *why = NULL;
+	int rc = rules_delete(c->db, valid_id(c->req->params[0]), &why);
+	if (rc == 0)
+		web_redirect(c, "/admin/rules?done=saved");
+	else
+		web_error(c, rc > 0 ? 409 : 500, rc > 0 ? why : "The rule could not be deleted.");
+}
+
+/* ---- settings: closed days ---- */
+
+static void settings_page(struct ctx *c, const char *problem, int status)
+{
+	web_form_token(c);
+	struct closed_day_row *days;
+	int n = rules_closed_days(c->db, c->arena, &days);
+	struct tv *list = tv_set_list(c->view, "closed");
+	for (int i = 0; i < n; i++) {
+		struct tv *o = tv_obj(c->arena);
+		tv_set_str(o, "day", days[i].day);
+		tv_set_str(o, "reason", days[i].reason);
+		tv_push(list, o);
+	}
+	if (problem)
+		tv_set_str(c->view, "problem", problem);
+	const char *done = http_query(c->req, "done");
+	if (done && !strcmp(done, "saved"))
+		tv_set_str(c->view, "notice", "The closed days were saved.");
+	web_render(c, "admin_settings", status);
+}
+
+void page_admin_settings(struct ctx *c)
+{
+	settings_page(c, NULL, 200);
+}
+
+void page_admin_closed_add(struct ctx *c)
+{
+	const char *why = NULL;
+	const char *reason = valid_trim(c->arena, http_form(c->req, "reason"));
+	if (strlen(reason) > 200) {
+		settings_page(c, "The reason can be at most 200 characters.", 422);
+		return;
+	}
+	if (rules_close_days(c->db, valid_trim(c->arena, http_form(c->req, "from")),
+		valid_trim(c->arena, http_form(c->req, "to")), reason, &why)) {
+		settings_page(c, why, 422);
+		return;
+	}
+	web_redirect(c, "/admin/settings?done=saved");
+}
+
+void page_admin_closed_delete(struct ctx *c)
+{
+	if (rules_open_day(c->db, c->req->params[0])) {
+		web_error(c, 500, "The day could not be changed just now.");
+		return;
+	}
+	web_redirect(c, "/admin/settings?done=saved");
 }

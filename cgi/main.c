@@ -253,6 +253,9 @@ static void serve(FCGX_Request *fr, struct worker *w)
 	c.cfg = w->cfg;
 	c.tmpl = w->tmpl;
 	c.now = time(NULL);
+	if (w->cfg->test_clock)
+		c.now += (time_t)db_int(&w->db, 0, "SELECT CAST(value AS INTEGER) FROM setting "
+			"WHERE key = 'test.clock_offset'", NULL);
 	c.view = tv_obj(&w->arena);
 
 	dispatch(&c, fr);

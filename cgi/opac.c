@@ -279,8 +279,20 @@ void page_opac_title(struct ctx *c)
 		tv_set_str(o, "status", catalogue_status_label(k->status));
 		tv_set_bool(o, "available", !strcmp(k->status, "available"));
 		on_shelf += !strcmp(k->status, "available");
+		if (!strcmp(k->status, "on-loan")) {
+			sqlite3_stmt *st = db_query(c->db, "SELECT due_day FROM loan WHERE copy_id = ? "
+				"AND returned_at IS NULL", "i", k->id);
+			if (db_row(c->db, st)) {
+				tv_set_str(o, "due", db_text(c->arena, st, 0));
+				db_done(st);
+			}
+		}
 		tv_push(copies, o);
 	}
+	/* Members place holds from here; visitors are asked to log in. */
+	if (c->sess.valid)
+		web_form_token(c);
+	tv_set_bool(c->view, "can_hold", !strcmp(t.format, "print") && t.ncopies > 0);
 	tv_set_int(c->view, "on_shelf", on_shelf);
 	tv_set_bool(c->view, "has_copies", copies->len > 0);
 	web_render(c, "title", 200);

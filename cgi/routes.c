@@ -28,6 +28,10 @@ const struct route routes[] = {
 	{ "GET",  "/account/profile",        ROLE_MEMBER, page_account_profile_form },
 	{ "POST", "/account/profile",        ROLE_MEMBER, page_account_profile },
 	{ "POST", "/account/password",       ROLE_MEMBER, page_account_password },
+	{ "GET",  "/account/history",        ROLE_MEMBER, page_circ_history },
+	{ "POST", "/account/loans/{id}/renew", ROLE_MEMBER, page_circ_renew_own },
+	{ "POST", "/account/holds/{id}/cancel", ROLE_MEMBER, page_circ_hold_cancel_own },
+	{ "POST", "/titles/{id}/hold",       ROLE_MEMBER, page_circ_hold_place },
 
 	/* Staff: librarians and admins */
 	{ "GET",  "/staff",                               ROLE_LIBRARIAN, page_staff_home },
@@ -43,9 +47,26 @@ const struct route routes[] = {
 	{ "POST", "/staff/titles/{id}/copies/{id}",       ROLE_LIBRARIAN, page_staff_copy_edit },
 	{ "POST", "/staff/titles/{id}/copies/{id}/withdraw", ROLE_LIBRARIAN, page_staff_copy_withdraw },
 	{ "GET",  "/staff/isbn/{isbn}",                   ROLE_LIBRARIAN, page_staff_isbn },
+	{ "GET",  "/staff/checkout",                      ROLE_LIBRARIAN, page_circ_checkout_form },
+	{ "POST", "/staff/checkout",                      ROLE_LIBRARIAN, page_circ_checkout },
+	{ "GET",  "/staff/checkin",                       ROLE_LIBRARIAN, page_circ_checkin_form },
+	{ "POST", "/staff/checkin",                       ROLE_LIBRARIAN, page_circ_checkin },
+	{ "GET",  "/staff/holds",                         ROLE_LIBRARIAN, page_circ_holds },
+	{ "POST", "/staff/holds/{id}/cancel",             ROLE_LIBRARIAN, page_circ_hold_cancel_staff },
+	{ "GET",  "/staff/loans/{id}",                    ROLE_LIBRARIAN, page_circ_loan },
+	{ "POST", "/staff/loans/{id}/renew",              ROLE_LIBRARIAN, page_circ_loan_renew_staff },
+	{ "GET",  "/staff/members/{id}",                  ROLE_LIBRARIAN, page_circ_member },
+	{ "POST", "/staff/members/{id}/fines",            ROLE_LIBRARIAN, page_circ_member_fines },
 
 	/* Admin */
 	{ "GET",  "/admin/users",            ROLE_ADMIN,  page_admin_users },
+	{ "GET",  "/admin/rules",            ROLE_ADMIN,  page_admin_rules },
+	{ "POST", "/admin/rules",            ROLE_ADMIN,  page_admin_rule_add },
+	{ "POST", "/admin/rules/{id}",       ROLE_ADMIN,  page_admin_rule_edit },
+	{ "POST", "/admin/rules/{id}/delete", ROLE_ADMIN, page_admin_rule_delete },
+	{ "GET",  "/admin/settings",         ROLE_ADMIN,  page_admin_settings },
+	{ "POST", "/admin/settings/closed",  ROLE_ADMIN,  page_admin_closed_add },
+	{ "POST", "/admin/settings/closed/{day}/delete", ROLE_ADMIN, page_admin_closed_delete },
 	{ "POST", "/admin/users/{id}/role",  ROLE_ADMIN,  page_admin_user_role },
 };
 

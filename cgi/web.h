@@ -80,6 +80,10 @@ const char *web_date(struct ctx *c, long long unix_seconds);
 /* The cost and throttling settings of the configuration. */
 struct auth_cost web_auth_cost(const struct ctx *c);
 
+/* A member's loans, holds, fines and balance into the view (the staff
+** member page and the member's own account page). */
+void circ_view_member(struct ctx *c, long long member_id, bool staff);
+
 /* Handlers, by area. */
 void page_opac_home(struct ctx *c);
 void page_opac_healthz(struct ctx *c);
@@ -109,6 +113,27 @@ void page_staff_copy_add(struct ctx *c);
 void page_staff_copy_edit(struct ctx *c);
 void page_staff_copy_withdraw(struct ctx *c);
 void page_staff_isbn(struct ctx *c);
+void page_circ_checkout_form(struct ctx *c);
+void page_circ_checkout(struct ctx *c);
+void page_circ_checkin_form(struct ctx *c);
+void page_circ_checkin(struct ctx *c);
+void page_circ_holds(struct ctx *c);
+void page_circ_hold_cancel_staff(struct ctx *c);
+void page_circ_loan(struct ctx *c);
+void page_circ_loan_renew_staff(struct ctx *c);
+void page_circ_member(struct ctx *c);
+void page_circ_member_fines(struct ctx *c);
+void page_circ_renew_own(struct ctx *c);
+void page_circ_hold_place(struct ctx *c);
+void page_circ_hold_cancel_own(struct ctx *c);
+void page_circ_history(struct ctx *c);
+void page_admin_rules(struct ctx *c);
+void page_admin_rule_add(struct ctx *c);
+void page_admin_rule_edit(struct ctx *c);
+void page_admin_rule_delete(struct ctx *c);
+void page_admin_settings(struct ctx *c);
+void page_admin_closed_add(struct ctx *c);
+void page_admin_closed_delete(struct ctx *c);
 void page_admin_users(struct ctx *c);
 void page_admin_user_role(struct ctx *c);
 

@@ -31,7 +31,7 @@ static const struct config_key config_keys[] = {
 	NUM(session_idle, KEY_LONG), NUM(session_max, KEY_LONG),
 	NUM(pwhash_ops, KEY_ULL), NUM(pwhash_mem, KEY_SIZE),
 	NUM(login_max_failures, KEY_INT), NUM(login_window, KEY_LONG),
-	NUM(public_cache_seconds, KEY_INT),
+	NUM(public_cache_seconds, KEY_INT), NUM(test_clock, KEY_BOOL),
 };
 
 #define NKEYS (sizeof config_keys / sizeof config_keys[0])

@@ -33,6 +33,8 @@ struct config {
 	unsigned long long pwhash_ops;   /* argon2id opslimit */
 	size_t pwhash_mem;               /* argon2id memlimit in bytes */
 	int login_max_failures;  /* failures allowed in login_window */
+	bool test_clock;         /* tests only: add the setting test.clock_offset
+	                            (seconds) to the clock, so they can move time */
 	int public_cache_seconds; /* nginx may cache anonymous public pages this
 	                            long (0: never); see cgi/main.c */
 	long login_window;       /* seconds */

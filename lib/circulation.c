@@ -1,0 +1,739 @@
+/*
+** circulation.c: checkout, checkin, renewals, holds and fines. See
+** circulation.h.
+*/
+#include "circulation.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *circ_money(struct arena *a, long cents)
+{
+	const char *sign = cents < 0 ? "-" : "";
+	long v = labs(cents);
+	return arena_printf(a, "%s%ld.%02ld", sign, v / 100, v % 100);
+}
+
+static void fail(struct circ_result *r, enum circ_code code, const char *message)
+{
+	r->code = code;
+	r->message = message;
+}
+
+static long setting_long(struct db *db, const char *key, long def)
+{
+	return (long)db_int(db, def, "SELECT CAST(value AS INTEGER) FROM setting WHERE key = ?",
+		"t", key);
+}
+
+static lday day_of_text(const char *s)
+{
+	lday d = 0;
+	cal_parse(s, &d);
+	return d;
+}
+
+static void rule_from_row(struct arena *a, sqlite3_stmt *st, struct circ_rule *out)
+{
+	out->id = db_col_int(st, 0);
+	out->category = db_text(a, st, 1);
+	out->item_type = db_text(a, st, 2);
+	out->loan_days = (int)db_col_int(st, 3);
+	out->max_loans = (int)db_col_int(st, 4);
+	out->max_renewals = (int)db_col_int(st, 5);
+	out->fine_per_day_cents = (long)db_col_int(st, 6);
+	out->grace_days = (int)db_col_int(st, 7);
+	out->fine_cap_cents = (long)db_col_int(st, 8);
+	out->hold_pickup_days = (int)db_col_int(st, 9);
+}
+
+int circ_rule_for(struct db *db, struct arena *a, const char *category,
+	const char *item_type, struct circ_rule *out)
+{
+	/* Exact pair first, then the category, then the item type, then any. */
+	sqlite3_stmt *st = db_query(db,
+		"SELECT id, category, item_type, loan_days, max_loans, max_renewals, "
+		"  fine_per_day_cents, grace_days, fine_cap_cents, hold_pickup_days "
+		"FROM circ_rule "
+		"WHERE category IN (?1, '*') AND item_type IN (?2, '*') "
+		"ORDER BY (category = ?1) * 2 + (item_type = ?2) DESC LIMIT 1",
+		"tt", category, item_type);
+	if (!st || !db_row(db, st))
+		return -1;
+	rule_from_row(a, st, out);
+	db_done(st);
+	return 0;
+}
+
+int circ_closed_days(struct db *db, struct arena *a, struct closed_days *out)
+{
+	long n = (long)db_int(db, 0, "SELECT count(*) FROM closed_day", NULL);
+	lday *days = arena_alloc(a, sizeof *days * (size_t)(n ? n : 1));
+	sqlite3_stmt *st = db_query(db, "SELECT day FROM closed_day ORDER BY day", NULL);
+	if (!st)
+		return -1;
+	size_t i = 0;
+	while (db_row(db, st)) {
+		lday d;
+		if ((long)i < n && cal_parse((const char *)sqlite3_column_text(st, 0), &d))
+			days[i++] = d;
+	}
+	out->days = days;
+	out->n = i;
+	return 0;
+}
+
+long long circ_find_member(struct db *db, const char *email_or_card)
+{
+	if (!email_or_card || !*email_or_card)
+		return 0;
+	return db_int(db, 0, "SELECT id FROM account WHERE email = ?1 OR card_number = ?1",
+		"t", email_or_card);
+}
+
+/* ---- fines ---- */
+
+/* The fine rule a loan was made under (its snapshot), and its due day. */
+struct loan_terms {
+	long long id;
+	long long account_id;
+	long long copy_id;
+	lday due;
+	struct fine_rule fine;
+	int max_renewals;
+	int loan_days;
+	int renewals;
+};
+
+static int loan_terms(struct db *db, long long loan_id, struct loan_terms *t)
+{
+	sqlite3_stmt *st = db_query(db,
+		"SELECT id, account_id, copy_id, due_day, fine_per_day_cents, grace_days, "
+		"  fine_cap_cents, max_renewals, loan_days, renewals "
+		"FROM loan WHERE id = ? AND returned_at IS NULL", "i", loan_id);
+	if (!st || !db_row(db, st))
+		return -1;
+	t->id = db_col_int(st, 0);
+	t->account_id = db_col_int(st, 1);
+	t->copy_id = db_col_int(st, 2);
+	t->due = day_of_text((const char *)sqlite3_column_text(st, 3));
+	t->fine.per_day_cents = (long)db_col_int(st, 4);
+	t->fine.grace_days = (int)db_col_int(st, 5);
+	t->fine.cap_cents = (long)db_col_int(st, 6);
+	t->max_renewals = (int)db_col_int(st, 7);
+	t->loan_days = (int)db_col_int(st, 8);
+	t->renewals = (int)db_col_int(st, 9);
+	db_done(st);
+	return 0;
+}
+
+/* What a loan has accrued in the ledger already (from renewals while
+** overdue): the cap applies to the loan as a whole. */
+static long accrued_for_loan(struct db *db, long long loan_id)
+{
+	return (long)db_int(db, 0, "SELECT coalesce(sum(amount_cents), 0) FROM fine "
+		"WHERE loan_id = ? AND kind = 'accrued'", "i", loan_id);
+}
+
+/* The fine owed for a loan's lateness up to day on, not counting what the
+** ledger already holds for it, within the loan's cap. */
+static struct fine_calc loan_fine_until(struct db *db, const struct closed_days *closed,
+	const struct loan_terms *t, lday on)
+{
+	struct fine_calc f = cal_fine(closed, &t->fine, t->due, on);
+	long before = accrued_for_loan(db, t->id);
+	if (t->fine.cap_cents > 0 && f.cents + before > t->fine.cap_cents) {
+		f.cents = t->fine.cap_cents > before ? t->fine.cap_cents - before : 0;
+		f.capped = true;
+	}
+	return f;
+}
+
+int circ_loan_fine_now(struct db *db, struct arena *a, long long loan_id, time_t now,
+	struct fine_calc *out)
+{
+	struct closed_days closed;
+	struct loan_terms t;
+	if (circ_closed_days(db, a, &closed) || loan_terms(db, loan_id, &t))
+		return -1;
+	*out = loan_fine_until(db, &closed, &t, cal_day_of(now));
+	return 0;
+}
+
+long circ_balance(struct db *db, struct arena *a, long long member_id, time_t now)
+{
+	long balance = (long)db_int(db, 0, "SELECT coalesce(sum(amount_cents), 0) FROM fine "
+		"WHERE account_id = ?", "i", member_id);
+	struct closed_days closed;
+	if (circ_closed_days(db, a, &closed))
+		return balance;
+	lday today = cal_day_of(now);
+	char today_s[11];
+	cal_format(today, today_s);
+	/* Only loans past their due day can owe anything. */
+	long n = (long)db_int(db, 0, "SELECT count(*) FROM loan WHERE account_id = ? "
+		"AND returned_at IS NULL AND due_day < ?", "it", member_id, today_s);
+	if (!n)
+		return balance;
+	long long *ids = arena_alloc(a, sizeof *ids * (size_t)n);
+	long k = 0;
+	sqlite3_stmt *st = db_query(db, "SELECT id FROM loan WHERE account_id = ? "
+		"AND returned_at IS NULL AND due_day < ?", "it", member_id, today_s);
+	while (db_row(db, st))
+		if (k < n)
+			ids[k++] = db_col_int(st, 0);
+	for (long i = 0; i < k; i++) {
+		struct loan_terms t;
+		if (loan_terms(db, ids[i], &t) == 0)
+			balance += loan_fine_until(db, &closed, &t, today).cents;
+	}
+	return balance;
+}
+
+const char *circ_blocked(struct db *db, struct arena *a, long long member_id, time_t now)
+{
+	long limit = setting_long(db, "circ.block_fines_cents", 500);
+	long owed = circ_balance(db, a, member_id, now);
+	if (owed > limit)
+		return arena_printf(a, "The member owes %s in fines, more than the %s "
+			"allowed; they can borrow again once they have paid.",
+			circ_money(a, owed), circ_money(a, limit));
+	/* Membership expiry joins this check with the membership issue. */
+	return NULL;
+}
+
+/* ---- holds ---- */
+
+/* Give copy_id to the first waiting hold on title_id (ready, on the hold
+** shelf until its pickup day), or put it back on the shelf. Returns the
+** hold id it went to, or 0. */
+static long long pass_copy_along(struct db *db, struct arena *a,
+	const struct closed_days *closed, long long copy_id, long long title_id,
+	lday today, struct circ_result *r)
+{
+	long long hold_id = 0, account_id = 0;
+	sqlite3_stmt *st = db_query(db, "SELECT id, account_id FROM hold "
+		"WHERE title_id = ? AND status = 'waiting' ORDER BY placed_at, id LIMIT 1",
+		"i", title_id);
+	if (db_row(db, st)) {
+		hold_id = db_col_int(st, 0);
+		account_id = db_col_int(st, 1);
+		db_done(st);
+	}
+	if (!hold_id) {
+		db_exec(db, "UPDATE copy SET status = 'available' WHERE id = ?", "i", copy_id);
+		return 0;
+	}
+	const char *category = "adult", *item_type = "book", *name = "";
+	st = db_query(db, "SELECT a.category, c.item_type, a.name FROM account a, copy c "
+		"WHERE a.id = ? AND c.id = ?", "ii", account_id, copy_id);
+	if (db_row(db, st)) {
+		category = db_text(a, st, 0);
+		item_type = db_text(a, st, 1);
+		name = db_text(a, st, 2);
+		db_done(st);
+	}
+	struct circ_rule rule;
+	int pickup_days = circ_rule_for(db, a, category, item_type, &rule) == 0
+		? rule.hold_pickup_days : 7;
+	char ready[11], pickup[11];
+	cal_format(today, ready);
+	cal_format(cal_next_open(closed, today + pickup_days), pickup);
+	db_exec(db, "UPDATE hold SET status = 'ready', copy_id = ?, ready_day = ?, "
+		"pickup_by = ? WHERE id = ?", "itti", copy_id, ready, pickup,
+		hold_id);
+	db_exec(db, "UPDATE copy SET status = 'on-hold-shelf' WHERE id = ?", "i", copy_id);
+	if (r) {
+		r->held_for = name;
+		memcpy(r->pickup_by, pickup, sizeof pickup);
+		r->hold_id = hold_id;
+	}
+	return hold_id;
+}
+
+int circ_hold_place_in_queue(struct db *db, long long hold_id)
+{
+	return (int)db_int(db, 0,
+		"SELECT count(*) FROM hold q, hold h WHERE h.id = ?1 AND h.status = 'waiting' "
+		"AND q.title_id = h.title_id AND q.status = 'waiting' "
+		"AND (q.placed_at < h.placed_at OR (q.placed_at = h.placed_at AND q.id <= h.id))",
+		"i", hold_id);
+}
+
+void circ_hold_place(struct db *db, struct arena *a, time_t now, long long title_id,
+	long long member_id, struct circ_result *r)
+{
+	memset(r, 0, sizeof *r);
+	r->message = "";
+	if (db_begin(db)) {
+		fail(r, CIRC_ERROR, "The hold could not be placed just now. Please try again.");
+		return;
+	}
+	sqlite3_stmt *st = db_query(db, "SELECT title FROM title WHERE id = ?", "i", title_id);
+	if (!db_row(db, st)) {
+		db_rollback(db);
+		fail(r, CIRC_NOT_FOUND, "There is no such title.");
+		return;
+	}
+	r->title = db_text(a, st, 0);
+	db_done(st);
+	if (db_int(db, 0, "SELECT count(*) FROM loan l JOIN copy c ON c.id = l.copy_id "
+		"WHERE l.account_id = ? AND l.returned_at IS NULL AND c.title_id = ?",
+		"ii", member_id, title_id)) {
+		db_rollback(db);
+		fail(r, CIRC_HOLD_HAVE_IT, "You already have this title on loan.");
+		return;
+	}
+	int rc = db_exec(db, "INSERT INTO hold(title_id, account_id, placed_at) VALUES (?, ?, ?)",
+		"iii", title_id, member_id, (long long)now);
+	if (rc == SQLITE_CONSTRAINT) {
+		db_rollback(db);
+		fail(r, CIRC_HOLD_DUPLICATE, "You already have a hold on this title.");
+		return;
+	}
+	if (rc != SQLITE_OK)
+		goto error;
+	r->hold_id = db_last_id(db);
+	/* A copy on the shelf is taken down for the hold at once. */
+	long long copy_id = db_int(db, 0, "SELECT id FROM copy WHERE title_id = ? "
+		"AND status = 'available' ORDER BY id LIMIT 1", "i", title_id);
+	if (copy_id) {
+		struct closed_days closed;
+		if (circ_closed_days(db, a, &closed))
+			goto error;
+		pass_copy_along(db, a, &closed, copy_id, title_id, cal_day_of(now), r);
+	}
+	r->queue_place = circ_hold_place_in_queue(db, r->hold_id);
+	db_exec(db, "UPDATE title SET popularity = popularity + 1 WHERE id = ?", "i", title_id);
+	if (db_commit(db))
+		goto error;
+	return;
+error:
+	db_rollback(db);
+	fail(r, CIRC_ERROR, "The hold could not be placed just now. Please try again.");
+}
+
+void circ_hold_cancel(struct db *db, struct arena *a, time_t now, long long hold_id,
+	long long member_id, struct circ_result *r)
+{
+	memset(r, 0, sizeof *r);
+	r->message = "";
+	if (db_begin(db)) {
+		fail(r, CIRC_ERROR, "The hold could not be cancelled just now.");
+		return;
+	}
+	long long account_id = 0, copy_id = 0, title_id = 0;
+	const char *status = "";
+	sqlite3_stmt *st = db_query(db, "SELECT account_id, coalesce(copy_id, 0), title_id, status "
+		"FROM hold WHERE id = ? AND status IN ('waiting', 'ready')", "i", hold_id);
+	if (db_row(db, st)) {
+		account_id = db_col_int(st, 0);
+		copy_id = db_col_int(st, 1);
+		title_id = db_col_int(st, 2);
+		status = db_text(a, st, 3);
+		db_done(st);
+	}
+	if (!account_id) {
+		db_rollback(db);
+		fail(r, CIRC_NOT_FOUND, "There is no such hold waiting.");
+		return;
+	}
+	if (member_id && account_id != member_id) {
+		db_rollback(db);
+		fail(r, CIRC_NOT_YOURS, "That hold is not yours.");
+		return;
+	}
+	if (db_exec(db, "UPDATE hold SET status = 'cancelled', ended_at = ?, copy_id = NULL "
+		"WHERE id = ?", "ii", (long long)now, hold_id) != SQLITE_OK)
+		goto error;
+	if (!strcmp(status, "ready")) {
+		struct closed_days closed;
+		if (circ_closed_days(db, a, &closed))
+			goto error;
+		pass_copy_along(db, a, &closed, copy_id, title_id, cal_day_of(now), NULL);
+	}
+	if (db_commit(db))
+		goto error;
+	return;
+error:
+	db_rollback(db);
+	fail(r, CIRC_ERROR, "The hold could not be cancelled just now.");
+}
+
+int circ_holds_expire(struct db *db, struct arena *a, time_t now)
+{
+	lday today = cal_day_of(now);
+	char today_s[11];
+	cal_format(today, today_s);
+	if (!db_int(db, 0, "SELECT count(*) FROM hold WHERE status = 'ready' AND pickup_by < ?",
+		"t", today_s))
+		return 0;
+	if (db_begin(db))
+		return -1;
+	struct closed_days closed;
+	if (circ_closed_days(db, a, &closed)) {
+		db_rollback(db);
+		return -1;
+	}
+	int expired = 0;
+	for (;;) {
+		long long hold_id = 0, copy_id = 0, title_id = 0;
+		sqlite3_stmt *st = db_query(db, "SELECT id, copy_id, title_id FROM hold "
+			"WHERE status = 'ready' AND pickup_by < ? ORDER BY pickup_by, id LIMIT 1",
+			"t", today_s);
+		if (db_row(db, st)) {
+			hold_id = db_col_int(st, 0);
+			copy_id = db_col_int(st, 1);
+			title_id = db_col_int(st, 2);
+			db_done(st);
+		}
+		if (!hold_id)
+			break;
+		if (db_exec(db, "UPDATE hold SET status = 'expired', ended_at = ? WHERE id = ?",
+			"ii", (long long)now, hold_id) != SQLITE_OK) {
+			db_rollback(db);
+			return -1;
+		}
+		/* The next in line may also fail to come; the loop catches a
+		** pickup day that has passed already (a long closure). */
+		pass_copy_along(db, a, &closed, copy_id, title_id, today, NULL);
+		expired++;
+	}
+	return db_commit(db) ? -1 : expired;
+}
+
+/* ---- checkout, checkin, renew ---- */
+
+struct copy_row {
+	long long id;
+	long long title_id;
+	const char *status;
+	const char *item_type;
+	const char *title;
+};
+
+static bool find_copy(struct db *db, struct arena *a, const char *barcode, struct copy_row *c)
+{
+	sqlite3_stmt *st = db_query(db, "SELECT c.id, c.title_id, c.status, c.item_type, t.title "
+		"FROM copy c JOIN title t ON t.id = c.title_id WHERE c.barcode = ?", "t",
+		barcode ? barcode : "");
+	if (!db_row(db, st))
+		return false;
+	c->id = db_col_int(st, 0);
+	c->title_id = db_col_int(st, 1);
+	c->status = db_text(a, st, 2);
+	c->item_type = db_text(a, st, 3);
+	c->title = db_text(a, st, 4);
+	db_done(st);
+	return true;
+}
+
+static const char *unavailable_message(struct db *db, struct arena *a, const struct copy_row *c)
+{
+	if (!strcmp(c->status, "on-loan")) {
+		const char *due = "";
+		sqlite3_stmt *st = db_query(db, "SELECT due_day FROM loan WHERE copy_id = ? "
+			"AND returned_at IS NULL", "i", c->id);
+		if (db_row(db, st)) {
+			due = db_text(a, st, 0);
+			db_done(st);
+		}
+		return arena_printf(a, "This copy is already on loan (due %s). Check it in first "
+			"if it is in your hands.", due);
+	}
+	return arena_printf(a, "This copy cannot be lent: it is marked %s.", c->status);
+}
+
+void circ_checkout(struct db *db, struct arena *a, time_t now, long long member_id,
+	const char *barcode, struct circ_result *r)
+{
+	memset(r, 0, sizeof *r);
+	r->message = "";
+	if (db_begin(db)) {
+		fail(r, CIRC_ERROR, "The checkout could not be recorded just now. Please try again.");
+		return;
+	}
+	const char *category = NULL;
+	sqlite3_stmt *st = db_query(db, "SELECT name, category FROM account WHERE id = ?", "i",
+		member_id);
+	if (db_row(db, st)) {
+		r->member_name = db_text(a, st, 0);
+		category = db_text(a, st, 1);
+		db_done(st);
+	}
+	struct copy_row c;
+	if (!category) {
+		fail(r, CIRC_UNKNOWN_MEMBER, "No member has that email address or card number.");
+		goto refuse;
+	}
+	if (!find_copy(db, a, barcode, &c)) {
+		fail(r, CIRC_UNKNOWN_BARCODE, "No copy has that barcode. Check the number, or "
+			"catalogue the copy first.");
+		goto refuse;
+	}
+	r->title = c.title;
+	long long ready_hold = 0, ready_for = 0;
+	if (!strcmp(c.status, "on-hold-shelf")) {
+		st = db_query(db, "SELECT id, account_id FROM hold WHERE copy_id = ? AND "
+			"status = 'ready'", "i", c.id);
+		if (db_row(db, st)) {
+			ready_hold = db_col_int(st, 0);
+			ready_for = db_col_int(st, 1);
+			db_done(st);
+		}
+		if (ready_for != member_id) {
+			fail(r, CIRC_HELD_FOR_OTHER, "This copy is on the hold shelf for another "
+				"reader. It cannot be lent to anyone else.");
+			goto refuse;
+		}
+	} else if (strcmp(c.status, "available")) {
+		fail(r, CIRC_NOT_AVAILABLE, unavailable_message(db, a, &c));
+		goto refuse;
+	}
+	const char *blocked = circ_blocked(db, a, member_id, now);
+	if (blocked) {
+		fail(r, CIRC_BLOCKED_FINES, blocked);
+		goto refuse;
+	}
+	struct circ_rule rule;
+	if (circ_rule_for(db, a, category, c.item_type, &rule)) {
+		fail(r, CIRC_ERROR, "No circulation rule covers this member and item. An admin "
+			"can add one under Rules.");
+		goto refuse;
+	}
+	long out = (long)db_int(db, 0, "SELECT count(*) FROM loan l JOIN copy k ON k.id = l.copy_id "
+		"WHERE l.account_id = ? AND l.returned_at IS NULL AND k.item_type = ?",
+		"it", member_id, c.item_type);
+	if (out >= rule.max_loans) {
+		fail(r, CIRC_TOO_MANY_LOANS, arena_printf(a, "The member already has %ld %s "
+			"item(s) out; the limit is %d.", out, c.item_type, rule.max_loans));
+		goto refuse;
+	}
+	struct closed_days closed;
+	if (circ_closed_days(db, a, &closed))
+		goto error;
+	lday today = cal_day_of(now);
+	struct due_calc due = cal_due_date(&closed, today, rule.loan_days);
+	char today_s[11];
+	cal_format(today, today_s);
+	cal_format(due.due, r->due);
+	int rc = db_exec(db, "INSERT INTO loan(copy_id, account_id, loaned_at, loan_day, due_day, "
+		"rule_id, rule_category, rule_item_type, loan_days, max_renewals, "
+		"fine_per_day_cents, grace_days, fine_cap_cents, closed_skipped) "
+		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "iiittittiiiiii",
+		c.id, member_id, (long long)now, today_s, r->due, rule.id, rule.category,
+		rule.item_type, (long long)rule.loan_days, (long long)rule.max_renewals,
+		(long long)rule.fine_per_day_cents, (long long)rule.grace_days,
+		(long long)rule.fine_cap_cents, (long long)due.closed_skipped);
+	if (rc == SQLITE_CONSTRAINT) {
+		/* The index saw what the status check did not: refuse, not fail. */
+		fail(r, CIRC_NOT_AVAILABLE, "This copy is already on loan.");
+		goto refuse;
+	}
+	if (rc != SQLITE_OK)
+		goto error;
+	r->loan_id = db_last_id(db);
+	if (db_exec(db, "UPDATE copy SET status = 'on-loan' WHERE id = ?", "i", c.id) != SQLITE_OK ||
+	    db_exec(db, "UPDATE hold SET status = 'collected', ended_at = ? WHERE account_id = ? "
+		"AND title_id = ? AND status IN ('waiting', 'ready')", "iii", (long long)now,
+		member_id, c.title_id) != SQLITE_OK ||
+	    db_exec(db, "UPDATE title SET popularity = popularity + 1 WHERE id = ?", "i",
+		c.title_id) != SQLITE_OK)
+		goto error;
+	(void)ready_hold;
+	if (db_commit(db))
+		goto error;
+	return;
+refuse:
+	db_rollback(db);
+	return;
+error:
+	db_rollback(db);
+	fail(r, CIRC_ERROR, "The checkout could not be recorded just now. Please try again.");
+}
+
+void circ_checkin(struct db *db, struct arena *a, time_t now, const char *barcode,
+	struct circ_result *r)
+{
+	memset(r, 0, sizeof *r);
+	r->message = "";
+	if (db_begin(db)) {
+		fail(r, CIRC_ERROR, "The checkin could not be recorded just now. Please try again.");
+		return;
+	}
+	struct copy_row c;
+	if (!find_copy(db, a, barcode, &c)) {
+		db_rollback(db);
+		fail(r, CIRC_UNKNOWN_BARCODE, "No copy has that barcode.");
+		return;
+	}
+	r->title = c.title;
+	long long loan_id = db_int(db, 0, "SELECT id FROM loan WHERE copy_id = ? "
+		"AND returned_at IS NULL", "i", c.id);
+	struct loan_terms t;
+	if (!loan_id || loan_terms(db, loan_id, &t)) {
+		db_rollback(db);
+		fail(r, CIRC_NOT_ON_LOAN, "This copy is not on loan, so there is nothing to check in.");
+		return;
+	}
+	r->loan_id = loan_id;
+	sqlite3_stmt *st = db_query(db, "SELECT name FROM account WHERE id = ?", "i", t.account_id);
+	if (db_row(db, st)) {
+		r->member_name = db_text(a, st, 0);
+		db_done(st);
+	}
+	struct closed_days closed;
+	if (circ_closed_days(db, a, &closed))
+		goto error;
+	lday today = cal_day_of(now);
+	struct fine_calc f = loan_fine_until(db, &closed, &t, today);
+	long total = accrued_for_loan(db, loan_id) + f.cents;
+	char today_s[11];
+	cal_format(today, today_s);
+	cal_format(t.due, r->due);
+	r->fine_cents = f.cents;
+	if (db_exec(db, "UPDATE loan SET returned_at = ?, return_day = ?, fine_cents = ? "
+		"WHERE id = ?", "itii", (long long)now, today_s, (long long)total, loan_id) != SQLITE_OK)
+		goto error;
+	if (f.cents > 0 && db_exec(db, "INSERT INTO fine(account_id, loan_id, kind, amount_cents, "
+		"reason, at) VALUES (?, ?, 'accrued', ?, ?, ?)", "iiiti", t.account_id, loan_id,
+		(long long)f.cents, arena_printf(a, "Overdue: %s, due %s, returned %s",
+		c.title, r->due, today_s), (long long)now) != SQLITE_OK)
+		goto error;
+	pass_copy_along(db, a, &closed, c.id, c.title_id, today, r);
+	if (db_commit(db))
+		goto error;
+	return;
+error:
+	db_rollback(db);
+	fail(r, CIRC_ERROR, "The checkin could not be recorded just now. Please try again.");
+}
+
+void circ_renew(struct db *db, struct arena *a, time_t now, long long loan_id,
+	long long member_id, struct circ_result *r)
+{
+	memset(r, 0, sizeof *r);
+	r->message = "";
+	r->loan_id = loan_id;
+	if (db_begin(db)) {
+		fail(r, CIRC_ERROR, "The renewal could not be recorded just now. Please try again.");
+		return;
+	}
+	struct loan_terms t;
+	if (loan_terms(db, loan_id, &t)) {
+		fail(r, CIRC_NOT_FOUND, "That loan is not open.");
+		goto refuse;
+	}
+	if (member_id && t.account_id != member_id) {
+		fail(r, CIRC_NOT_YOURS, "That loan is not yours.");
+		goto refuse;
+	}
+	long long title_id = db_int(db, 0, "SELECT title_id FROM copy WHERE id = ?", "i", t.copy_id);
+	sqlite3_stmt *st = db_query(db, "SELECT title FROM title WHERE id = ?", "i", title_id);
+	if (db_row(db, st)) {
+		r->title = db_text(a, st, 0);
+		db_done(st);
+	}
+	const char *blocked = circ_blocked(db, a, t.account_id, now);
+	if (blocked) {
+		fail(r, CIRC_BLOCKED_FINES, blocked);
+		goto refuse;
+	}
+	if (t.renewals >= t.max_renewals) {
+		fail(r, CIRC_RENEW_LIMIT, arena_printf(a, "This loan has been renewed %d time(s), "
+			"the most allowed.", t.renewals));
+		goto refuse;
+	}
+	if (db_int(db, 0, "SELECT count(*) FROM hold WHERE title_id = ? AND status = 'waiting' "
+		"AND account_id <> ?", "ii", title_id, t.account_id)) {
+		fail(r, CIRC_RENEW_HELD, "Another reader is waiting for this title, so it cannot "
+			"be renewed. Please return it by its due date.");
+		goto refuse;
+	}
+	lday today = cal_day_of(now);
+	long limit = setting_long(db, "circ.renew_overdue_days", 30);
+	if (today - t.due > limit) {
+		fail(r, CIRC_RENEW_OVERDUE, arena_printf(a, "This loan is more than %ld days overdue "
+			"and cannot be renewed; please return it.", limit));
+		goto refuse;
+	}
+	struct closed_days closed;
+	if (circ_closed_days(db, a, &closed))
+		goto error;
+	/* Lateness up to today is owed even though the due date moves on. */
+	struct fine_calc f = loan_fine_until(db, &closed, &t, today);
+	if (f.cents > 0 && db_exec(db, "INSERT INTO fine(account_id, loan_id, kind, amount_cents, "
+		"reason, at) VALUES (?, ?, 'accrued', ?, ?, ?)", "iiiti", t.account_id, loan_id,
+		(long long)f.cents, arena_printf(a, "Overdue until renewed: %s", r->title),
+		(long long)now) != SQLITE_OK)
+		goto error;
+	struct due_calc due = cal_due_date(&closed, today, t.loan_days);
+	if (due.due < t.due)
+		due.due = t.due;   /* renewing early never shortens a loan */
+	char today_s[11];
+	cal_format(today, today_s);
+	cal_format(due.due, r->due);
+	if (db_exec(db, "UPDATE loan SET due_day = ?, renewals = renewals + 1, "
+		"last_renewed_day = ?, closed_skipped = ? WHERE id = ?", "ttii", r->due, today_s,
+		(long long)due.closed_skipped, loan_id) != SQLITE_OK || db_commit(db))
+		goto error;
+	return;
+refuse:
+	db_rollback(db);
+	return;
+error:
+	db_rollback(db);
+	fail(r, CIRC_ERROR, "The renewal could not be recorded just now. Please try again.");
+}
+
+/* ---- payments and waivers ---- */
+
+static void ledger_credit(struct db *db, struct arena *a, time_t now, long long member_id,
+	long amount_cents, const char *kind, const char *reason, long long actor_id,
+	struct circ_result *r)
+{
+	memset(r, 0, sizeof *r);
+	r->message = "";
+	if (amount_cents <= 0) {
+		fail(r, CIRC_ERROR, "Enter an amount greater than zero.");
+		return;
+	}
+	if (db_begin(db)) {
+		fail(r, CIRC_ERROR, "The amount could not be recorded just now.");
+		return;
+	}
+	long balance = circ_balance(db, a, member_id, now);
+	if (amount_cents > balance) {
+		db_rollback(db);
+		fail(r, CIRC_ERROR, arena_printf(a, "The member owes %s; %s is more than that.",
+			circ_money(a, balance), circ_money(a, amount_cents)));
+		return;
+	}
+	if (db_exec(db, "INSERT INTO fine(account_id, kind, amount_cents, reason, recorded_by, at) "
+		"VALUES (?, ?, ?, ?, ?, ?)", "ititii", member_id, kind,
+		(long long)-amount_cents, reason, actor_id, (long long)now) != SQLITE_OK ||
+	    db_commit(db)) {
+		db_rollback(db);
+		fail(r, CIRC_ERROR, "The amount could not be recorded just now.");
+		return;
+	}
+	r->fine_cents = amount_cents;
+}
+
+void circ_fine_pay(struct db *db, struct arena *a, time_t now, long long member_id,
+	long amount_cents, const char *note, long long actor_id, struct circ_result *r)
+{
+	ledger_credit(db, a, now, member_id, amount_cents, "paid", note ? note : "", actor_id, r);
+}
+
+void circ_fine_waive(struct db *db, struct arena *a, time_t now, long long member_id,
+	long amount_cents, const char *reason, long long actor_id, struct circ_result *r)
+{
+	if (!reason || !*reason) {
+		memset(r, 0, sizeof *r);
+		fail(r, CIRC_ERROR, "Give a reason for waiving the fine.");
+		return;
+	}
+	ledger_credit(db, a, now, member_id, amount_cents, "waived", reason, actor_id, r);
+}

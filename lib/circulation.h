@@ -1,0 +1,132 @@
+/*
+** circulation.h: checkout, checkin, renewals, the holds queue and fines.
+**
+** Every operation runs in one IMMEDIATE transaction, so two desks acting on
+** the same copy at once are serialised by SQLite, and the schema's partial
+** unique index (one open loan per copy) backs the check up. Refusals come
+** back with a code and a sentence for the person at the desk; nothing is
+** changed when an operation is refused.
+**
+** Time: callers pass "now" (unix seconds); library days come from it in the
+** library's time zone (calendar.h).
+*/
+#ifndef CARREL_CIRCULATION_H
+#define CARREL_CIRCULATION_H
+
+#include <stdbool.h>
+#include <time.h>
+
+#include "arena.h"
+#include "calendar.h"
+#include "db.h"
+
+struct circ_rule {
+	long long id;
+	const char *category;      /* "*" = any */
+	const char *item_type;     /* "*" = any */
+	int loan_days;
+	int max_loans;
+	int max_renewals;
+	long fine_per_day_cents;
+	int grace_days;
+	long fine_cap_cents;
+	int hold_pickup_days;
+};
+
+enum circ_code {
+	CIRC_OK,
+	CIRC_UNKNOWN_MEMBER,
+	CIRC_UNKNOWN_BARCODE,
+	CIRC_NOT_AVAILABLE,        /* on loan, lost, withdrawn, ... */
+	CIRC_HELD_FOR_OTHER,       /* on the hold shelf for someone else */
+	CIRC_TOO_MANY_LOANS,
+	CIRC_BLOCKED_FINES,
+	CIRC_NOT_ON_LOAN,          /* checkin of a copy that is not out */
+	CIRC_RENEW_LIMIT,
+	CIRC_RENEW_HELD,           /* someone is waiting for the title */
+	CIRC_RENEW_OVERDUE,        /* too long overdue to renew */
+	CIRC_NOT_YOURS,            /* a member acting on another's loan or hold */
+	CIRC_HOLD_HAVE_IT,         /* a hold on a title the member has out */
+	CIRC_HOLD_DUPLICATE,
+	CIRC_NOT_FOUND,
+	CIRC_ERROR,
+};
+
+/* What an operation did, for the desk's answer and its "why". */
+struct circ_result {
+	enum circ_code code;
+	const char *message;       /* a sentence for people; "" when CIRC_OK */
+	long long loan_id;
+	long long hold_id;
+	const char *member_name;
+	const char *title;
+	char due[11];              /* YYYY-MM-DD of the (new) due date */
+	long fine_cents;           /* fine of a checkin */
+	const char *held_for;      /* checkin trapped the copy for this member */
+	char pickup_by[11];
+	int queue_place;           /* place of a new hold */
+};
+
+/* The most specific rule for a member category and item type: exact pair,
+** then category with any item, then any category with the item, then any.
+** Returns 0, or -1 when no rule matches at all. */
+int circ_rule_for(struct db *db, struct arena *a, const char *category,
+	const char *item_type, struct circ_rule *out);
+
+/* All closed days, sorted (on the arena). Returns 0 or -1. */
+int circ_closed_days(struct db *db, struct arena *a, struct closed_days *out);
+
+/* Look a member up by email or library card number. Returns the account id
+** or 0. */
+long long circ_find_member(struct db *db, const char *email_or_card);
+
+/* Lend the copy with barcode to member_id. */
+void circ_checkout(struct db *db, struct arena *a, time_t now, long long member_id,
+	const char *barcode, struct circ_result *r);
+
+/* Take a copy back: ends its loan, fixes the fine in the ledger, and traps
+** the copy for the first hold waiting on its title. */
+void circ_checkin(struct db *db, struct arena *a, time_t now, const char *barcode,
+	struct circ_result *r);
+
+/* Renew a loan from today. member_id is the member asking (0 for staff, who
+** may renew any loan). */
+void circ_renew(struct db *db, struct arena *a, time_t now, long long loan_id,
+	long long member_id, struct circ_result *r);
+
+/* Place a hold on a title for a member; r->queue_place is their place. */
+void circ_hold_place(struct db *db, struct arena *a, time_t now, long long title_id,
+	long long member_id, struct circ_result *r);
+
+/* Cancel a hold (member_id 0: staff). A ready hold's copy passes on. */
+void circ_hold_cancel(struct db *db, struct arena *a, time_t now, long long hold_id,
+	long long member_id, struct circ_result *r);
+
+/* Expire ready holds whose pickup day has passed, passing each copy to the
+** next in its queue (or back to the shelf). Returns how many expired, or -1. */
+int circ_holds_expire(struct db *db, struct arena *a, time_t now);
+
+/* The place (1-based) of a waiting hold in its title's queue; 0 if none. */
+int circ_hold_place_in_queue(struct db *db, long long hold_id);
+
+/* The fine an open loan has accrued as of now, and how. */
+int circ_loan_fine_now(struct db *db, struct arena *a, long long loan_id, time_t now,
+	struct fine_calc *out);
+
+/* A member's balance: the ledger plus open loans' fines so far. */
+long circ_balance(struct db *db, struct arena *a, long long member_id, time_t now);
+
+/* Why a member may not borrow now, or NULL when they may. */
+const char *circ_blocked(struct db *db, struct arena *a, long long member_id, time_t now);
+
+/* Record a payment (amount_cents > 0) or waive an amount with a reason.
+** Refused (CIRC_ERROR with a message) for amounts above the balance. */
+void circ_fine_pay(struct db *db, struct arena *a, time_t now, long long member_id,
+	long amount_cents, const char *note, long long actor_id, struct circ_result *r);
+void circ_fine_waive(struct db *db, struct arena *a, time_t now, long long member_id,
+	long amount_cents, const char *reason, long long actor_id, struct circ_result *r);
+
+/* Money as "12.50". */
+const char *circ_money(struct arena *a, long cents);
+
+#endif

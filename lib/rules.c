@@ -1,0 +1,209 @@
+/*
+** rules.c: editing circulation rules and closed days. See rules.h.
+*/
+#include "rules.h"
+
+#include <ctype.h>
+#include <string.h>
+
+#include "cataloguing.h"
+
+int rules_list(struct db *db, struct arena *a, struct circ_rule **out)
+{
+	long n = (long)db_int(db, 0, "SELECT count(*) FROM circ_rule", NULL);
+	*out = arena_calloc(a, sizeof **out * (size_t)(n ? n : 1));
+	sqlite3_stmt *st = db_query(db,
+		"SELECT id, category, item_type, loan_days, max_loans, max_renewals, "
+		"  fine_per_day_cents, grace_days, fine_cap_cents, hold_pickup_days "
+		"FROM circ_rule ORDER BY category = '*', category, item_type = '*', item_type", NULL);
+	int i = 0;
+	while (db_row(db, st)) {
+		if (i >= n)
+			continue;
+		struct circ_rule *r = &(*out)[i++];
+		r->id = db_col_int(st, 0);
+		r->category = db_text(a, st, 1);
+		r->item_type = db_text(a, st, 2);
+		r->loan_days = (int)db_col_int(st, 3);
+		r->max_loans = (int)db_col_int(st, 4);
+		r->max_renewals = (int)db_col_int(st, 5);
+		r->fine_per_day_cents = (long)db_col_int(st, 6);
+		r->grace_days = (int)db_col_int(st, 7);
+		r->fine_cap_cents = (long)db_col_int(st, 8);
+		r->hold_pickup_days = (int)db_col_int(st, 9);
+	}
+	return i;
+}
+
+static bool name_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n < 1 || n > 40)
+		return false;
+	if (!strcmp(s, "*"))
+		return true;
+	for (size_t i = 0; i < n; i++)
+		if (!(isalnum((unsigned char)s[i]) || s[i] == '-' || s[i] == '_'))
+			return false;
+	return true;
+}
+
+static int number(const char *s, long min, long max, long *out)
+{
+	long long v = valid_id(s);
+	if (s && !strcmp(s, "0"))
+		v = 0;
+	else if (v == 0)
+		return -1;
+	if (v < min || v > max)
+		return -1;
+	*out = (long)v;
+	return 0;
+}
+
+int rules_validate(struct arena *a, const struct rule_input *in, struct circ_rule *r,
+	struct form_errors *errs)
+{
+	memset(r, 0, sizeof *r);
+	r->category = valid_trim(a, in->category);
+	r->item_type = valid_trim(a, in->item_type);
+	if (!*r->category)
+		r->category = "*";
+	if (!*r->item_type)
+		r->item_type = "*";
+	if (!name_ok(r->category))
+		form_error(errs, "category", "A category is a word (letters, digits, - or _) or * for any.");
+	if (!name_ok(r->item_type))
+		form_error(errs, "item_type", "An item type is a word (letters, digits, - or _) or * for any.");
+	long v;
+	struct { const char *text, *field, *msg; long min, max; int *dst; } ints[] = {
+		{ in->loan_days, "loan_days", "Loan days: a whole number from 1 to 366.", 1, 366, &r->loan_days },
+		{ in->max_loans, "max_loans", "Loans at once: a whole number from 0 to 1000.", 0, 1000, &r->max_loans },
+		{ in->max_renewals, "max_renewals", "Renewals: a whole number from 0 to 100.", 0, 100, &r->max_renewals },
+		{ in->grace_days, "grace_days", "Grace days: a whole number from 0 to 365.", 0, 365, &r->grace_days },
+		{ in->hold_pickup_days, "hold_pickup_days", "Pickup days: a whole number from 1 to 365.", 1, 365, &r->hold_pickup_days },
+	};
+	for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+		if (number(valid_trim(a, ints[i].text), ints[i].min, ints[i].max, &v))
+			form_error(errs, ints[i].field, ints[i].msg);
+		else
+			*ints[i].dst = (int)v;
+	}
+	long long per_day = cataloguing_parse_cents(valid_trim(a, in->fine_per_day));
+	long long cap = cataloguing_parse_cents(valid_trim(a, in->fine_cap));
+	if (per_day < 0 || per_day > 100000)
+		form_error(errs, "fine_per_day", "The fine per day is an amount such as 0.25.");
+	if (cap < 0 || cap > 10000000)
+		form_error(errs, "fine_cap", "The cap is an amount such as 10.00 (0 for none).");
+	r->fine_per_day_cents = (long)per_day;
+	r->fine_cap_cents = (long)cap;
+	return errs->n ? -1 : 0;
+}
+
+int rules_save(struct db *db, long long id, const struct circ_rule *r,
+	struct form_errors *errs)
+{
+	if (db_int(db, 0, "SELECT count(*) FROM circ_rule WHERE category = ? AND item_type = ? "
+		"AND id <> ?", "tti", r->category, r->item_type, id)) {
+		form_error(errs, "category", "There is already a rule for this category and item type.");
+		return -1;
+	}
+	int rc;
+	if (id) {
+		/* The catch-all rule keeps its '*'/'*' so every loan finds a rule. */
+		if (db_int(db, 0, "SELECT count(*) FROM circ_rule WHERE id = ? AND category = '*' "
+			"AND item_type = '*'", "i", id) && (strcmp(r->category, "*") ||
+			strcmp(r->item_type, "*"))) {
+			form_error(errs, "category", "The rule for any category and any item type "
+				"stays general; add a new rule for the particular case.");
+			return -1;
+		}
+		rc = db_exec(db, "UPDATE circ_rule SET category = ?, item_type = ?, loan_days = ?, "
+			"max_loans = ?, max_renewals = ?, fine_per_day_cents = ?, grace_days = ?, "
+			"fine_cap_cents = ?, hold_pickup_days = ? WHERE id = ?", "ttiiiiiiii",
+			r->category, r->item_type, (long long)r->loan_days, (long long)r->max_loans,
+			(long long)r->max_renewals, (long long)r->fine_per_day_cents,
+			(long long)r->grace_days, (long long)r->fine_cap_cents,
+			(long long)r->hold_pickup_days, id);
+		if (rc == SQLITE_OK && db_changes(db) == 0)
+			return 1;
+	} else {
+		rc = db_exec(db, "INSERT INTO circ_rule(category, item_type, loan_days, max_loans, "
+			"max_renewals, fine_per_day_cents, grace_days, fine_cap_cents, hold_pickup_days) "
+			"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", "ttiiiiiii",
+			r->category, r->item_type, (long long)r->loan_days, (long long)r->max_loans,
+			(long long)r->max_renewals, (long long)r->fine_per_day_cents,
+			(long long)r->grace_days, (long long)r->fine_cap_cents,
+			(long long)r->hold_pickup_days);
+	}
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
+int rules_delete(struct db *db, long long id, const char **why)
+{
+	if (db_int(db, 0, "SELECT count(*) FROM circ_rule WHERE id = ? AND category = '*' "
+		"AND item_type = '*'", "i", id)) {
+		*why = "The rule for any category and any item type cannot be deleted: every "
+			"loan needs a rule. Change its values instead.";
+		return 1;
+	}
+	if (db_exec(db, "DELETE FROM circ_rule WHERE id = ?", "i", id) != SQLITE_OK)
+		return -1;
+	if (!db_changes(db)) {
+		*why = "There is no such rule.";
+		return 1;
+	}
+	return 0;
+}
+
+int rules_closed_days(struct db *db, struct arena *a, struct closed_day_row **out)
+{
+	long n = (long)db_int(db, 0, "SELECT count(*) FROM closed_day", NULL);
+	*out = arena_calloc(a, sizeof **out * (size_t)(n ? n : 1));
+	sqlite3_stmt *st = db_query(db, "SELECT day, reason FROM closed_day ORDER BY day", NULL);
+	int i = 0;
+	while (db_row(db, st)) {
+		if (i >= n)
+			continue;
+		(*out)[i].day = db_text(a, st, 0);
+		(*out)[i].reason = db_text(a, st, 1);
+		i++;
+	}
+	return i;
+}
+
+int rules_close_days(struct db *db, const char *from, const char *to,
+	const char *reason, const char **why)
+{
+	lday a, b;
+	if (!cal_parse(from, &a)) {
+		*why = "Write the day as YYYY-MM-DD, e.g. 2026-12-25.";
+		return -1;
+	}
+	if (!to || !*to)
+		b = a;
+	else if (!cal_parse(to, &b) || b < a || b - a > 366) {
+		*why = "The last day must be a date (YYYY-MM-DD) on or after the first, within a year.";
+		return -1;
+	}
+	if (db_begin(db)) {
+		*why = "The closed days could not be saved just now.";
+		return -1;
+	}
+	for (lday d = a; d <= b; d++) {
+		char s[11];
+		cal_format(d, s);
+		if (db_exec(db, "INSERT OR REPLACE INTO closed_day(day, reason) VALUES (?, ?)",
+			"tt", s, reason ? reason : "") != SQLITE_OK) {
+			db_rollback(db);
+			*why = "The closed days could not be saved just now.";
+			return -1;
+		}
+	}
+	return db_commit(db) ? -1 : 0;
+}
+
+int rules_open_day(struct db *db, const char *day)
+{
+	return db_exec(db, "DELETE FROM closed_day WHERE day = ?", "t", day) == SQLITE_OK ? 0 : -1;
+}

@@ -1,0 +1,45 @@
+/*
+** rules.h: the admin's side of circulation: editing the circulation rules,
+** the closed days and the circulation settings.
+*/
+#ifndef CARREL_RULES_H
+#define CARREL_RULES_H
+
+#include "arena.h"
+#include "circulation.h"
+#include "db.h"
+#include "valid.h"
+
+/* A rule as typed into the form (all text). */
+struct rule_input {
+	const char *category, *item_type, *loan_days, *max_loans, *max_renewals;
+	const char *fine_per_day, *grace_days, *fine_cap, *hold_pickup_days;
+};
+
+/* Every rule, most general last. Returns the count (rules on the arena). */
+int rules_list(struct db *db, struct arena *a, struct circ_rule **out);
+
+/* Check a rule form into r. Returns 0, or -1 with errors keyed by field. */
+int rules_validate(struct arena *a, const struct rule_input *in, struct circ_rule *r,
+	struct form_errors *errs);
+
+/* Add (id 0) or change a rule. A second rule for the same category and
+** item type is refused with an error on "category". Returns 0, 1 when the
+** rule does not exist, or -1. */
+int rules_save(struct db *db, long long id, const struct circ_rule *r,
+	struct form_errors *errs);
+
+/* Delete a rule; the '*'/'*' rule stays (every loan needs a rule). Returns
+** 0, 1 when refused or absent, -1 on error. */
+int rules_delete(struct db *db, long long id, const char **why);
+
+/* Closed days from today on (and the last few past ones), as YYYY-MM-DD. */
+struct closed_day_row { const char *day; const char *reason; };
+int rules_closed_days(struct db *db, struct arena *a, struct closed_day_row **out);
+/* Add a closed day (YYYY-MM-DD) or a range of them. Returns 0 or -1 with a
+** message in *why. */
+int rules_close_days(struct db *db, const char *from, const char *to,
+	const char *reason, const char **why);
+int rules_open_day(struct db *db, const char *day);
+
+#endif

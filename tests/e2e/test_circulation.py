@@ -1,0 +1,405 @@
+#!/usr/bin/env python3
+"""End-to-end tests of circulation through the real nginx: the desk
+(checkout, checkin), renewals, the holds queue, fines and payments, rules
+and closed days, and fifty desks lending one copy at once. Tests move the
+library's clock with the setting test.clock_offset (CARREL_TEST_CLOCK=1)."""
+import concurrent.futures
+import datetime
+import os
+import re
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import BIN, Client, Stack, Suite  # noqa: E402
+
+LIBRARIAN = ("desk@test.example", "desk password 1")
+ADMIN = ("boss@test.example", "boss password 1")
+_n = [0]
+
+
+def today():
+    return datetime.datetime.now(datetime.timezone.utc).date()
+
+
+def set_clock(stack, days):
+    with stack.db() as db:
+        db.execute("INSERT OR REPLACE INTO setting(key, value) VALUES ('test.clock_offset', ?)",
+                   (str(days * 86400),))
+
+
+def add_title(stack, title, copies=1, fmt="print"):
+    """A title with copies, straight into the database (the catalogue
+    screens have their own tests). Returns (title id, [barcodes])."""
+    _n[0] += 1
+    with stack.db() as db:
+        cur = db.execute("INSERT INTO title(title, format, created_at, updated_at) "
+                         "VALUES (?, ?, 0, 0)", (title, fmt))
+        tid = cur.lastrowid
+        codes = []
+        for i in range(copies):
+            code = "C%04d%02d" % (_n[0], i)
+            db.execute("INSERT INTO copy(barcode, title_id, created_at) VALUES (?, ?, 0)",
+                       (code, tid))
+            codes.append(code)
+    return tid, codes
+
+
+def member(stack, name):
+    _n[0] += 1
+    email = "m%d.%d@test.example" % (_n[0], os.getpid())
+    stack.add_user(email, name, "member", "member password")
+    c = stack.login(email, "member password")
+    with stack.db() as db:
+        mid = db.execute("SELECT id FROM account WHERE email = ?", (email,)).fetchone()[0]
+    return c, email, mid
+
+
+def checkout(staff, who, barcode):
+    page = staff.get("/staff/checkout")
+    return staff.post("/staff/checkout", {"member": who, "barcode": barcode, "csrf": page.csrf()})
+
+
+def checkin(staff, barcode):
+    page = staff.get("/staff/checkin")
+    return staff.post("/staff/checkin", {"barcode": barcode, "csrf": page.csrf()})
+
+
+def loan_row(stack, barcode):
+    with stack.db() as db:
+        return db.execute("SELECT l.id, l.due_day, l.renewals, l.returned_at, l.fine_cents "
+                          "FROM loan l JOIN copy c ON c.id = l.copy_id WHERE c.barcode = ? "
+                          "ORDER BY l.id DESC LIMIT 1", (barcode,)).fetchone()
+
+
+def copy_status(stack, barcode):
+    with stack.db() as db:
+        return db.execute("SELECT status FROM copy WHERE barcode = ?", (barcode,)).fetchone()[0]
+
+
+def alert(body):
+    m = re.search(r'<p class="alert" role="alert">(.*?)</p>', body, re.S)
+    return re.sub(r"<[^>]+>", "", m.group(1)) if m else None
+
+
+def days(n):
+    return (today() + datetime.timedelta(days=n)).isoformat()
+
+
+# ---- tests ----
+
+def test_checkout_renew_overdue_fine_pay_checkin(stack):
+    set_clock(stack, 0)
+    staff = stack.login(*LIBRARIAN)
+    m, email, mid = member(stack, "Olive Overdue")
+    _, (code,) = add_title(stack, "The Long Loan")
+    r = checkout(staff, email, code)
+    assert r.status == 303, r
+    page = staff.get(r.header("Location"))
+    assert "Due <strong>%s</strong>" % days(21) in page.body, page.body[:3000]
+    loan_id, due, renewals, _, _ = loan_row(stack, code)
+    assert due == days(21) and renewals == 0
+    assert copy_status(stack, code) == "on-loan"
+    # Ten days on, the member renews from their account: 21 days from today.
+    set_clock(stack, 10)
+    acct = m.get("/account")
+    assert "The Long Loan" in acct.body and days(21) in acct.body
+    r = m.post("/account/loans/%d/renew" % loan_id, {"csrf": acct.csrf()})
+    assert r.status == 303, r
+    assert loan_row(stack, code)[1] == days(31)
+    # Five days after that due date: overdue, 4 days charged (1 of grace).
+    set_clock(stack, 36)
+    acct = m.get("/account")
+    assert "overdue" in acct.body and "1.00" in acct.body, acct.body
+    why = staff.get("/staff/loans/%d" % loan_id)
+    assert "5 day(s) late, 4 charged" in why.body, why.body
+    r = checkin(staff, code)
+    assert r.status == 303, r
+    receipt = staff.get(r.header("Location"))
+    assert "a fine of <strong>1.00</strong>" in receipt.body, receipt.body
+    assert loan_row(stack, code)[4] == 100
+    assert copy_status(stack, code) == "available"
+    # The fine is in the ledger; paying it at the desk clears the balance.
+    page = staff.get("/staff/members/%d" % mid)
+    assert "Balance: <strong class=\"late\">1.00</strong>" in page.body, page.body
+    r = staff.post("/staff/members/%d/fines" % mid,
+                   {"amount": "1.00", "action": "pay", "reason": "cash", "csrf": page.csrf()})
+    assert r.status == 303, r
+    page = staff.get("/staff/members/%d" % mid)
+    assert "Balance: <strong>0.00</strong>" in page.body
+    with stack.db() as db:
+        rows = db.execute("SELECT kind, amount_cents FROM fine WHERE account_id = ? ORDER BY id",
+                          (mid,)).fetchall()
+    assert rows == [("accrued", 100), ("paid", -100)], rows
+    assert "The Long Loan" in m.get("/account/history").body
+    set_clock(stack, 0)
+
+
+def test_refusals_say_why(stack):
+    set_clock(stack, 0)
+    staff = stack.login(*LIBRARIAN)
+    _, email, _ = member(stack, "Rita Refused")
+    _, (code,) = add_title(stack, "Refusal Studies")
+    r = checkout(staff, email, "NO-SUCH-CODE")
+    assert r.status == 422 and "No copy has that barcode" in alert(r.body), r
+    r = checkout(staff, "nobody@test.example", code)
+    assert r.status == 422 and "No member" in alert(r.body), r
+    assert checkout(staff, email, code).status == 303
+    _, other, _ = member(stack, "Otto Other")
+    r = checkout(staff, other, code)
+    assert r.status == 422 and "already on loan" in alert(r.body), r
+    assert checkin(staff, code).status == 303
+    r = checkin(staff, code)
+    assert r.status == 422 and "not on loan" in alert(r.body), r
+    with stack.db() as db:
+        db.execute("UPDATE copy SET status = 'lost' WHERE barcode = ?", (code,))
+    r = checkout(staff, email, code)
+    assert r.status == 422 and "marked lost" in alert(r.body), r
+
+
+def test_limits_rules_and_blocking(stack):
+    set_clock(stack, 0)
+    staff = stack.login(*LIBRARIAN)
+    admin = stack.login(*ADMIN)
+    _, email, mid = member(stack, "Lena Limits")
+    # A rule for children: 7 days, 1 loan at a time.
+    page = admin.get("/admin/rules")
+    r = admin.post("/admin/rules", {"category": "child", "item_type": "*", "loan_days": "7",
+                                    "max_loans": "1", "max_renewals": "1", "fine_per_day": "0.10",
+                                    "grace_days": "0", "fine_cap": "2.00",
+                                    "hold_pickup_days": "3", "csrf": page.csrf()})
+    assert r.status == 303, r
+    r = admin.post("/admin/rules", {"category": "child", "item_type": "*", "loan_days": "x",
+                                    "csrf": page.csrf()})
+    assert r.status == 422, r
+    with stack.db() as db:
+        db.execute("UPDATE account SET category = 'child' WHERE id = ?", (mid,))
+    _, (c1, c2) = add_title(stack, "Picture Book", copies=2)
+    r = checkout(staff, email, c1)
+    assert r.status == 303 and loan_row(stack, c1)[1] == days(7), r
+    why = staff.get("/staff/loans/%d" % loan_row(stack, c1)[0])
+    assert "category <strong>child</strong>" in why.body
+    r = checkout(staff, email, c2)
+    assert r.status == 422 and "limit is 1" in alert(r.body), r
+    checkin(staff, c1)
+    # Fines over 5.00 block borrowing, with the amount said.
+    with stack.db() as db:
+        db.execute("INSERT INTO fine(account_id, kind, amount_cents, reason, at) "
+                   "VALUES (?, 'accrued', 600, 'test', 0)", (mid,))
+    r = checkout(staff, email, c2)
+    assert r.status == 422 and "owes 6.00" in alert(r.body), r
+    page = staff.get("/staff/members/%d" % mid)
+    r = staff.post("/staff/members/%d/fines" % mid,
+                   {"amount": "2.00", "action": "waive", "reason": "", "csrf": page.csrf()})
+    assert r.status == 422, r
+    r = staff.post("/staff/members/%d/fines" % mid,
+                   {"amount": "2.00", "action": "waive", "reason": "first offence",
+                    "csrf": page.csrf()})
+    assert r.status == 303, r
+    assert checkout(staff, email, c2).status == 303
+
+
+def test_closed_days_move_due_dates_and_are_not_charged(stack):
+    set_clock(stack, 0)
+    staff = stack.login(*LIBRARIAN)
+    admin = stack.login(*ADMIN)
+    page = admin.get("/admin/settings")
+    r = admin.post("/admin/settings/closed", {"from": days(21), "to": days(22),
+                                              "reason": "Stocktake", "csrf": page.csrf()})
+    assert r.status == 303, r
+    r = admin.post("/admin/settings/closed", {"from": "2026-02-30", "csrf": page.csrf()})
+    assert r.status == 422 and "YYYY-MM-DD" in r.body, r
+    _, email, _ = member(stack, "Cleo Closed")
+    _, (code,) = add_title(stack, "Closed on Mondays")
+    assert checkout(staff, email, code).status == 303
+    lid, due, _, _, _ = loan_row(stack, code)
+    assert due == days(23), due
+    why = staff.get("/staff/loans/%d" % lid)
+    assert "moved forward 2 day(s) past closed days" in why.body, why.body
+    # Closed days after the due date are not charged either.
+    page = admin.get("/admin/settings")
+    admin.post("/admin/settings/closed", {"from": days(25), "to": days(26), "csrf": page.csrf()})
+    set_clock(stack, 28)
+    why = staff.get("/staff/loans/%d" % lid)
+    # 5 days late: 1 grace, 2 closed, 2 charged.
+    assert "5 day(s) late, 2 charged, 2 closed day(s) not charged" in why.body, why.body
+    checkin(staff, code)
+    assert loan_row(stack, code)[4] == 50
+    with stack.db() as db:
+        db.execute("DELETE FROM closed_day")
+    set_clock(stack, 0)
+
+
+def test_renewal_refused_when_someone_waits_or_limit(stack):
+    set_clock(stack, 0)
+    staff = stack.login(*LIBRARIAN)
+    m, email, _ = member(stack, "Rex Renew")
+    w, _, _ = member(stack, "Wanda Waiting")
+    tid, (code,) = add_title(stack, "Popular Novel")
+    checkout(staff, email, code)
+    lid = loan_row(stack, code)[0]
+    for _ in range(3):
+        acct = m.get("/account")
+        assert m.post("/account/loans/%d/renew" % lid, {"csrf": acct.csrf()}).status == 303
+    acct = m.get("/account")
+    r = m.post("/account/loans/%d/renew" % lid, {"csrf": acct.csrf()})
+    assert r.status == 409 and "the most allowed" in r.body, r
+    with stack.db() as db:
+        db.execute("UPDATE loan SET renewals = 0 WHERE id = ?", (lid,))
+    page = w.get("/titles/%d" % tid)
+    assert w.post("/titles/%d/hold" % tid, {"csrf": page.csrf()}).status == 303
+    acct = m.get("/account")
+    r = m.post("/account/loans/%d/renew" % lid, {"csrf": acct.csrf()})
+    assert r.status == 409 and "waiting" in r.body, r
+    # Nobody renews another member's loan.
+    acct = w.get("/account")
+    r = w.post("/account/loans/%d/renew" % lid, {"csrf": acct.csrf()})
+    assert r.status == 403, r
+    # A member cannot hold a title they have out.
+    page = m.get("/titles/%d" % tid)
+    r = m.post("/titles/%d/hold" % tid, {"csrf": page.csrf()})
+    assert r.status == 409 and "already have" in r.body, r
+
+
+def test_holds_queue_of_three_passes_the_copy_along(stack):
+    set_clock(stack, 0)
+    staff = stack.login(*LIBRARIAN)
+    _, a_email, _ = member(stack, "Ann First")
+    holders = [member(stack, n) for n in ("Bea Second", "Cal Third", "Dee Fourth")]
+    tid, (code,) = add_title(stack, "Much Wanted")
+    assert checkout(staff, a_email, code).status == 303
+    for i, (c, _, _) in enumerate(holders):
+        page = c.get("/titles/%d" % tid)
+        assert c.post("/titles/%d/hold" % tid, {"csrf": page.csrf()}).status == 303
+        assert "number %d in the queue" % (i + 1) in c.get("/account").body
+    (b, b_email, _), (cc, c_email, _), (d, d_email, _) = holders
+    # Returned: trapped for the first in the queue.
+    r = checkin(staff, code)
+    receipt = staff.get(r.header("Location"))
+    assert "hold shelf for <strong>Bea Second</strong>" in receipt.body, receipt.body
+    assert copy_status(stack, code) == "on-hold-shelf"
+    assert "ready to collect</strong> until %s" % days(7) in b.get("/account").body
+    r = checkout(staff, c_email, code)
+    assert r.status == 422 and "another reader" in alert(r.body), r
+    shelf = staff.get("/staff/holds")
+    assert "Bea Second" in shelf.body and days(7) in shelf.body
+    # Bea does not come: after her pickup day the copy passes to Cal.
+    set_clock(stack, 8)
+    shelf = staff.get("/staff/holds")
+    assert "Cal Third" in shelf.body and days(15) in shelf.body, shelf.body
+    assert "ready to collect" in cc.get("/account").body
+    assert "Much Wanted" not in b.get("/account").body
+    # Cal does not come either; the cron job passes it to Dee.
+    set_clock(stack, 16)
+    env = dict(stack.env)
+    out = subprocess.run([os.path.join(BIN, "carrel-cron"), "run"], env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and "1 hold(s) expired" in out.stdout, out
+    assert "ready to collect" in d.get("/account").body
+    r = checkout(staff, d_email, code)
+    assert r.status == 303, r
+    with stack.db() as db:
+        statuses = db.execute("SELECT a.name, h.status FROM hold h JOIN account a "
+                              "ON a.id = h.account_id WHERE h.title_id = ? ORDER BY h.id",
+                              (tid,)).fetchall()
+    assert statuses == [("Bea Second", "expired"), ("Cal Third", "expired"),
+                        ("Dee Fourth", "collected")], statuses
+    set_clock(stack, 0)
+
+
+def test_fines_stay_right_when_rules_change(stack):
+    set_clock(stack, 0)
+    staff = stack.login(*LIBRARIAN)
+    _, email, _ = member(stack, "Fay Fixed")
+    _, (code,) = add_title(stack, "Rules Change")
+    checkout(staff, email, code)
+    lid = loan_row(stack, code)[0]
+    with stack.db() as db:
+        db.execute("UPDATE circ_rule SET fine_per_day_cents = 500 WHERE category = '*' "
+                   "AND item_type = '*'")
+    set_clock(stack, 24)
+    # 3 days late, 1 of grace: 2 days at the loan's own 0.25.
+    assert "0.50" in staff.get("/staff/loans/%d" % lid).body
+    checkin(staff, code)
+    with stack.db() as db:
+        db.execute("UPDATE circ_rule SET fine_per_day_cents = 25 WHERE category = '*' "
+                   "AND item_type = '*'")
+        db.execute("INSERT INTO closed_day(day) VALUES (?)", (days(22),))
+    assert loan_row(stack, code)[4] == 50
+    assert "fine fixed at <strong>0.50</strong>" in staff.get("/staff/loans/%d" % lid).body
+    with stack.db() as db:
+        db.execute("DELETE FROM closed_day")
+    set_clock(stack, 0)
+
+
+def test_fifty_desks_lend_one_copy_once(stack):
+    set_clock(stack, 0)
+    staff = stack.login(*LIBRARIAN)
+    members = [member(stack, "Racer %d" % i)[1] for i in range(5)]
+    _, (code,) = add_title(stack, "Last Copy")
+    token = staff.get("/staff/checkout").csrf()
+
+    def lend(i):
+        c = Client(stack.port)
+        c.cookies = dict(staff.cookies)
+        return c.post("/staff/checkout", {"member": members[i % 5], "barcode": code,
+                                          "csrf": token})
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=50) as pool:
+        results = list(pool.map(lend, range(50)))
+    statuses = [r.status for r in results]
+    assert statuses.count(303) == 1, statuses
+    assert statuses.count(422) == 49, statuses
+    for r in results:
+        if r.status == 422:
+            assert "already on loan" in alert(r.body), alert(r.body)
+    with stack.db() as db:
+        n = db.execute("SELECT count(*) FROM loan l JOIN copy c ON c.id = l.copy_id "
+                       "WHERE c.barcode = ?", (code,)).fetchone()[0]
+    assert n == 1, n
+
+
+def test_title_page_shows_due_dates_and_hold_button(stack):
+    set_clock(stack, 0)
+    staff = stack.login(*LIBRARIAN)
+    _, email, _ = member(stack, "Dora Due")
+    tid, (code,) = add_title(stack, "Due Date Shown")
+    checkout(staff, email, code)
+    page = Client(stack.port).get("/titles/%d" % tid)
+    assert "due %s" % days(21) in page.body, page.body
+    assert "to place a hold" in page.body
+    m, _, _ = member(stack, "Holly Holder")
+    assert "Place a hold" in m.get("/titles/%d" % tid).body
+
+
+def test_member_cannot_reach_the_desk(stack):
+    m, _, _ = member(stack, "Mo Member")
+    for path in ("/staff/checkout", "/staff/checkin", "/staff/holds", "/staff/loans/1",
+                 "/staff/members/1", "/admin/rules", "/admin/settings"):
+        assert m.get(path).status == 403, path
+
+
+def main():
+    # Sessions outlive the test clock's jumps of weeks.
+    stack = Stack(CARREL_TEST_CLOCK=1, CARREL_PUBLIC_CACHE_SECONDS=0,
+                  CARREL_SESSION_IDLE=315360000, CARREL_SESSION_MAX=315360000)
+    r = stack.cli("migrate")
+    assert r.returncode == 0, r.stderr
+    stack.add_user(LIBRARIAN[0], "Desk Person", "librarian", LIBRARIAN[1])
+    stack.add_user(ADMIN[0], "Boss Person", "admin", ADMIN[1])
+    stack.start()
+    tests = [v for k, v in list(globals().items()) if k.startswith("test_")]
+    suite = Suite()
+    try:
+        ok = suite.run(tests, stack, extra=1)
+    finally:
+        stack.stop()
+    reports = stack.sanitizer_reports()
+    print("%s %d - no_sanitizer_reports" % ("not ok" if reports else "ok", len(tests) + 1))
+    for line in reports[:20]:
+        print("# " + line)
+    return 0 if ok and not reports else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
