@@ -22,7 +22,7 @@ TEST_LIBS := -lcmocka
 
 DEB_PACKAGES := gcc make pkg-config nginx libfcgi-dev libsqlite3-dev \
 	libsodium-dev libmagic-dev libcurl4-openssl-dev libjansson-dev \
-	libcmocka-dev wrk python3 curl sqlite3
+	libcmocka-dev wrk python3 curl sqlite3 tzdata
 
 LIB_SRC  := $(wildcard lib/*.c)
 # Handlers and chrome shared by carrel.fcgi and the carrel command line.
