@@ -33,17 +33,19 @@ request = function()
       path = "/staff/checkin"
       body = "barcode=" .. barcode .. "&csrf=" .. csrf
    end
-   step = step + 1
    return wrk.format("POST", path, {
       ["Cookie"] = cookie,
       ["Content-Type"] = "application/x-www-form-urlencoded",
    }, body)
 end
 
+-- The step moves on when an answer arrives, not when a request is made:
+-- wrk may build a request it never sends.
 response = function(status, headers, body)
    if status ~= 303 then
       failures = failures + 1
    end
+   step = step + 1
 end
 
 done = function(summary, latency, requests)

@@ -34,7 +34,7 @@ db.commit()
 PY
 PORT=$port VAR=$work NGINX_WORKERS=1 "$root/nginx/serve.sh" > "$work/server.log" 2>&1 &
 serve=$!
-trap 'kill -TERM $serve 2>/dev/null; wait $serve 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill -TERM $serve 2>/dev/null; wait $serve 2>/dev/null; grep -E "^POST [^ ]+ [^3]" "$work/server.log" | sort | uniq -c | head -5; rm -rf "$work"' EXIT
 for _ in $(seq 100); do
     curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
     sleep 0.05
