@@ -15,15 +15,15 @@
 #   BENCH_WARMUP       seconds of warm-up before each measurement (3)
 #   BENCH_QUERIES      paths in each query list (10000)
 #   GEN_CATALOGUE      the generator (default build/bench/gen_catalogue,
-#                      compiled here when missing or older than its source)
+#                      compiled here when missing or older than its sources)
 #
 # Uses the release build in bin/. Every search reaches a worker: the
 # application marks nothing cacheable (CARREL_PUBLIC_CACHE_SECONDS=0), and
 # every request carries a session cookie that is no session, which makes
-# nginx bypass its page cache altogether. Without that, nginx's
-# fastcgi_cache_lock makes concurrent misses for the same URL wait for one
-# another in 500 ms steps, and p99 measures that lock rather than the
-# workers. BENCH_NGINX_CACHE=1 measures what an anonymous visitor meets in
+# nginx bypass its page cache altogether (with fastcgi_cache_lock on, as
+# it once was in nginx/dev.conf, concurrent misses for the same URL waited
+# for one another in 500 ms steps and p99 measured that lock rather than
+# the workers). BENCH_NGINX_CACHE=1 measures what an anonymous visitor meets in
 # production instead: no cookie, and anonymous result pages kept by nginx
 # for CARREL_PUBLIC_CACHE_SECONDS (default 5). Exits
 # non-zero when any answer was not 2xx.
@@ -51,14 +51,19 @@ fi
 command -v wrk >/dev/null || { echo "bench: wrk is not installed (make deps)" >&2; exit 1; }
 mkdir -p "$cache"
 src=$root/tests/bench/gen_catalogue.c
-if [ -z "${GEN_CATALOGUE:-}" ] && { [ ! -x "$gen" ] || [ "$src" -nt "$gen" ]; }; then
+gen_src=("$src" "$root/lib/db.c" "$root/lib/arena.c" "$root/lib/catalogue.c")
+stale=0
+[ -x "$gen" ] || stale=1
+for f in "${gen_src[@]}"; do if [ "$f" -nt "$gen" ]; then stale=1; fi; done
+if [ -z "${GEN_CATALOGUE:-}" ] && [ $stale = 1 ]; then
     mkdir -p "$(dirname "$gen")"
     echo "bench: compiling $gen"
-    ${CC:-cc} -std=c11 -D_GNU_SOURCE -Wall -Wextra -O2 -I"$root/lib" "$src" \
-        "$root/lib/db.c" "$root/lib/arena.c" "$root/lib/catalogue.c" -lsqlite3 -o "$gen"
+    ${CC:-cc} -std=c11 -D_GNU_SOURCE -Wall -Wextra -O2 -I"$root/lib" "${gen_src[@]}" \
+        -lsqlite3 -o "$gen"
 fi
-# A database is only as good as the generator and schema that made it.
-key=$(cat "$src" "$root"/schema/[0-9]*.sql | sha256sum | cut -c1-10)
+# A database is only as good as the generator, the schema and the bulk
+# load (lib/catalogue.c: catalogue_bulk_end) that made it.
+key=$(cat "$src" "$root/lib/catalogue.c" "$root"/schema/[0-9]*.sql | sha256sum | cut -c1-10)
 
 work=; serve=
 stop_stack() {
