@@ -5,7 +5,6 @@
 ** (renew, place and cancel holds).
 */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cataloguing.h"
@@ -127,11 +126,9 @@ void page_circ_holds(struct ctx *c)
 	}
 	struct tv *queue = tv_set_list(c->view, "queue");
 	st = db_query(c->db,
-		"SELECT h.id, t.id, t.title, a.id, a.name, h.placed_at, "
-		"  (SELECT count(*) FROM hold q WHERE q.title_id = h.title_id AND q.status = 'waiting' "
-		"   AND (q.placed_at < h.placed_at OR (q.placed_at = h.placed_at AND q.id <= h.id))) "
-		"FROM hold h JOIN title t ON t.id = h.title_id JOIN account a ON a.id = h.account_id "
-		"WHERE h.status = 'waiting' ORDER BY t.title, h.placed_at, h.id LIMIT 500", NULL);
+		"SELECT q.id, t.id, t.title, a.id, a.name, q.placed_at, q.place "
+		"FROM waiting_hold q JOIN title t ON t.id = q.title_id JOIN account a ON a.id = q.account_id "
+		"ORDER BY t.title, q.place LIMIT 500", NULL);
 	while (db_row(c->db, st)) {
 		struct tv *o = tv_obj(c->arena);
 		tv_set_int(o, "id", db_col_int(st, 0));
@@ -258,8 +255,9 @@ void circ_view_member(struct ctx *c, long long member_id, bool staff)
 	}
 	struct tv *holds = tv_set_list(c->view, "holds");
 	st = db_query(c->db,
-		"SELECT h.id, t.id, t.title, h.status, coalesce(h.pickup_by, '') "
-		"FROM hold h JOIN title t ON t.id = h.title_id "
+		"SELECT h.id, t.id, t.title, h.status, coalesce(h.pickup_by, ''), "
+		"  coalesce(q.place, 0) "
+		"FROM hold h JOIN title t ON t.id = h.title_id LEFT JOIN waiting_hold q ON q.id = h.id "
 		"WHERE h.account_id = ? AND h.status IN ('waiting', 'ready') ORDER BY h.placed_at",
 		"i", member_id);
 	while (db_row(c->db, st)) {
@@ -271,13 +269,9 @@ void circ_view_member(struct ctx *c, long long member_id, bool staff)
 		bool ready = !strcmp((const char *)sqlite3_column_text(st, 3), "ready");
 		tv_set_bool(o, "ready", ready);
 		tv_set_str(o, "pickup_by", db_text(c->arena, st, 4));
+		tv_set_int(o, "place", db_col_int(st, 5));
 		tv_push(holds, o);
 	}
-	/* Queue places need their own query: fill them in afterwards. */
-	for (size_t i = 0; i < holds->len; i++)
-		if (!tv_get(holds->items[i], "ready")->b)
-			tv_set_int(holds->items[i], "place", circ_hold_place_in_queue(c->db,
-				atoll(tv_get(holds->items[i], "id")->s)));
 	long balance = circ_balance(c->db, c->arena, member_id, c->now);
 	tv_set_str(c->view, "balance", circ_money(c->arena, balance));
 	tv_set_bool(c->view, "owes", balance > 0);

@@ -493,6 +493,30 @@ static void read_copy_form(struct ctx *c, struct copy_input *in)
 #undef FIELD
 }
 
+/* The answer to a copy form: back to the copies with a notice, the form
+** again with its errors, or an error page. */
+static void copy_answer(struct ctx *c, long long title_id, enum cat_result r,
+	const char *done, const struct copy_input *draft, const struct form_errors *errs,
+	const char *not_found)
+{
+	switch (r) {
+	case CAT_OK:
+		web_redirect(c, arena_printf(c->arena, "/staff/titles/%lld/copies?done=%s",
+			title_id, done));
+		return;
+	case CAT_INVALID:
+	case CAT_CONFLICT:
+		copies_page(c, title_id, draft, errs, 422);
+		return;
+	case CAT_NOT_FOUND:
+		web_error(c, 404, not_found);
+		return;
+	case CAT_ERROR:
+		break;
+	}
+	web_error(c, 500, "The copy could not be saved just now. Please try again.");
+}
+
 void page_staff_copy_add(struct ctx *c)
 {
 	long long title_id = valid_id(c->req->params[0]);
@@ -503,22 +527,7 @@ void page_staff_copy_add(struct ctx *c)
 	enum cat_result r = cataloguing_copy_validate(c->arena, &in, true, &errs);
 	if (r == CAT_OK)
 		r = cataloguing_copy_add(c->db, title_id, &in, c->now, &errs, &copy_id);
-	switch (r) {
-	case CAT_OK:
-		web_redirect(c, arena_printf(c->arena, "/staff/titles/%lld/copies?done=added",
-			title_id));
-		return;
-	case CAT_INVALID:
-	case CAT_CONFLICT:
-		copies_page(c, title_id, &in, &errs, 422);
-		return;
-	case CAT_NOT_FOUND:
-		web_error(c, 404, "There is no title with that number.");
-		return;
-	case CAT_ERROR:
-		break;
-	}
-	web_error(c, 500, "The copy could not be added just now. Please try again.");
+	copy_answer(c, title_id, r, "added", &in, &errs, "There is no title with that number.");
 }
 
 void page_staff_copy_edit(struct ctx *c)
@@ -531,22 +540,7 @@ void page_staff_copy_edit(struct ctx *c)
 	enum cat_result r = cataloguing_copy_validate(c->arena, &in, false, &errs);
 	if (r == CAT_OK)
 		r = cataloguing_copy_update(c->db, title_id, copy_id, &in, &errs);
-	switch (r) {
-	case CAT_OK:
-		web_redirect(c, arena_printf(c->arena, "/staff/titles/%lld/copies?done=updated",
-			title_id));
-		return;
-	case CAT_INVALID:
-	case CAT_CONFLICT:
-		copies_page(c, title_id, NULL, &errs, 422);
-		return;
-	case CAT_NOT_FOUND:
-		web_error(c, 404, "There is no such copy of this title.");
-		return;
-	case CAT_ERROR:
-		break;
-	}
-	web_error(c, 500, "The copy could not be saved just now. Please try again.");
+	copy_answer(c, title_id, r, "updated", NULL, &errs, "There is no such copy of this title.");
 }
 
 void page_staff_copy_withdraw(struct ctx *c)

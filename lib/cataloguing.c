@@ -360,24 +360,36 @@ enum cat_result cataloguing_copy_add(struct db *db, long long title_id,
 	return CAT_OK;
 }
 
+/* The status of a copy of a title into status; -1 when no such copy. */
+static int copy_status(struct db *db, long long title_id, long long copy_id, char status[32])
+{
+	status[0] = '\0';
+	sqlite3_stmt *st = db_query(db, "SELECT status FROM copy WHERE id = ? AND title_id = ?",
+		"ii", copy_id, title_id);
+	if (db_row(db, st)) {
+		snprintf(status, 32, "%s", sqlite3_column_text(st, 0));
+		db_done(st);
+	}
+	return status[0] ? 0 : -1;
+}
+
+static bool circulating(const char *status)
+{
+	return !strcmp(status, "on-loan") || !strcmp(status, "on-hold-shelf");
+}
+
 enum cat_result cataloguing_copy_update(struct db *db, long long title_id,
 	long long copy_id, const struct copy_input *in, struct form_errors *errs)
 {
 	if (db_begin(db))
 		return CAT_ERROR;
-	char status[32] = "";
-	sqlite3_stmt *st = db_query(db, "SELECT status FROM copy WHERE id = ? AND title_id = ?",
-		"ii", copy_id, title_id);
-	if (db_row(db, st)) {
-		snprintf(status, sizeof status, "%s", sqlite3_column_text(st, 0));
-		db_done(st);
-	}
-	if (!status[0]) {
+	char status[32];
+	if (copy_status(db, title_id, copy_id, status)) {
 		db_rollback(db);
 		return CAT_NOT_FOUND;
 	}
-	bool circulating = !strcmp(status, "on-loan") || !strcmp(status, "on-hold-shelf");
-	if (circulating && strcmp(in->status, status)) {
+	bool out = circulating(status);
+	if (out && strcmp(in->status, status)) {
 		db_rollback(db);
 		form_error(errs, "status", "This copy is on loan or on the hold shelf; its status "
 			"changes when it is checked in.");
@@ -385,7 +397,7 @@ enum cat_result cataloguing_copy_update(struct db *db, long long title_id,
 	}
 	if (db_exec(db, "UPDATE copy SET location = ?, status = ?, acquired_on = ?, "
 		"source = ?, cost_cents = ?, notes = ? WHERE id = ?", "ttttiti",
-		in->location, circulating ? status : in->status, in->acquired_on, in->source,
+		in->location, out ? status : in->status, in->acquired_on, in->source,
 		in->cost_cents, in->notes, copy_id) != SQLITE_OK || db_commit(db)) {
 		db_rollback(db);
 		return CAT_ERROR;
@@ -398,18 +410,12 @@ enum cat_result cataloguing_copy_withdraw(struct db *db, long long title_id,
 {
 	if (db_begin(db))
 		return CAT_ERROR;
-	char status[32] = "";
-	sqlite3_stmt *st = db_query(db, "SELECT status FROM copy WHERE id = ? AND title_id = ?",
-		"ii", copy_id, title_id);
-	if (db_row(db, st)) {
-		snprintf(status, sizeof status, "%s", sqlite3_column_text(st, 0));
-		db_done(st);
-	}
-	if (!status[0]) {
+	char status[32];
+	if (copy_status(db, title_id, copy_id, status)) {
 		db_rollback(db);
 		return CAT_NOT_FOUND;
 	}
-	if (!strcmp(status, "on-loan") || !strcmp(status, "on-hold-shelf")) {
+	if (circulating(status)) {
 		db_rollback(db);
 		*why = "This copy is on loan or waiting on the hold shelf. Check it in first.";
 		return CAT_CONFLICT;

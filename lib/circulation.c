@@ -213,9 +213,8 @@ static long long pass_copy_along(struct db *db, struct arena *a,
 	lday today, struct circ_result *r)
 {
 	long long hold_id = 0, account_id = 0;
-	sqlite3_stmt *st = db_query(db, "SELECT id, account_id FROM hold "
-		"WHERE title_id = ? AND status = 'waiting' ORDER BY placed_at, id LIMIT 1",
-		"i", title_id);
+	sqlite3_stmt *st = db_query(db, "SELECT id, account_id FROM waiting_hold "
+		"WHERE title_id = ? AND place = 1", "i", title_id);
 	if (db_row(db, st)) {
 		hold_id = db_col_int(st, 0);
 		account_id = db_col_int(st, 1);
@@ -254,11 +253,7 @@ static long long pass_copy_along(struct db *db, struct arena *a,
 
 int circ_hold_place_in_queue(struct db *db, long long hold_id)
 {
-	return (int)db_int(db, 0,
-		"SELECT count(*) FROM hold q, hold h WHERE h.id = ?1 AND h.status = 'waiting' "
-		"AND q.title_id = h.title_id AND q.status = 'waiting' "
-		"AND (q.placed_at < h.placed_at OR (q.placed_at = h.placed_at AND q.id <= h.id))",
-		"i", hold_id);
+	return (int)db_int(db, 0, "SELECT place FROM waiting_hold WHERE id = ?", "i", hold_id);
 }
 
 void circ_hold_place(struct db *db, struct arena *a, time_t now, long long title_id,
@@ -473,15 +468,9 @@ void circ_checkout(struct db *db, struct arena *a, time_t now, long long member_
 		goto refuse;
 	}
 	r->title = c.title;
-	long long ready_hold = 0, ready_for = 0;
 	if (!strcmp(c.status, "on-hold-shelf")) {
-		st = db_query(db, "SELECT id, account_id FROM hold WHERE copy_id = ? AND "
-			"status = 'ready'", "i", c.id);
-		if (db_row(db, st)) {
-			ready_hold = db_col_int(st, 0);
-			ready_for = db_col_int(st, 1);
-			db_done(st);
-		}
+		long long ready_for = db_int(db, 0, "SELECT account_id FROM hold WHERE copy_id = ? "
+			"AND status = 'ready'", "i", c.id);
 		if (ready_for != member_id) {
 			fail(r, CIRC_HELD_FOR_OTHER, "This copy is on the hold shelf for another "
 				"reader. It cannot be lent to anyone else.");
@@ -541,7 +530,6 @@ void circ_checkout(struct db *db, struct arena *a, time_t now, long long member_
 	    db_exec(db, "UPDATE title SET popularity = popularity + 1 WHERE id = ?", "i",
 		c.title_id) != SQLITE_OK)
 		goto error;
-	(void)ready_hold;
 	if (db_commit(db))
 		goto error;
 	return;

@@ -158,17 +158,6 @@ static enum last_word last_word_mode(const struct words *w)
 	return n >= 2 && n <= 5 ? LAST_PREFIX : LAST_WHOLE;
 }
 
-const char *search_fts_expression(struct arena *a, const char *text,
-	const char *author)
-{
-	struct words t, au;
-	struct search_query none;
-	memset(&none, 0, sizeof none);
-	split_words(text, &t);
-	split_words(author, &au);
-	return build_expression(a, &none, &t, &au, last_word_mode(&t), TEXT_COLUMNS);
-}
-
 struct candidate {
 	long long id;
 	long long key;       /* place in search order (popularity, newest) */

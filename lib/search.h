@@ -68,11 +68,6 @@ struct search_result {
 enum search_sort search_sort_parse(const char *s);
 const char *search_sort_name(enum search_sort s);
 
-/* Build the FTS5 expression for text typed by a person, into the arena:
-** words quoted, the last as a prefix. Returns "" when there is no word. */
-const char *search_fts_expression(struct arena *a, const char *text,
-	const char *author);
-
 /* Run a search. Returns 0, or -1 on a database error. */
 int search_run(struct db *db, struct arena *a, const struct search_query *q,
 	struct search_result *out);

@@ -91,6 +91,13 @@ CREATE UNIQUE INDEX hold_ready_copy ON hold(copy_id) WHERE status = 'ready';
 CREATE INDEX hold_queue ON hold(title_id, placed_at, id) WHERE status = 'waiting';
 CREATE INDEX hold_account ON hold(account_id, status);
 
+-- Waiting holds with their place in their title's queue: first come, first
+-- served. The one definition of queue order (lib/circulation.c uses it).
+CREATE VIEW waiting_hold AS
+SELECT id, title_id, account_id, placed_at,
+       row_number() OVER (PARTITION BY title_id ORDER BY placed_at, id) AS place
+FROM hold WHERE status = 'waiting';
+
 -- The fines ledger: a member's balance is the sum of amount_cents
 -- (accrued is positive, paid and waived negative), plus what their open
 -- overdue loans have accrued so far (computed, not stored, until return).
