@@ -13,16 +13,19 @@
 CC      ?= cc
 PORT    ?= 8080
 WARN    := -Wall -Wextra -Werror
-BASE    := -std=c11 -D_GNU_SOURCE $(WARN) -Ilib -Icgi -MMD -MP
+XML_CFLAGS := -I/usr/include/libxml2
+BASE    := -std=c11 -D_GNU_SOURCE $(WARN) -Ilib -Icgi $(XML_CFLAGS) -MMD -MP
 RELEASE := $(BASE) -O2 -g
 ASAN    := $(BASE) -O1 -g -fno-omit-frame-pointer \
            -fsanitize=address,undefined -fno-sanitize-recover=undefined
-LIBS    := -lfcgi -lsqlite3 -lsodium -lmagic -lcurl -ljansson
+LIBS    := -lfcgi -lsqlite3 -lsodium -lmagic -lcurl -ljansson \
+           -lcsv -lzip -lxml2 -lxlsxwriter
 TEST_LIBS := -lcmocka
 
 DEB_PACKAGES := gcc make pkg-config nginx libfcgi-dev libsqlite3-dev \
 	libsodium-dev libmagic-dev libcurl4-openssl-dev libjansson-dev \
-	libcmocka-dev wrk python3 curl sqlite3 tzdata
+	libcmocka-dev libcsv-dev libzip-dev libxml2-dev libxlsxwriter-dev \
+	wrk python3 curl sqlite3 tzdata
 
 LIB_SRC  := $(wildcard lib/*.c)
 # Handlers and chrome shared by carrel.fcgi and the carrel command line.
