@@ -5,6 +5,9 @@
 #include <string.h>
 
 #include "account.h"
+#include "circulation.h"
+#include "members.h"
+#include "payments.h"
 #include "web.h"
 
 /* Only a path on this site may follow a login: never "//host" or a URL, so
@@ -102,12 +105,32 @@ static void details_form(struct ctx *c, const char *page,
 	const struct account_input *in, const struct form_errors *errs, int status)
 {
 	web_form_token(c);
+	if (!strcmp(page, "register"))
+		members_view_plans(c, "plans", true, valid_id(http_form(c->req, "plan")));
 	tv_set_str(c->view, "name", in->name);
 	tv_set_str(c->view, "email", in->email);
 	tv_set_str(c->view, "phone", in->phone);
 	if (errs)
 		web_form_errors(c, errs);
 	web_render(c, page, status);
+}
+
+/* After registering: a free plan starts at once; a paid one waits for its
+** payment (online or at the desk). Returns the ?done= key for /account. */
+static const char *join_plan(struct ctx *c, long long account_id, const struct plan *p)
+{
+	if (p->price_cents == 0) {
+		struct pay_result r;
+		payment_free_plan(c->db, c->arena, c->now, account_id, p->id, &r);
+		return r.ok ? "welcome" : "welcome_later";
+	}
+	if (db_begin(c->db))
+		return "welcome_later";
+	if (membership_add_pending(c->db, account_id, p, c->now) || db_commit(c->db)) {
+		db_rollback(c->db);
+		return "welcome_later";
+	}
+	return "welcome_pending";
 }
 
 void page_account_register_form(struct ctx *c)
@@ -125,18 +148,25 @@ void page_account_register(struct ctx *c)
 	if (!in.password)
 		in.password = "";
 	struct form_errors errs = { .n = 0 };
-	if (account_validate(c->arena, &in, &errs) != ACCOUNT_OK) {
+	struct plan plan;
+	account_validate(c->arena, &in, &errs);
+	if (plan_get(c->db, c->arena, valid_id(http_form(c->req, "plan")), &plan) ||
+	    !plan.active)
+		form_error(&errs, "plan", "Choose one of the membership plans.");
+	if (errs.n) {
 		details_form(c, "register", &in, &errs, 422);
 		return;
 	}
 	struct auth_cost cost = web_auth_cost(c);
 	long long id = 0;
 	switch (account_create(c->db, &cost, &in, ROLE_MEMBER, c->now, &errs, &id)) {
-	case ACCOUNT_OK:
+	case ACCOUNT_OK: {
+		const char *done = join_plan(c, id, &plan);
 		start_session(c, id);
 		if (c->resp->status != 500)
-			web_redirect(c, "/account?done=welcome");
+			web_redirect(c, arena_printf(c->arena, "/account?done=%s", done));
 		return;
+	}
 	case ACCOUNT_EMAIL_TAKEN:
 	case ACCOUNT_INVALID:
 		details_form(c, "register", &in, &errs, 422);
@@ -153,6 +183,10 @@ static const char *done_message(const char *key)
 {
 	static const struct { const char *key, *text; } messages[] = {
 		{ "welcome", "Welcome to the library! Your account is ready." },
+		{ "welcome_pending", "Welcome to the library! Your membership starts as soon "
+			"as it is paid for: pay online below or at the desk." },
+		{ "welcome_later", "Welcome to the library! Your account is ready, but your "
+			"membership could not be set up just now: please ask at the desk." },
 		{ "profile", "Your profile was saved." },
 		{ "password", "Your password was changed. Other devices were logged out." },
 		{ "renewed", "The loan was renewed. See its new due date below." },
@@ -189,6 +223,7 @@ void page_account_overview(struct ctx *c)
 	tv_set_str(acc, "card_number", a.card_number);
 	tv_set_str(acc, "role", auth_role_name(a.role));
 	tv_set_str(acc, "since", web_date(c, a.created_at));
+	members_view_standing(c, a.id);
 	circ_view_member(c, a.id, false);
 	web_form_token(c);
 	web_render(c, "account", 200);

@@ -5,7 +5,10 @@
 **                            printed once); --demo adds a small catalogue
 **   carrel migrate           apply pending schema/ migrations
 **   carrel user add --email E --name N [--role R] [--phone P]
-**                            password read from standard input
+**                   [--plan NAME] [--until YYYY-MM-DD]
+**                            password read from standard input; a member
+**                            joins NAME (a paid plan waits for payment) or
+**                            is a member until the given day
 **   carrel routes            print the route table
 */
 #include <sodium.h>
@@ -15,6 +18,8 @@
 #include <time.h>
 
 #include "account.h"
+#include "calendar.h"
+#include "members.h"
 #include "config.h"
 #include "db.h"
 #include "web.h"
@@ -24,6 +29,7 @@ static void usage(void)
 	fputs("usage: carrel init [--demo]\n"
 	      "       carrel migrate\n"
 	      "       carrel user add --email E --name N [--role member|librarian|admin] [--phone P]\n"
+	      "                [--plan NAME] [--until YYYY-MM-DD]\n"
 	      "                (the password is read from standard input)\n"
 	      "       carrel routes\n", stderr);
 }
@@ -130,10 +136,41 @@ static int read_password(char *out, size_t n)
 	return 0;
 }
 
+/* Give a new account a membership: a plan by name (a free one starts at
+** once, a paid one waits for its payment) and/or an active period until a
+** day. */
+static int cli_join(struct db *db, struct arena *a, long long id, const char *plan_name,
+	const char *until)
+{
+	time_t now = time(NULL);
+	lday today = cal_day_of(now), last = 0;
+	struct plan p = { 0 };
+	if (plan_name && plan_by_name(db, a, plan_name, &p)) {
+		fprintf(stderr, "carrel: there is no plan named \"%s\"\n", plan_name);
+		return 1;
+	}
+	if (until && !cal_parse(until, &last)) {
+		fprintf(stderr, "carrel: --until wants a date as YYYY-MM-DD\n");
+		return 1;
+	}
+	if (db_begin(db))
+		return 1;
+	char new_until[11];
+	int rc = until ? membership_set_until(db, id, p.id, today, last, now)
+		: p.price_cents ? membership_add_pending(db, id, &p, now)
+		: membership_extend(db, id, &p, 0, today, now, new_until);
+	if (rc || db_commit(db)) {
+		db_rollback(db);
+		fputs("carrel: the membership could not be saved\n", stderr);
+		return 1;
+	}
+	return 0;
+}
+
 static int cmd_user_add(const struct config *cfg, int argc, char **argv)
 {
 	struct account_input in = { NULL, NULL, "", NULL };
-	const char *role_name = "member";
+	const char *role_name = "member", *plan_name = NULL, *until = NULL;
 	for (int i = 0; i + 1 < argc; i += 2) {
 		if (!strcmp(argv[i], "--email"))
 			in.email = argv[i + 1];
@@ -143,6 +180,10 @@ static int cmd_user_add(const struct config *cfg, int argc, char **argv)
 			role_name = argv[i + 1];
 		else if (!strcmp(argv[i], "--phone"))
 			in.phone = argv[i + 1];
+		else if (!strcmp(argv[i], "--plan"))
+			plan_name = argv[i + 1];
+		else if (!strcmp(argv[i], "--until"))
+			until = argv[i + 1];
 		else {
 			usage();
 			return 2;
@@ -178,7 +219,7 @@ static int cmd_user_add(const struct config *cfg, int argc, char **argv)
 		time(NULL), &errs, &id);
 	if (r == ACCOUNT_OK) {
 		printf("account %lld created: %s (%s)\n", id, in.email, role_name);
-		rc = 0;
+		rc = (plan_name || until) ? cli_join(&db, &a, id, plan_name, until) : 0;
 	} else {
 		fprintf(stderr, "carrel: %s\n", errs.n ? errs.items[0].message :
 			"the account could not be created");
@@ -193,8 +234,8 @@ cleanup:
 static int cmd_routes(void)
 {
 	for (int i = 0; i < routes_count; i++)
-		printf("%-5s %-32s %s\n", routes[i].method, routes[i].pattern,
-			auth_role_name(routes[i].min_role));
+		printf("%-5s %-32s %-9s %s\n", routes[i].method, routes[i].pattern,
+			auth_role_name(routes[i].min_role), routes[i].csrf_exempt ? "signed" : "");
 	return 0;
 }
 

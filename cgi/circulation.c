@@ -291,66 +291,6 @@ void circ_view_member(struct ctx *c, long long member_id, bool staff)
 	}
 }
 
-void page_circ_member(struct ctx *c)
-{
-	long long id = valid_id(c->req->params[0]);
-	sqlite3_stmt *st = db_query(c->db, "SELECT name, email, phone, card_number, category, role "
-		"FROM account WHERE id = ?", "i", id);
-	if (!db_row(c->db, st)) {
-		web_error(c, 404, "There is no member with that number.");
-		return;
-	}
-	struct tv *m = tv_set_obj(c->view, "m");
-	tv_set_int(m, "id", id);
-	tv_set_str(m, "name", db_text(c->arena, st, 0));
-	tv_set_str(m, "email", db_text(c->arena, st, 1));
-	tv_set_str(m, "phone", db_text(c->arena, st, 2));
-	tv_set_str(m, "card_number", db_text(c->arena, st, 3));
-	tv_set_str(m, "category", db_text(c->arena, st, 4));
-	db_done(st);
-	circ_view_member(c, id, true);
-	static const struct { const char *key, *text; } notices[] = {
-		{ "renewed", "The loan was renewed." },
-		{ "paid", "The payment was recorded." },
-		{ "waived", "The amount was waived." },
-	};
-	const char *done = http_query(c->req, "done");
-	for (size_t i = 0; done && i < sizeof notices / sizeof notices[0]; i++)
-		if (!strcmp(done, notices[i].key))
-			tv_set_str(c->view, "notice", notices[i].text);
-	web_form_token(c);
-	web_render(c, "staff_member", 200);
-}
-
-void page_circ_member_fines(struct ctx *c)
-{
-	long long id = valid_id(c->req->params[0]);
-	const char *action = http_form(c->req, "action");
-	long long cents = cataloguing_parse_cents(valid_trim(c->arena, http_form(c->req, "amount")));
-	const char *reason = valid_trim(c->arena, http_form(c->req, "reason"));
-	if (!db_int(c->db, 0, "SELECT count(*) FROM account WHERE id = ?", "i", id)) {
-		web_error(c, 404, "There is no member with that number.");
-		return;
-	}
-	if (cents <= 0) {
-		web_error(c, 422, "Enter the amount as a number such as 2.50.");
-		return;
-	}
-	struct circ_result r;
-	bool waive = action && !strcmp(action, "waive");
-	if (waive)
-		circ_fine_waive(c->db, c->arena, c->now, id, (long)cents, reason,
-			c->sess.account_id, &r);
-	else
-		circ_fine_pay(c->db, c->arena, c->now, id, (long)cents, reason,
-			c->sess.account_id, &r);
-	if (r.code == CIRC_OK)
-		web_redirect(c, arena_printf(c->arena, "/staff/members/%lld?done=%s", id,
-			waive ? "waived" : "paid"));
-	else
-		web_error(c, 422, r.message);
-}
-
 /* ---- the member's own actions ---- */
 
 void page_circ_renew_own(struct ctx *c)

@@ -9,6 +9,9 @@
 
 #include "web.h"
 
+/* Rows name csrf_exempt only where it is true. */
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
 const struct route routes[] = {
 	/* Public */
 	{ "GET",  "/",                       ROLE_ANON,   page_opac_home },
@@ -21,6 +24,8 @@ const struct route routes[] = {
 	{ "POST", "/login",                  ROLE_ANON,   page_account_login },
 	{ "GET",  "/register",               ROLE_ANON,   page_account_register_form },
 	{ "POST", "/register",               ROLE_ANON,   page_account_register },
+	/* The payment provider's answer: checked by its signature, not a form token. */
+	{ "POST", "/payments/callback",      ROLE_ANON,   page_payment_callback, true },
 
 	/* Member */
 	{ "POST", "/logout",                 ROLE_MEMBER, page_account_logout },
@@ -32,6 +37,12 @@ const struct route routes[] = {
 	{ "POST", "/account/loans/{id}/renew", ROLE_MEMBER, page_circ_renew_own },
 	{ "POST", "/account/holds/{id}/cancel", ROLE_MEMBER, page_circ_hold_cancel_own },
 	{ "POST", "/titles/{id}/hold",       ROLE_MEMBER, page_circ_hold_place },
+	{ "GET",  "/account/payments",       ROLE_MEMBER, page_account_payments },
+	{ "POST", "/account/payments",       ROLE_MEMBER, page_account_payment_start },
+	{ "GET",  "/payments/{id}",          ROLE_MEMBER, page_payment_receipt },
+	/* The built-in test provider's hosted checkout (see lib/payments.h). */
+	{ "GET",  "/payments/test-provider/{ref}", ROLE_MEMBER, page_test_provider_form },
+	{ "POST", "/payments/test-provider/{ref}", ROLE_MEMBER, page_test_provider_answer },
 
 	/* Staff: librarians and admins */
 	{ "GET",  "/staff",                               ROLE_LIBRARIAN, page_staff_home },
@@ -55,8 +66,16 @@ const struct route routes[] = {
 	{ "POST", "/staff/holds/{id}/cancel",             ROLE_LIBRARIAN, page_circ_hold_cancel_staff },
 	{ "GET",  "/staff/loans/{id}",                    ROLE_LIBRARIAN, page_circ_loan },
 	{ "POST", "/staff/loans/{id}/renew",              ROLE_LIBRARIAN, page_circ_loan_renew_staff },
-	{ "GET",  "/staff/members/{id}",                  ROLE_LIBRARIAN, page_circ_member },
-	{ "POST", "/staff/members/{id}/fines",            ROLE_LIBRARIAN, page_circ_member_fines },
+	{ "GET",  "/staff/members",                       ROLE_LIBRARIAN, page_members_list },
+	{ "GET",  "/staff/members/new",                   ROLE_LIBRARIAN, page_members_new_form },
+	{ "POST", "/staff/members/new",                   ROLE_LIBRARIAN, page_members_new },
+	{ "GET",  "/staff/members/{id}",                  ROLE_LIBRARIAN, page_members_show },
+	{ "GET",  "/staff/members/{id}/edit",             ROLE_LIBRARIAN, page_members_edit_form },
+	{ "POST", "/staff/members/{id}/edit",             ROLE_LIBRARIAN, page_members_edit },
+	{ "POST", "/staff/members/{id}/renew",            ROLE_LIBRARIAN, page_members_renew },
+	{ "GET",  "/staff/members/{id}/payments",         ROLE_LIBRARIAN, page_members_payments },
+	{ "POST", "/staff/members/{id}/payments",         ROLE_LIBRARIAN, page_members_payment_add },
+	{ "POST", "/staff/members/{id}/fines",            ROLE_LIBRARIAN, page_members_fines },
 
 	/* Admin */
 	{ "GET",  "/admin/users",            ROLE_ADMIN,  page_admin_users },
@@ -68,6 +87,9 @@ const struct route routes[] = {
 	{ "POST", "/admin/settings/closed",  ROLE_ADMIN,  page_admin_closed_add },
 	{ "POST", "/admin/settings/closed/{day}/delete", ROLE_ADMIN, page_admin_closed_delete },
 	{ "POST", "/admin/users/{id}/role",  ROLE_ADMIN,  page_admin_user_role },
+	{ "GET",  "/admin/plans",            ROLE_ADMIN,  page_admin_plans },
+	{ "POST", "/admin/plans",            ROLE_ADMIN,  page_admin_plan_add },
+	{ "POST", "/admin/plans/{id}",       ROLE_ADMIN,  page_admin_plan_edit },
 };
 
 const int routes_count = (int)(sizeof routes / sizeof routes[0]);

@@ -85,6 +85,20 @@ long web_page_param(struct ctx *c)
 	return n > 0 && n < 1000000 ? (long)n : 1;
 }
 
+void web_pager(struct ctx *c, const char *base, long page, long total, long per_page)
+{
+	long pages = (total + per_page - 1) / per_page;
+	tv_set_int(c->view, "page", page);
+	tv_set_int(c->view, "pages", pages ? pages : 1);
+	const char *sep = strchr(base, '?') ? "&" : "?";
+	if (page > 1)
+		tv_set_str(c->view, "prev_url", arena_printf(c->arena, "%s%spage=%ld",
+			base, sep, page - 1));
+	if (page < pages)
+		tv_set_str(c->view, "next_url", arena_printf(c->arena, "%s%spage=%ld",
+			base, sep, page + 1));
+}
+
 const char *web_date(struct ctx *c, long long unix_seconds)
 {
 	time_t t = (time_t)unix_seconds;

@@ -43,6 +43,8 @@ struct route {
 	                            any other {name} is one non-empty segment */
 	enum role min_role;
 	page_fn handler;
+	bool csrf_exempt;        /* a provider's callback, authenticated by its
+	                            own signature instead of a form token */
 };
 
 extern const struct route routes[];
@@ -74,6 +76,10 @@ void web_form_errors(struct ctx *c, const struct form_errors *e);
 /* A page number from the query ("page"), 1 when absent or invalid. */
 long web_page_param(struct ctx *c);
 
+/* prev_url, next_url, page and pages for _pager.mustache; base is the
+** page's address with its query (page= is added). */
+void web_pager(struct ctx *c, const char *base, long page, long total, long per_page);
+
 /* A date (in the library's time zone) for display, e.g. "22 Nov 2026". */
 const char *web_date(struct ctx *c, long long unix_seconds);
 
@@ -83,6 +89,15 @@ struct auth_cost web_auth_cost(const struct ctx *c);
 /* A member's loans, holds, fines and balance into the view (the staff
 ** member page and the member's own account page). */
 void circ_view_member(struct ctx *c, long long member_id, bool staff);
+
+/* A member's membership standing into the view as "membership" (the
+** member's account page and the staff member page). */
+void members_view_standing(struct ctx *c, long long account_id);
+
+/* The plans (all, or those on offer) as a list for a form, the chosen one
+** marked. */
+void members_view_plans(struct ctx *c, const char *key, bool active_only,
+	long long chosen);
 
 /* Handlers, by area. */
 void page_opac_home(struct ctx *c);
@@ -121,8 +136,6 @@ void page_circ_holds(struct ctx *c);
 void page_circ_hold_cancel_staff(struct ctx *c);
 void page_circ_loan(struct ctx *c);
 void page_circ_loan_renew_staff(struct ctx *c);
-void page_circ_member(struct ctx *c);
-void page_circ_member_fines(struct ctx *c);
 void page_circ_renew_own(struct ctx *c);
 void page_circ_hold_place(struct ctx *c);
 void page_circ_hold_cancel_own(struct ctx *c);
@@ -134,6 +147,25 @@ void page_admin_rule_delete(struct ctx *c);
 void page_admin_settings(struct ctx *c);
 void page_admin_closed_add(struct ctx *c);
 void page_admin_closed_delete(struct ctx *c);
+void page_members_list(struct ctx *c);
+void page_members_new_form(struct ctx *c);
+void page_members_new(struct ctx *c);
+void page_members_show(struct ctx *c);
+void page_members_edit_form(struct ctx *c);
+void page_members_edit(struct ctx *c);
+void page_members_renew(struct ctx *c);
+void page_members_payments(struct ctx *c);
+void page_members_payment_add(struct ctx *c);
+void page_members_fines(struct ctx *c);
+void page_payment_receipt(struct ctx *c);
+void page_account_payments(struct ctx *c);
+void page_account_payment_start(struct ctx *c);
+void page_test_provider_form(struct ctx *c);
+void page_test_provider_answer(struct ctx *c);
+void page_payment_callback(struct ctx *c);
+void page_admin_plans(struct ctx *c);
+void page_admin_plan_add(struct ctx *c);
+void page_admin_plan_edit(struct ctx *c);
 void page_admin_users(struct ctx *c);
 void page_admin_user_role(struct ctx *c);
 

@@ -3,6 +3,7 @@
 ** circulation.h.
 */
 #include "circulation.h"
+#include "members.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -199,8 +200,7 @@ const char *circ_blocked(struct db *db, struct arena *a, long long member_id, ti
 		return arena_printf(a, "The member owes %s in fines, more than the %s "
 			"allowed; they can borrow again once they have paid.",
 			circ_money(a, owed), circ_money(a, limit));
-	/* Membership expiry joins this check with the membership issue. */
-	return NULL;
+	return membership_refusal(db, a, member_id, cal_day_of(now));
 }
 
 /* ---- holds ---- */
@@ -482,7 +482,7 @@ void circ_checkout(struct db *db, struct arena *a, time_t now, long long member_
 	}
 	const char *blocked = circ_blocked(db, a, member_id, now);
 	if (blocked) {
-		fail(r, CIRC_BLOCKED_FINES, blocked);
+		fail(r, CIRC_BLOCKED, blocked);
 		goto refuse;
 	}
 	struct circ_rule rule;
@@ -625,7 +625,7 @@ void circ_renew(struct db *db, struct arena *a, time_t now, long long loan_id,
 	}
 	const char *blocked = circ_blocked(db, a, t.account_id, now);
 	if (blocked) {
-		fail(r, CIRC_BLOCKED_FINES, blocked);
+		fail(r, CIRC_BLOCKED, blocked);
 		goto refuse;
 	}
 	if (t.renewals >= t.max_renewals) {
@@ -677,36 +677,48 @@ error:
 
 /* ---- payments and waivers ---- */
 
-static void ledger_credit(struct db *db, struct arena *a, time_t now, long long member_id,
-	long amount_cents, const char *kind, const char *reason, long long actor_id,
-	struct circ_result *r)
+int circ_fine_credit_in_tx(struct db *db, struct arena *a, time_t now,
+	long long member_id, long amount_cents, const char *kind, const char *reason,
+	long long actor_id, long long payment_id, struct circ_result *r)
 {
 	memset(r, 0, sizeof *r);
 	r->message = "";
 	if (amount_cents <= 0) {
 		fail(r, CIRC_ERROR, "Enter an amount greater than zero.");
-		return;
-	}
-	if (db_begin(db)) {
-		fail(r, CIRC_ERROR, "The amount could not be recorded just now.");
-		return;
+		return -1;
 	}
 	long balance = circ_balance(db, a, member_id, now);
 	if (amount_cents > balance) {
-		db_rollback(db);
 		fail(r, CIRC_ERROR, arena_printf(a, "The member owes %s; %s is more than that.",
 			circ_money(a, balance), circ_money(a, amount_cents)));
-		return;
+		return -1;
 	}
-	if (db_exec(db, "INSERT INTO fine(account_id, kind, amount_cents, reason, recorded_by, at) "
-		"VALUES (?, ?, ?, ?, ?, ?)", "ititii", member_id, kind,
-		(long long)-amount_cents, reason, actor_id, (long long)now) != SQLITE_OK ||
-	    db_commit(db)) {
-		db_rollback(db);
+	if (db_exec(db, "INSERT INTO fine(account_id, kind, amount_cents, reason, recorded_by, "
+		"at, payment_id) VALUES (?, ?, ?, ?, nullif(?, 0), ?, nullif(?, 0))", "ititiii",
+		member_id, kind, (long long)-amount_cents, reason, actor_id, (long long)now,
+		payment_id) != SQLITE_OK) {
+		fail(r, CIRC_ERROR, "The amount could not be recorded just now.");
+		return -1;
+	}
+	r->fine_cents = amount_cents;
+	return 0;
+}
+
+static void ledger_credit(struct db *db, struct arena *a, time_t now, long long member_id,
+	long amount_cents, const char *kind, const char *reason, long long actor_id,
+	struct circ_result *r)
+{
+	if (db_begin(db)) {
+		memset(r, 0, sizeof *r);
 		fail(r, CIRC_ERROR, "The amount could not be recorded just now.");
 		return;
 	}
-	r->fine_cents = amount_cents;
+	if (circ_fine_credit_in_tx(db, a, now, member_id, amount_cents, kind, reason,
+		actor_id, 0, r) || db_commit(db)) {
+		db_rollback(db);
+		if (r->code == CIRC_OK)
+			fail(r, CIRC_ERROR, "The amount could not be recorded just now.");
+	}
 }
 
 void circ_fine_pay(struct db *db, struct arena *a, time_t now, long long member_id,

@@ -40,7 +40,7 @@ enum circ_code {
 	CIRC_NOT_AVAILABLE,        /* on loan, lost, withdrawn, ... */
 	CIRC_HELD_FOR_OTHER,       /* on the hold shelf for someone else */
 	CIRC_TOO_MANY_LOANS,
-	CIRC_BLOCKED_FINES,
+	CIRC_BLOCKED,               /* fines over the limit, or membership not in order */
 	CIRC_NOT_ON_LOAN,          /* checkin of a copy that is not out */
 	CIRC_RENEW_LIMIT,
 	CIRC_RENEW_HELD,           /* someone is waiting for the title */
@@ -118,6 +118,13 @@ long circ_balance(struct db *db, struct arena *a, long long member_id, time_t no
 
 /* Why a member may not borrow now, or NULL when they may. */
 const char *circ_blocked(struct db *db, struct arena *a, long long member_id, time_t now);
+
+/* Inside an open transaction: credit the fines ledger (kind "paid" or
+** "waived") by amount_cents, refused above the balance. payment_id (or 0)
+** names the payment it came from. Returns 0, or -1 with r filled. */
+int circ_fine_credit_in_tx(struct db *db, struct arena *a, time_t now,
+	long long member_id, long amount_cents, const char *kind, const char *reason,
+	long long actor_id, long long payment_id, struct circ_result *r);
 
 /* Record a payment (amount_cents > 0) or waive an amount with a reason.
 ** Refused (CIRC_ERROR with a message) for amounts above the balance. */

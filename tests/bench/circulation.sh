@@ -17,7 +17,7 @@ export CARREL_SCHEMA=$root/schema CARREL_TEMPLATES=$root/templates
 echo "bench password 1" | "$root/bin/carrel" user add --email desk@example.org \
     --name "Bench Desk" --role librarian > /dev/null
 echo "bench password 1" | "$root/bin/carrel" user add --email bench@example.org \
-    --name "Bench Member" > /dev/null
+    --name "Bench Member" --plan Student > /dev/null
 python3 - "$CARREL_DB" "$threads" "$copies" <<'PY'
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])

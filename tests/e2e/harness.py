@@ -103,6 +103,13 @@ class Client:
         return self.post(action, f)
 
 
+def plan_id(page, name):
+    """The value of the plan called name in a page's plan choices."""
+    m = re.search(r'value="(\d+)"[^>]*>\s*(?:<strong>)?%s\b' % re.escape(name), page.body)
+    assert m, "no plan %s on the page" % name
+    return m.group(1)
+
+
 class Stack:
     """A private Carrel: database, socket and logs in a temporary folder."""
 
@@ -177,9 +184,17 @@ class Stack:
         c = sqlite3.connect(self.env["CARREL_DB"], timeout=10)
         return c
 
-    def add_user(self, email, name, role, password):
-        r = self.cli("user", "add", "--email", email, "--name", name, "--role", role,
-                     stdin=password + "\n")
+    def add_user(self, email, name, role, password, plan=None, until=None):
+        """Make an account with the command line. Members join the free
+        Student plan unless told otherwise, so that they can borrow."""
+        args = ["user", "add", "--email", email, "--name", name, "--role", role]
+        if role == "member" and not plan and not until:
+            plan = "Student"
+        if plan:
+            args += ["--plan", plan]
+        if until:
+            args += ["--until", until]
+        r = self.cli(*args, stdin=password + "\n")
         if r.returncode != 0:
             raise RuntimeError("carrel user add failed: " + r.stderr)
 
@@ -235,3 +250,23 @@ class Suite:
                     print("# " + line, flush=True)
                 self.results.append(False)
         return all(self.results)
+
+
+def run_module(namespace, stack, cleanup=None):
+    """Start stack, run every test_* function of a suite module (its
+    globals()), stop, and add a last TAP line for sanitizer reports found in
+    the server log. Returns the process exit status."""
+    stack.start()
+    tests = [v for k, v in list(namespace.items()) if k.startswith("test_")]
+    suite = Suite()
+    try:
+        ok = suite.run(tests, stack, extra=1)
+    finally:
+        stack.stop()
+        if cleanup:
+            cleanup()
+    reports = stack.sanitizer_reports()
+    print("%s %d - no_sanitizer_reports" % ("not ok" if reports else "ok", len(tests) + 1))
+    for line in reports[:20]:
+        print("# " + line)
+    return 0 if ok and not reports else 1

@@ -11,7 +11,7 @@ import urllib.parse
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fake_isbn_server  # noqa: E402
 import images  # noqa: E402
-from harness import Client, Stack, Suite  # noqa: E402
+from harness import Client, Stack, run_module  # noqa: E402
 
 LIBRARIAN = ("librarian@test.example", "librarian password")
 MEMBER = ("member@test.example", "member password 1")
@@ -319,19 +319,7 @@ def main():
             db.execute("INSERT INTO section(name) VALUES (?)", (name,))
     stack.add_user(LIBRARIAN[0], "Libby Rarian", "librarian", LIBRARIAN[1])
     stack.add_user(MEMBER[0], "Mem Ber", "member", MEMBER[1])
-    stack.start()
-    tests = [v for k, v in list(globals().items()) if k.startswith("test_")]
-    suite = Suite()
-    try:
-        ok = suite.run(tests, stack, extra=1)
-    finally:
-        stack.stop()
-        server.shutdown()
-    reports = stack.sanitizer_reports()
-    print("%s %d - no_sanitizer_reports" % ("not ok" if reports else "ok", len(tests) + 1))
-    for line in reports[:20]:
-        print("# " + line)
-    return 0 if ok and not reports else 1
+    return run_module(globals(), stack, cleanup=server.shutdown)
 
 
 if __name__ == "__main__":

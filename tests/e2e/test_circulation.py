@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import BIN, Client, Stack, Suite  # noqa: E402
+from harness import BIN, Client, Stack, run_module  # noqa: E402
 
 LIBRARIAN = ("desk@test.example", "desk password 1")
 ADMIN = ("boss@test.example", "boss password 1")
@@ -387,18 +387,7 @@ def main():
     assert r.returncode == 0, r.stderr
     stack.add_user(LIBRARIAN[0], "Desk Person", "librarian", LIBRARIAN[1])
     stack.add_user(ADMIN[0], "Boss Person", "admin", ADMIN[1])
-    stack.start()
-    tests = [v for k, v in list(globals().items()) if k.startswith("test_")]
-    suite = Suite()
-    try:
-        ok = suite.run(tests, stack, extra=1)
-    finally:
-        stack.stop()
-    reports = stack.sanitizer_reports()
-    print("%s %d - no_sanitizer_reports" % ("not ok" if reports else "ok", len(tests) + 1))
-    for line in reports[:20]:
-        print("# " + line)
-    return 0 if ok and not reports else 1
+    return run_module(globals(), stack)
 
 
 if __name__ == "__main__":

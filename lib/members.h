@@ -1,0 +1,141 @@
+/*
+** members.h: membership plans, membership periods and the member list.
+**
+** A member's standing comes from their periods: pending until the plan is
+** paid for, then active through its end day, then expired. The latest end
+** day of the active periods is kept on the account (member_until) so that
+** checkout and the member list test it without a join; every change of
+** periods goes through this module, which keeps the two in step.
+**
+** Functions marked "inside a transaction" expect the caller to have called
+** db_begin(): payments activate a membership in the payment's transaction.
+*/
+#ifndef CARREL_MEMBERS_H
+#define CARREL_MEMBERS_H
+
+#include <stdbool.h>
+#include <time.h>
+
+#include "arena.h"
+#include "calendar.h"
+#include "db.h"
+#include "valid.h"
+
+struct plan {
+	long long id;
+	const char *name;
+	int duration_days;
+	long price_cents;
+	bool active;
+	long periods;            /* membership periods that name it */
+};
+
+/* Plans by price then name; active_only for the registration form.
+** Returns the count, or -1. */
+int plans_list(struct db *db, struct arena *a, bool active_only, struct plan **out);
+
+/* 0 and *out filled, or -1 when there is no such plan. */
+int plan_get(struct db *db, struct arena *a, long long id, struct plan *out);
+
+/* The plan with this name (any case); 0, or -1 when there is none. */
+int plan_by_name(struct db *db, struct arena *a, const char *name, struct plan *out);
+
+/* What an admin submits for a plan; checked into *out by plan_validate. */
+struct plan_input {
+	const char *name, *duration_days, *price, *active;
+};
+bool plan_validate(struct arena *a, const struct plan_input *in, struct plan *out,
+	struct form_errors *errs);
+
+/* Create (id 0) or change a plan. Returns 0; -1 with errs filled (a name
+** already taken) or on a database error. */
+int plan_save(struct db *db, long long id, const struct plan *p, time_t now,
+	long long actor_id, struct form_errors *errs);
+
+enum standing { STANDING_NONE, STANDING_PENDING, STANDING_ACTIVE, STANDING_EXPIRED };
+
+struct membership_status {
+	enum standing standing;
+	const char *label;           /* "active", "expired", "pending", "none" */
+	char until[11];              /* last valid day, "" when never active */
+	const char *plan_name;       /* of the latest active period, or "" */
+	long days_left;              /* through until; negative once expired */
+	long long pending_plan_id;   /* a period waiting for payment, or 0 */
+	const char *pending_plan_name;
+	long pending_price_cents;
+};
+
+void membership_status(struct db *db, struct arena *a, long long account_id,
+	lday today, struct membership_status *out);
+
+/* Why this member may not borrow because of their membership, written for
+** the desk, or NULL when the membership is in order. */
+const char *membership_refusal(struct db *db, struct arena *a, long long account_id,
+	lday today);
+
+/* Inside a transaction: a period of plan waiting for payment. */
+int membership_add_pending(struct db *db, long long account_id, const struct plan *p,
+	time_t now);
+
+/* Inside a transaction: the plan has been paid for (payment_id, or 0 for a
+** free plan). Activates the member's pending period of that plan, or adds
+** a new one, running from the later of today and the current expiry for
+** the plan's duration. The new last day goes to until. Returns 0 or -1. */
+int membership_extend(struct db *db, long long account_id, const struct plan *p,
+	long long payment_id, lday today, time_t now, char until[11]);
+
+/* Inside a transaction: an active period with a given last day (imports,
+** and staff setting an expiry). */
+int membership_set_until(struct db *db, long long account_id, long long plan_id,
+	lday today, lday until, time_t now);
+
+struct membership_period {
+	long long id;
+	const char *plan_name;   /* "" when carried over or imported */
+	const char *status;      /* pending, active, expired, cancelled */
+	const char *start_day, *end_day;
+	long price_cents;
+	long long payment_id;
+};
+
+/* Every period of a member, newest first. Returns the count, or -1. */
+int membership_periods(struct db *db, struct arena *a, long long account_id,
+	lday today, struct membership_period **out);
+
+/* ---- the member list (staff) ---- */
+
+enum member_sort { MSORT_NAME, MSORT_EMAIL, MSORT_PHONE, MSORT_CARD, MSORT_CATEGORY,
+	MSORT_PLAN, MSORT_UNTIL, MSORT_OWED, MSORT_COUNT };
+
+struct member_filter {
+	const char *q;            /* name, email, phone (substring) or card */
+	const char *status;       /* "", active, expired, pending, none */
+	long long plan_id;        /* 0: any */
+	long expiring_days;       /* > 0: active and ending within N days */
+	bool owing;               /* fines owed (ledger, or an overdue loan) */
+	enum member_sort sort;
+	bool descending;
+	long page, per_page;
+};
+
+struct member_row {
+	long long id;
+	const char *name, *email, *phone, *card_number, *category;
+	const char *plan_name, *until, *status;
+	long owed_cents;          /* the fines ledger (returned items) */
+};
+
+/* The sort for a query value ("name", "until", ...); MSORT_NAME if unknown. */
+enum member_sort member_sort_parse(const char *s);
+const char *member_sort_name(enum member_sort s);
+
+/* One page of members; *total gets how many match. Returns the count put
+** in out (at most per_page), or -1. */
+long member_list(struct db *db, struct arena *a, const struct member_filter *f,
+	lday today, struct member_row *out, long *total);
+
+/* A member's category and library details for the staff forms. */
+int member_set_category(struct db *db, long long account_id, const char *category,
+	time_t now);
+
+#endif

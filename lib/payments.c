@@ -1,0 +1,420 @@
+/*
+** payments.c: the payments ledger, desk and online payments, and the
+** built-in test provider. See payments.h.
+*/
+#include "payments.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calendar.h"
+#include "circulation.h"
+#include "members.h"
+
+static const char *const purpose_names[] = { "plan", "fine", "other" };
+static const char *const method_names[] = { "cash", "card", "online" };
+
+const char *payment_purpose_name(enum pay_purpose p) { return purpose_names[p]; }
+const char *payment_method_name(enum pay_method m) { return method_names[m]; }
+
+static int parse_name(const char *s, const char *const *names, int n)
+{
+	for (int i = 0; s && i < n; i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	return -1;
+}
+
+int payment_purpose_parse(const char *s) { return parse_name(s, purpose_names, 3); }
+int payment_method_parse(const char *s) { return parse_name(s, method_names, 3); }
+
+static void refuse(struct pay_result *r, const char *message)
+{
+	r->ok = false;
+	r->message = message;
+}
+
+/* A reference nobody can guess: a letter for where it came from and 12
+** hex digits, e.g. D-3F9A0C77B21E for the desk. */
+static const char *new_reference(struct arena *a, char kind)
+{
+	unsigned char raw[6];
+	char hex[13];
+	randombytes_buf(raw, sizeof raw);
+	sodium_bin2hex(hex, sizeof hex, raw, sizeof raw);
+	for (char *p = hex; *p; p++)
+		if (*p >= 'a' && *p <= 'f')
+			*p = (char)(*p - 'a' + 'A');
+	return arena_printf(a, "%c-%s", kind, hex);
+}
+
+/* The effect of a completed payment, inside its transaction. */
+static int apply_payment(struct db *db, struct arena *a, time_t now, long long payment_id,
+	const struct payment_input *in, struct pay_result *r)
+{
+	if (in->purpose == PAY_PLAN) {
+		struct plan p;
+		if (plan_get(db, a, in->plan_id, &p))
+			return refuse(r, "That plan does not exist."), -1;
+		if (membership_extend(db, in->account_id, &p, payment_id, cal_day_of(now), now,
+			r->member_until))
+			return refuse(r, "The membership could not be extended just now."), -1;
+	} else if (in->purpose == PAY_FINE) {
+		long owed = circ_balance(db, a, in->account_id, now);
+		long credit = in->amount_cents < owed ? in->amount_cents : owed;
+		struct circ_result cr;
+		if (credit > 0 && circ_fine_credit_in_tx(db, a, now, in->account_id, credit,
+			"paid", in->note ? in->note : "", in->recorded_by, payment_id, &cr))
+			return refuse(r, cr.message), -1;
+	}
+	return 0;
+}
+
+/* Check what a payment is for; fills in a plan's price. */
+static bool check_input(struct db *db, struct arena *a, time_t now,
+	struct payment_input *in, struct pay_result *r)
+{
+	if (!db_int(db, 0, "SELECT count(*) FROM account WHERE id = ?", "i", in->account_id))
+		return refuse(r, "There is no member with that number."), false;
+	if (in->purpose == PAY_PLAN) {
+		struct plan p;
+		if (plan_get(db, a, in->plan_id, &p))
+			return refuse(r, "Choose one of the plans."), false;
+		if (p.price_cents <= 0)
+			return refuse(r, "That plan is free: renew it without a payment."), false;
+		in->amount_cents = p.price_cents;
+	} else if (in->amount_cents <= 0) {
+		return refuse(r, "Enter the amount as a number such as 2.50."), false;
+	}
+	if (in->purpose == PAY_FINE && in->method != PAY_ONLINE) {
+		long owed = circ_balance(db, a, in->account_id, now);
+		if (in->amount_cents > owed)
+			return refuse(r, arena_printf(a, "The member owes %s in fines; %s is more "
+				"than that.", circ_money(a, owed), circ_money(a, in->amount_cents))), false;
+	}
+	if (in->purpose == PAY_OTHER && (!in->note || !*in->note))
+		return refuse(r, "Say what the payment is for in the note."), false;
+	return true;
+}
+
+static int insert_payment(struct db *db, const struct payment_input *in, const char *status,
+	const char *reference, time_t now)
+{
+	return db_exec(db, "INSERT INTO payment(account_id, amount_cents, purpose, plan_id, "
+		"method, status, reference, note, recorded_by, created_at, completed_at) "
+		"VALUES (?, ?, ?, nullif(?, 0), ?, ?, ?, ?, nullif(?, 0), ?, "
+		"CASE WHEN ? = 'completed' THEN ? END)", "iitittttiiti",
+		in->account_id, (long long)in->amount_cents, payment_purpose_name(in->purpose),
+		in->purpose == PAY_PLAN ? in->plan_id : 0, payment_method_name(in->method),
+		status, reference, in->note ? in->note : "", in->recorded_by, (long long)now,
+		status, (long long)now) == SQLITE_OK ? 0 : -1;
+}
+
+void payment_record_desk(struct db *db, struct arena *a, time_t now,
+	const struct payment_input *in_, struct pay_result *r)
+{
+	memset(r, 0, sizeof *r);
+	struct payment_input in = *in_;
+	if (in.method == PAY_ONLINE)
+		return refuse(r, "Online payments are made by the member from their account.");
+	if (db_begin(db))
+		return refuse(r, "The payment could not be recorded just now.");
+	if (!check_input(db, a, now, &in, r))
+		goto fail;
+	r->reference = new_reference(a, 'D');
+	if (insert_payment(db, &in, "completed", r->reference, now)) {
+		refuse(r, "The payment could not be recorded just now.");
+		goto fail;
+	}
+	r->payment_id = db_last_id(db);
+	if (apply_payment(db, a, now, r->payment_id, &in, r))
+		goto fail;
+	if (db_commit(db)) {
+		refuse(r, "The payment could not be recorded just now.");
+		goto fail;
+	}
+	r->ok = true;
+	return;
+fail:
+	db_rollback(db);
+}
+
+void payment_free_plan(struct db *db, struct arena *a, time_t now,
+	long long account_id, long long plan_id, struct pay_result *r)
+{
+	memset(r, 0, sizeof *r);
+	struct plan p;
+	if (plan_get(db, a, plan_id, &p))
+		return refuse(r, "Choose one of the plans.");
+	if (p.price_cents > 0)
+		return refuse(r, "That plan has a price: record its payment.");
+	if (db_begin(db))
+		return refuse(r, "The membership could not be renewed just now.");
+	if (membership_extend(db, account_id, &p, 0, cal_day_of(now), now, r->member_until) ||
+	    db_commit(db)) {
+		db_rollback(db);
+		return refuse(r, "The membership could not be renewed just now.");
+	}
+	r->ok = true;
+}
+
+void payment_start_online(struct db *db, struct arena *a, time_t now,
+	const struct payment_input *in_, struct pay_result *r)
+{
+	memset(r, 0, sizeof *r);
+	struct payment_input in = *in_;
+	in.method = PAY_ONLINE;
+	in.recorded_by = 0;
+	if (in.purpose == PAY_FINE) {
+		in.amount_cents = circ_balance(db, a, in.account_id, now);
+		if (in.amount_cents <= 0)
+			return refuse(r, "There are no fines to pay.");
+	}
+	if (db_begin(db))
+		return refuse(r, "The payment could not be started just now.");
+	if (!check_input(db, a, now, &in, r))
+		goto fail;
+	r->reference = new_reference(a, 'T');
+	if (insert_payment(db, &in, "pending", r->reference, now) || db_commit(db)) {
+		refuse(r, "The payment could not be started just now.");
+		goto fail;
+	}
+	r->payment_id = db_last_id(db);
+	r->ok = true;
+	return;
+fail:
+	db_rollback(db);
+}
+
+/* ---- reading ---- */
+
+#define PAYMENT_SELECT "SELECT p.id, p.account_id, coalesce(p.plan_id, 0), " \
+	"coalesce(p.recorded_by, 0), p.amount_cents, p.purpose, p.method, p.status, " \
+	"p.reference, p.note, coalesce(pl.name, ''), a.name, a.email, " \
+	"coalesce(a.card_number, ''), coalesce(s.name, ''), p.created_at, " \
+	"coalesce(p.completed_at, 0) FROM payment p JOIN account a ON a.id = p.account_id " \
+	"LEFT JOIN plan pl ON pl.id = p.plan_id LEFT JOIN account s ON s.id = p.recorded_by "
+
+static void read_payment(struct arena *a, sqlite3_stmt *st, struct payment *p)
+{
+	p->id = db_col_int(st, 0);
+	p->account_id = db_col_int(st, 1);
+	p->plan_id = db_col_int(st, 2);
+	p->recorded_by = db_col_int(st, 3);
+	p->amount_cents = (long)db_col_int(st, 4);
+	p->purpose = db_text(a, st, 5);
+	p->method = db_text(a, st, 6);
+	p->status = db_text(a, st, 7);
+	p->reference = db_text(a, st, 8);
+	p->note = db_text(a, st, 9);
+	p->plan_name = db_text(a, st, 10);
+	p->member_name = db_text(a, st, 11);
+	p->member_email = db_text(a, st, 12);
+	p->card_number = db_text(a, st, 13);
+	p->recorded_by_name = db_text(a, st, 14);
+	p->created_at = db_col_int(st, 15);
+	p->completed_at = db_col_int(st, 16);
+}
+
+static int payment_one(struct db *db, struct arena *a, sqlite3_stmt *st, struct payment *out)
+{
+	if (!db_row(db, st))
+		return -1;
+	read_payment(a, st, out);
+	db_done(st);
+	return 0;
+}
+
+int payment_get(struct db *db, struct arena *a, long long id, struct payment *out)
+{
+	return payment_one(db, a, db_query(db, PAYMENT_SELECT "WHERE p.id = ?", "i", id), out);
+}
+
+int payment_by_reference(struct db *db, struct arena *a, const char *reference,
+	struct payment *out)
+{
+	return payment_one(db, a, db_query(db, PAYMENT_SELECT "WHERE p.reference = ?", "t",
+		reference), out);
+}
+
+int payment_list(struct db *db, struct arena *a, long long account_id, int max,
+	struct payment **out)
+{
+	*out = arena_calloc(a, sizeof **out * (size_t)(max + 1));
+	sqlite3_stmt *st = db_query(db, PAYMENT_SELECT "WHERE p.account_id = ? "
+		"ORDER BY p.created_at DESC, p.id DESC LIMIT ?", "ii", account_id, (long long)max);
+	int n = 0;
+	while (db_row(db, st))
+		if (n < max)
+			read_payment(a, st, &(*out)[n++]);
+	return n;
+}
+
+/* ---- the provider's answer ---- */
+
+const char *payment_answer_message(struct arena *a, const struct provider_answer *ans)
+{
+	return arena_printf(a, "carrel-payment-v1\n%s\n%s\n%s\n%s\n%s", ans->reference,
+		ans->status, ans->amount_cents, ans->nonce, ans->timestamp);
+}
+
+/* The test provider's key pair, made on first use. The secret stays with
+** the "provider"; the callback check reads only the public key. */
+static int provider_keys(struct db *db, struct arena *a,
+	unsigned char pk[crypto_sign_PUBLICKEYBYTES], unsigned char sk[crypto_sign_SECRETKEYBYTES])
+{
+	const char *sql = "SELECT value FROM setting WHERE key = ?";
+	for (int attempt = 0; attempt < 2; attempt++) {
+		sqlite3_stmt *st = db_query(db, sql, "t", "payment.test_provider.public_key");
+		if (db_row(db, st)) {
+			const char *hex = db_text(a, st, 0);
+			db_done(st);
+			if (sodium_hex2bin(pk, crypto_sign_PUBLICKEYBYTES, hex, strlen(hex), NULL,
+				NULL, NULL))
+				return -1;
+			if (!sk)
+				return 0;
+			st = db_query(db, sql, "t", "payment.test_provider.secret_key");
+			if (!db_row(db, st))
+				return -1;
+			hex = db_text(a, st, 0);
+			db_done(st);
+			return sodium_hex2bin(sk, crypto_sign_SECRETKEYBYTES, hex, strlen(hex), NULL,
+				NULL, NULL) ? -1 : 0;
+		}
+		unsigned char npk[crypto_sign_PUBLICKEYBYTES], nsk[crypto_sign_SECRETKEYBYTES];
+		char pk_hex[sizeof npk * 2 + 1], sk_hex[sizeof nsk * 2 + 1];
+		crypto_sign_keypair(npk, nsk);
+		sodium_bin2hex(pk_hex, sizeof pk_hex, npk, sizeof npk);
+		sodium_bin2hex(sk_hex, sizeof sk_hex, nsk, sizeof nsk);
+		sodium_memzero(nsk, sizeof nsk);
+		/* Two workers may race here: the first pair written wins. */
+		if (db_begin(db))
+			return -1;
+		db_exec(db, "INSERT OR IGNORE INTO setting(key, value) VALUES "
+			"('payment.test_provider.public_key', ?), "
+			"('payment.test_provider.secret_key', ?)", "tt", pk_hex, sk_hex);
+		sodium_memzero(sk_hex, sizeof sk_hex);
+		if (db_commit(db)) {
+			db_rollback(db);
+			return -1;
+		}
+	}
+	return -1;
+}
+
+int test_provider_sign(struct db *db, struct arena *a, time_t now,
+	struct provider_answer *ans)
+{
+	unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
+	if (provider_keys(db, a, pk, sk))
+		return -1;
+	unsigned char raw[16], sig[crypto_sign_BYTES];
+	char *nonce = arena_alloc(a, sizeof raw * 2 + 1);
+	randombytes_buf(raw, sizeof raw);
+	sodium_bin2hex(nonce, sizeof raw * 2 + 1, raw, sizeof raw);
+	ans->nonce = nonce;
+	ans->timestamp = arena_printf(a, "%lld", (long long)now);
+	const char *msg = payment_answer_message(a, ans);
+	crypto_sign_detached(sig, NULL, (const unsigned char *)msg, strlen(msg), sk);
+	sodium_memzero(sk, sizeof sk);
+	char *hex = arena_alloc(a, sizeof sig * 2 + 1);
+	sodium_bin2hex(hex, sizeof sig * 2 + 1, sig, sizeof sig);
+	ans->signature = hex;
+	return 0;
+}
+
+static bool all_digits(const char *s, size_t min, size_t max)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (n < min || n > max)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+static bool answer_well_formed(const struct provider_answer *ans)
+{
+	return ans->reference && *ans->reference && strlen(ans->reference) < 64 &&
+		ans->status && (!strcmp(ans->status, "completed") || !strcmp(ans->status, "failed")) &&
+		all_digits(ans->amount_cents, 1, 12) && all_digits(ans->timestamp, 1, 12) &&
+		ans->nonce && strlen(ans->nonce) == 32 &&
+		ans->signature && strlen(ans->signature) == crypto_sign_BYTES * 2;
+}
+
+static bool signature_valid(struct db *db, struct arena *a, const struct provider_answer *ans)
+{
+	unsigned char pk[crypto_sign_PUBLICKEYBYTES], sig[crypto_sign_BYTES];
+	size_t sig_len = 0;
+	if (provider_keys(db, a, pk, NULL))
+		return false;
+	if (sodium_hex2bin(sig, sizeof sig, ans->signature, strlen(ans->signature), NULL,
+		&sig_len, NULL) || sig_len != sizeof sig)
+		return false;
+	const char *msg = payment_answer_message(a, ans);
+	return crypto_sign_verify_detached(sig, (const unsigned char *)msg, strlen(msg), pk) == 0;
+}
+
+#define ANSWER_MAX_AGE 3600
+
+void payment_callback(struct db *db, struct arena *a, time_t now,
+	const struct provider_answer *ans, struct pay_result *r)
+{
+	memset(r, 0, sizeof *r);
+	static const char *forged = "The payment answer could not be verified; nothing "
+		"was changed.";
+	if (!answer_well_formed(ans) || !signature_valid(db, a, ans))
+		return refuse(r, forged);
+	long long sent = strtoll(ans->timestamp, NULL, 10);
+	if (sent > now + 300 || now - sent > ANSWER_MAX_AGE)
+		return refuse(r, "The payment answer is too old; nothing was changed.");
+	if (db_begin(db))
+		return refuse(r, "The payment answer could not be processed just now.");
+	struct payment p;
+	if (payment_by_reference(db, a, ans->reference, &p) ||
+	    p.amount_cents != strtol(ans->amount_cents, NULL, 10)) {
+		refuse(r, forged);
+		goto fail;
+	}
+	r->payment_id = p.id;
+	r->reference = p.reference;
+	if (db_exec(db, "INSERT INTO payment_callback(nonce, payment_id, at) VALUES (?, ?, ?)",
+		"tii", ans->nonce, p.id, (long long)now) != SQLITE_OK) {
+		refuse(r, "This payment answer was already received; nothing was changed.");
+		goto fail;
+	}
+	if (strcmp(p.status, "pending")) {
+		refuse(r, arena_printf(a, "Payment %s is already %s; nothing was changed.",
+			p.reference, p.status));
+		goto fail;
+	}
+	bool completed = !strcmp(ans->status, "completed");
+	if (db_exec(db, "UPDATE payment SET status = ?, completed_at = ? WHERE id = ?", "tii",
+		completed ? "completed" : "failed", (long long)now, p.id) != SQLITE_OK) {
+		refuse(r, "The payment answer could not be processed just now.");
+		goto fail;
+	}
+	if (completed) {
+		struct payment_input in = {
+			.account_id = p.account_id, .amount_cents = p.amount_cents,
+			.purpose = (enum pay_purpose)payment_purpose_parse(p.purpose),
+			.plan_id = p.plan_id, .method = PAY_ONLINE, .note = "online",
+		};
+		if (apply_payment(db, a, now, p.id, &in, r))
+			goto fail;
+	}
+	if (db_commit(db)) {
+		refuse(r, "The payment answer could not be processed just now.");
+		goto fail;
+	}
+	r->ok = completed;
+	r->declined = !completed;
+	r->message = completed ? "" : "The payment was declined; nothing was charged.";
+	return;
+fail:
+	db_rollback(db);
+}
