@@ -6,7 +6,8 @@
 #   make test     sanitizer build; unit tests, mustache spec, end-to-end tests
 #   make bench    wrk through nginx: home page and catalogue search against
 #                 a static file of the same size, and checkout+checkin pairs
-#                 (bench-home, bench-circulation, bench-catalogue)
+#                 (bench-home, bench-circulation, bench-import,
+#                 bench-catalogue)
 #   make fuzz     libFuzzer runs over the parsers (FUZZ_SECONDS each)
 #   make clean
 
@@ -39,7 +40,8 @@ BINS      := bin/carrel.fcgi bin/carrel-cron bin/carrel
 ASAN_BINS := build/asan/bin/carrel.fcgi build/asan/bin/carrel-cron build/asan/bin/carrel
 UNIT_BINS := $(patsubst tests/unit/%.c,build/asan/tests/%,$(UNIT_SRC))
 
-.PHONY: all deps run test unit e2e bench bench-home bench-circulation bench-catalogue fuzz clean
+.PHONY: all deps run test unit e2e bench bench-home bench-circulation bench-catalogue \
+	bench-import fuzz clean
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -113,7 +115,7 @@ e2e: deps
 
 # The home page against a static file, then catalogue search at 10k, 100k
 # and 1M titles (BENCH_SIZES; generated databases are kept in var/bench).
-bench: bench-home bench-circulation bench-catalogue
+bench: bench-home bench-circulation bench-import bench-catalogue
 
 bench-home: deps
 	@$(MAKE) --no-print-directory all
@@ -122,6 +124,10 @@ bench-home: deps
 bench-circulation: deps
 	@$(MAKE) --no-print-directory all
 	@tests/bench/circulation.sh
+
+bench-import: deps
+	@$(MAKE) --no-print-directory all
+	@tests/bench/import.sh
 
 bench-catalogue: deps
 	@$(MAKE) --no-print-directory all

@@ -9,6 +9,12 @@
 **                            password read from standard input; a member
 **                            joins NAME (a paid plan waits for payment) or
 **                            is a member until the given day
+**   carrel import members|titles FILE
+**                            CSV, XLSX (or MARC 21 for titles); prints the
+**                            summary and every rejected row
+**   carrel export KIND [--format csv|xlsx] [--output FILE]
+**                            members, titles, loans or payments; CSV to
+**                            standard output unless --output is given
 **   carrel routes            print the route table
 */
 #include <sodium.h>
@@ -17,7 +23,12 @@
 #include <string.h>
 #include <time.h>
 
+#include <errno.h>
+#include <unistd.h>
+
 #include "account.h"
+#include "export.h"
+#include "import.h"
 #include "calendar.h"
 #include "members.h"
 #include "config.h"
@@ -31,6 +42,8 @@ static void usage(void)
 	      "       carrel user add --email E --name N [--role member|librarian|admin] [--phone P]\n"
 	      "                [--plan NAME] [--until YYYY-MM-DD]\n"
 	      "                (the password is read from standard input)\n"
+	      "       carrel import members|titles FILE\n"
+	      "       carrel export members|titles|loans|payments [--format csv|xlsx] [--output FILE]\n"
 	      "       carrel routes\n", stderr);
 }
 
@@ -231,6 +244,115 @@ cleanup:
 	return rc;
 }
 
+static int cmd_import(const struct config *cfg, int argc, char **argv)
+{
+	int kind = argc == 2 ? import_kind_parse(argv[0]) : -1;
+	if (kind < 0) {
+		usage();
+		return 2;
+	}
+	struct buf data = BUF_INIT;
+	if (buf_read_file(&data, argv[1])) {
+		fprintf(stderr, "carrel: %s: %s\n", argv[1], strerror(errno));
+		return 1;
+	}
+	struct db db;
+	if (open_db(cfg, &db)) {
+		buf_free(&data);
+		return 1;
+	}
+	struct arena a;
+	arena_init(&a, 0);
+	struct import_report r;
+	int rc = import_run(&db, &a, (enum import_kind)kind, data.data ? data.data : "",
+		data.len, time(NULL), 0, &r);
+	if (rc) {
+		fprintf(stderr, "carrel: %s\n", r.error);
+	} else {
+		for (long i = 0; i < r.nproblems; i++)
+			printf("line %ld: %s\n", r.problems[i].line, r.problems[i].reason);
+		if (r.rejected > r.nproblems)
+			printf("... and %ld more rejected rows\n", r.rejected - r.nproblems);
+		if (*r.ignored_columns)
+			printf("columns not read: %s\n", r.ignored_columns);
+		printf("%s: %ld added, %ld updated, %ld rejected\n", r.format, r.added, r.updated,
+			r.rejected);
+	}
+	arena_free(&a);
+	db_close(&db);
+	buf_free(&data);
+	return rc ? 1 : 0;
+}
+
+/* XLSX is written by libxlsxwriter to a path: to standard output it goes
+** through a temporary file. */
+static int copy_file_to_stdout(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return -1;
+	char chunk[65536];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		if (fwrite(chunk, 1, n, stdout) != n)
+			break;
+	int bad = ferror(f) || ferror(stdout);
+	fclose(f);
+	return bad ? -1 : 0;
+}
+
+static int cmd_export(const struct config *cfg, int argc, char **argv)
+{
+	int kind = argc > 0 ? export_kind_parse(argv[0]) : -1;
+	const char *format = "csv", *output = NULL;
+	for (int i = 1; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--format"))
+			format = argv[i + 1];
+		else if (!strcmp(argv[i], "--output"))
+			output = argv[i + 1];
+		else
+			kind = -1;
+	}
+	int fmt = export_format_parse(format);
+	if (kind < 0 || fmt < 0 || argc % 2 == 0) {
+		usage();
+		return 2;
+	}
+	struct db db;
+	if (open_db(cfg, &db))
+		return 1;
+	char err[256] = "", tmp[] = "/tmp/carrel-export-XXXXXX";
+	long rows = -1;
+	if (fmt == EXPORT_CSV) {
+		FILE *out = output ? fopen(output, "w") : stdout;
+		if (out) {
+			rows = export_csv(&db, (enum export_kind)kind, out, err, sizeof err);
+			if ((output ? fclose(out) : fflush(out)) && rows >= 0)
+				rows = -1;
+		} else {
+			snprintf(err, sizeof err, "%s: %s", output, strerror(errno));
+		}
+	} else if (output) {
+		rows = export_xlsx(&db, (enum export_kind)kind, output, err, sizeof err);
+	} else {
+		int fd = mkstemp(tmp);
+		if (fd >= 0) {
+			close(fd);
+			rows = export_xlsx(&db, (enum export_kind)kind, tmp, err, sizeof err);
+			if (rows >= 0 && copy_file_to_stdout(tmp))
+				rows = -1;
+			unlink(tmp);
+		}
+	}
+	db_close(&db);
+	if (rows < 0) {
+		fprintf(stderr, "carrel: export failed%s%s\n", *err ? ": " : "", err);
+		return 1;
+	}
+	fprintf(stderr, "%ld %s exported\n", rows, argv[0]);
+	return 0;
+}
+
 static int cmd_routes(void)
 {
 	for (int i = 0; i < routes_count; i++)
@@ -264,6 +386,10 @@ int main(int argc, char **argv)
 		return cmd_user_add(&cfg, argc - 3, argv + 3);
 	if (!strcmp(cmd, "routes"))
 		return cmd_routes();
+	if (!strcmp(cmd, "import"))
+		return cmd_import(&cfg, argc - 2, argv + 2);
+	if (!strcmp(cmd, "export"))
+		return cmd_export(&cfg, argc - 2, argv + 2);
 	usage();
 	return 2;
 }

@@ -33,7 +33,7 @@ static void done_notice(struct ctx *c, const char *const (*messages)[2], size_t 
 void members_view_plans(struct ctx *c, const char *key, bool active_only, long long chosen)
 {
 	struct plan *plans;
-	int n = plans_list(c->db, c->arena, active_only, &plans);
+	int n = plans_list(c->db, c->arena, active_only, !strcmp(key, "admin_plans"), &plans);
 	struct tv *list = tv_set_list(c->view, key);
 	for (int i = 0; i < n; i++) {
 		struct tv *o = tv_obj(c->arena);
@@ -189,6 +189,8 @@ void page_members_list(struct ctx *c)
 	web_render(c, "staff_members", 200);
 }
 
+static bool member_exists(struct ctx *c, long long id);
+
 /* ---- new and edit ---- */
 
 struct member_form {
@@ -342,6 +344,28 @@ void page_members_edit(struct ctx *c)
 		web_error(c, 500, "The member could not be saved just now.");
 }
 
+/* Issue a temporary password (imported members have none; forgotten
+** ones are replaced): shown once, and every session of the member ends. */
+void page_members_password(struct ctx *c)
+{
+	long long id = valid_id(c->req->params[0]);
+	if (!member_exists(c, id))
+		return;
+	const char *password = temporary_password(c);
+	struct auth_cost cost = web_auth_cost(c);
+	char hash[AUTH_HASH_MAX];
+	if (auth_hash_password(&cost, password, hash) ||
+	    db_exec(c->db, "UPDATE account SET password_hash = ?, updated_at = ? WHERE id = ? "
+		"AND role = 'member'", "tii", hash, (long long)c->now, id) != SQLITE_OK ||
+	    db_changes(c->db) != 1) {
+		web_error(c, 422, "A temporary password can be issued only to a member.");
+		return;
+	}
+	session_destroy_others(c->db, id, NULL);
+	web_redirect(c, arena_printf(c->arena, "/staff/members/%lld?done=password&pw=%s",
+		id, password));
+}
+
 /* ---- the member page ---- */
 
 static bool view_member_profile(struct ctx *c, long long id)
@@ -395,6 +419,7 @@ void page_members_show(struct ctx *c)
 		{ "paid", "The payment was recorded." },
 		{ "waived", "The amount was waived." },
 		{ "extended", "The membership was renewed." },
+		{ "password", "A new temporary password was issued." },
 	};
 	done_notice(c, notices, sizeof notices / sizeof notices[0]);
 	/* Shown once after "new": hex digits only, so nothing else is echoed. */
@@ -708,7 +733,7 @@ void page_payment_callback(struct ctx *c)
 
 static void plans_page(struct ctx *c, const struct form_errors *errs, int status)
 {
-	members_view_plans(c, "plans", false, 0);
+	members_view_plans(c, "admin_plans", false, 0);
 	static const char *const notices[][2] = { { "saved", "The plan was saved." } };
 	done_notice(c, notices, 1);
 	if (errs)

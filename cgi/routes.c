@@ -76,6 +76,11 @@ const struct route routes[] = {
 	{ "GET",  "/staff/members/{id}/payments",         ROLE_LIBRARIAN, page_members_payments },
 	{ "POST", "/staff/members/{id}/payments",         ROLE_LIBRARIAN, page_members_payment_add },
 	{ "POST", "/staff/members/{id}/fines",            ROLE_LIBRARIAN, page_members_fines },
+	{ "POST", "/staff/members/{id}/password",         ROLE_LIBRARIAN, page_members_password },
+	{ "GET",  "/staff/imports",                       ROLE_LIBRARIAN, page_imports_form },
+	{ "POST", "/staff/imports",                       ROLE_LIBRARIAN, page_imports_run },
+	{ "GET",  "/staff/exports",                       ROLE_LIBRARIAN, page_exports },
+	{ "GET",  "/staff/exports/{kind}",                ROLE_LIBRARIAN, page_export_download },
 
 	/* Admin */
 	{ "GET",  "/admin/users",            ROLE_ADMIN,  page_admin_users },

@@ -190,17 +190,9 @@ static int save_authors(struct db *db, long long title_id, const struct title_in
 	return 0;
 }
 
-enum cat_result cataloguing_title_save(struct db *db, long long id,
-	const struct title_input *in, const char *cover, time_t now,
-	struct form_errors *errs, long long *saved_id)
+enum cat_result cataloguing_title_write(struct db *db, long long id,
+	const struct title_input *in, const char *cover, time_t now, long long *saved_id)
 {
-	if (db_begin(db))
-		return CAT_ERROR;
-	if (cataloguing_isbn_taken(db, in->isbn13, id)) {
-		db_rollback(db);
-		form_error(errs, "isbn", "Another title in the catalogue already has this ISBN.");
-		return CAT_CONFLICT;
-	}
 	const char *isbn = *in->isbn13 ? in->isbn13 : NULL;
 	int rc;
 	if (id == 0) {
@@ -221,16 +213,31 @@ enum cat_result cataloguing_title_save(struct db *db, long long id,
 			isbn, in->title, in->subtitle, in->publisher, (long long)in->pub_year,
 			in->pub_date, in->genre, in->section_id, in->language, (long long)in->npages,
 			in->description, in->format, cover, (long long)now, id);
-		if (rc == SQLITE_OK && db_changes(db) == 0) {
-			db_rollback(db);
+		if (rc == SQLITE_OK && db_changes(db) == 0)
 			return CAT_NOT_FOUND;
-		}
 	}
-	if (rc != SQLITE_OK || save_authors(db, id, in) || db_commit(db)) {
-		db_rollback(db);
+	if (rc != SQLITE_OK || save_authors(db, id, in))
 		return CAT_ERROR;
-	}
 	*saved_id = id;
+	return CAT_OK;
+}
+
+enum cat_result cataloguing_title_save(struct db *db, long long id,
+	const struct title_input *in, const char *cover, time_t now,
+	struct form_errors *errs, long long *saved_id)
+{
+	if (db_begin(db))
+		return CAT_ERROR;
+	if (cataloguing_isbn_taken(db, in->isbn13, id)) {
+		db_rollback(db);
+		form_error(errs, "isbn", "Another title in the catalogue already has this ISBN.");
+		return CAT_CONFLICT;
+	}
+	enum cat_result r = cataloguing_title_write(db, id, in, cover, now, saved_id);
+	if (r != CAT_OK || db_commit(db)) {
+		db_rollback(db);
+		return r != CAT_OK ? r : CAT_ERROR;
+	}
 	return CAT_OK;
 }
 

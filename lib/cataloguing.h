@@ -67,6 +67,11 @@ enum cat_result cataloguing_title_save(struct db *db, long long id,
 	const struct title_input *in, const char *cover, time_t now,
 	struct form_errors *errs, long long *saved_id);
 
+/* The same inside a transaction the caller holds (bulk imports); no ISBN
+** check. */
+enum cat_result cataloguing_title_write(struct db *db, long long id,
+	const struct title_input *in, const char *cover, time_t now, long long *saved_id);
+
 /* True when another title than except_id has this ISBN-13. */
 bool cataloguing_isbn_taken(struct db *db, const char *isbn13, long long except_id);
 

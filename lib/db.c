@@ -67,8 +67,22 @@ static sqlite3_stmt *cache_find(struct db *db, const char *sql)
 	return NULL;
 }
 
+/* Every Carrel process is single-threaded: SQLite can skip its mutexes
+** and its memory statistics (about a tenth of the cost of a bulk import).
+** Only possible before SQLite starts, so done once, before the first open. */
+static void configure_sqlite_once(void)
+{
+	static bool done;
+	if (done)
+		return;
+	done = true;
+	sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int db_open(struct db *db, const char *path, char *err, size_t errlen)
 {
+	configure_sqlite_once();
 	memset(db, 0, sizeof *db);
 	int rc = sqlite3_open_v2(path, &db->h,
 		SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);

@@ -23,16 +23,24 @@ static void read_plan(struct arena *a, sqlite3_stmt *st, struct plan *p)
 	p->periods = (long)db_col_int(st, 5);
 }
 
-#define PLAN_COLUMNS "p.id, p.name, p.duration_days, p.price_cents, p.active, " \
+/* periods is counted only for the admin's list: it reads every period of
+** the plan, which a look-up per payment or per imported row cannot afford. */
+#define PLAN_COLUMNS "p.id, p.name, p.duration_days, p.price_cents, p.active, 0"
+#define PLAN_COLUMNS_COUNTED "p.id, p.name, p.duration_days, p.price_cents, p.active, " \
 	"(SELECT count(*) FROM membership m WHERE m.plan_id = p.id)"
 
-int plans_list(struct db *db, struct arena *a, bool active_only, struct plan **out)
+int plans_list(struct db *db, struct arena *a, bool active_only, bool count_periods,
+	struct plan **out)
 {
 	int n = (int)db_int(db, 0, "SELECT count(*) FROM plan", NULL);
 	*out = arena_calloc(a, sizeof **out * (size_t)(n + 1));
-	sqlite3_stmt *st = db_query(db, "SELECT " PLAN_COLUMNS " FROM plan p "
-		"WHERE p.active OR NOT ? ORDER BY p.price_cents, p.name", "i",
-		(long long)active_only);
+	sqlite3_stmt *st = count_periods
+		? db_query(db, "SELECT " PLAN_COLUMNS_COUNTED " FROM plan p "
+			"WHERE p.active OR NOT ? ORDER BY p.price_cents, p.name", "i",
+			(long long)active_only)
+		: db_query(db, "SELECT " PLAN_COLUMNS " FROM plan p "
+			"WHERE p.active OR NOT ? ORDER BY p.price_cents, p.name", "i",
+			(long long)active_only);
 	if (!st)
 		return -1;
 	int i = 0;

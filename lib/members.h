@@ -27,12 +27,14 @@ struct plan {
 	int duration_days;
 	long price_cents;
 	bool active;
-	long periods;            /* membership periods that name it */
+	long periods;            /* membership periods that name it (counted
+	                            only by plans_list with count_periods) */
 };
 
 /* Plans by price then name; active_only for the registration form.
 ** Returns the count, or -1. */
-int plans_list(struct db *db, struct arena *a, bool active_only, struct plan **out);
+int plans_list(struct db *db, struct arena *a, bool active_only, bool count_periods,
+	struct plan **out);
 
 /* 0 and *out filled, or -1 when there is no such plan. */
 int plan_get(struct db *db, struct arena *a, long long id, struct plan *out);

@@ -29,10 +29,11 @@ def free_port():
 
 
 class Response:
-    def __init__(self, status, headers, body):
+    def __init__(self, status, headers, body, data=b""):
         self.status = status
         self.headers = headers          # list of (name, value)
         self.body = body                # str (utf-8, replaced errors)
+        self.data = data                # the body's bytes, for downloads
 
     def header(self, name):
         for k, v in self.headers:
@@ -71,7 +72,7 @@ class Client:
         for k, v in hdrs:
             if k.lower() == "set-cookie":
                 self._store_cookie(v)
-        return Response(r.status, hdrs, data.decode("utf-8", "replace"))
+        return Response(r.status, hdrs, data.decode("utf-8", "replace"), data)
 
     def _store_cookie(self, value):
         parts = [p.strip() for p in value.split(";")]
