@@ -83,6 +83,9 @@ static const char *read_search_form(struct ctx *c, struct search_query *q)
 	q->sort = search_sort_parse(http_query(c->req, "sort"));
 	q->page = web_page_param(c);
 	q->per_page = RESULTS_PER_PAGE;
+	q->window = c->cfg->search_window;
+	const char *deep = http_query(c->req, "deep");
+	q->deep = deep && !strcmp(deep, "1");
 	const char *section = http_query(c->req, "section");
 	if (section && *section && !(q->section_id = valid_id(section)))
 		return "Choose a section from the list.";
@@ -119,6 +122,8 @@ static const char *search_url(struct ctx *c, const struct search_query *q)
 		url = arena_printf(a, "%s&year_to=%d", url, q->year_to);
 	if (q->sort != SORT_RELEVANCE)
 		url = arena_printf(a, "%s&sort=%s", url, search_sort_name(q->sort));
+	if (q->deep)
+		url = arena_printf(a, "%s&deep=1", url);
 	return url;
 }
 
@@ -207,6 +212,13 @@ void page_opac_catalogue(struct ctx *c)
 	tv_set_bool(c->view, "by_isbn", r.by_isbn);
 	tv_set_int(c->view, "total", r.total);
 	tv_set_bool(c->view, "more", r.more);
+	if (r.windowed) {
+		struct search_query everywhere = q;
+		everywhere.deep = true;
+		everywhere.page = 1;
+		tv_set_int(c->view, "window", q.window);
+		tv_set_str(c->view, "deep_url", search_url(c, &everywhere));
+	}
 	tv_set_bool(c->view, "one", r.total == 1);
 	tv_set_bool(c->view, "none", r.searched && r.total == 0);
 	tv_set_bool(c->view, "filtered", q.section_id || *q.genre || *q.author ||

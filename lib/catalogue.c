@@ -179,10 +179,11 @@ int catalogue_bulk_end(struct db *db)
 	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
 		if (db_exec(db, steps[i], NULL) != SQLITE_OK)
 			return -1;
-	/* A big load leaves the index in many small segments; merged into one,
-	** searches read about half as much. */
+	/* A big load leaves the indexes in many small segments; merged into
+	** one, searches read about half as much. */
 	if (pending >= 10000 &&
-	    db_exec(db, "INSERT INTO title_fts(title_fts) VALUES ('optimize')", NULL) != SQLITE_OK)
+	    (db_exec(db, "INSERT INTO title_fts(title_fts) VALUES ('optimize')", NULL) != SQLITE_OK ||
+	     db_exec(db, "INSERT INTO text_fts(text_fts) VALUES ('optimize')", NULL) != SQLITE_OK))
 		return -1;
 	return 0;
 }

@@ -32,6 +32,7 @@ static const struct config_key config_keys[] = {
 	NUM(pwhash_ops, KEY_ULL), NUM(pwhash_mem, KEY_SIZE),
 	NUM(login_max_failures, KEY_INT), NUM(login_window, KEY_LONG),
 	NUM(public_cache_seconds, KEY_INT), NUM(test_clock, KEY_BOOL),
+	NUM(search_window, KEY_LONG),
 };
 
 #define NKEYS (sizeof config_keys / sizeof config_keys[0])
@@ -57,6 +58,7 @@ static void config_defaults(struct config *cfg)
 	cfg->login_max_failures = 5;
 	cfg->login_window = 15 * 60;
 	cfg->public_cache_seconds = 5;
+	cfg->search_window = 100000;
 }
 
 static int parse_number(const char *value, long long min, long long max,

@@ -317,6 +317,26 @@ int db_begin_at(struct db *db, const char *file, int line)
 	return 0;
 }
 
+int db_snapshot_begin(struct db *db)
+{
+	if (db->tx_depth)
+		return 0;
+	if (db_exec(db, "BEGIN", NULL) != SQLITE_OK)
+		return -1;
+	db->tx_depth = 1;
+	db->tx_file = "a read snapshot";
+	db->tx_line = 0;
+	return 1;
+}
+
+void db_snapshot_end(struct db *db, int begun)
+{
+	if (begun == 1 && db->tx_depth) {
+		db_exec(db, "COMMIT", NULL);
+		db->tx_depth = 0;
+	}
+}
+
 int db_commit(struct db *db)
 {
 	int rc = db_exec(db, "COMMIT", NULL);

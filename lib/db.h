@@ -88,6 +88,14 @@ int db_commit(struct db *db);
 void db_rollback(struct db *db);
 
 /* The last SQLite error message of this connection. */
+/* Read several statements from one snapshot: the database as it was at
+** the first of them, with the WAL read lock taken once instead of once per
+** statement. Returns 1 when it began a read transaction, 0 when one was
+** already open (the reads join it), -1 on error; pass that to
+** db_snapshot_end(). Only for reads: a write inside one may fail busy. */
+int db_snapshot_begin(struct db *db);
+void db_snapshot_end(struct db *db, int begun);
+
 const char *db_errmsg(struct db *db);
 
 #endif

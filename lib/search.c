@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "isbn.h"
 
@@ -97,8 +98,18 @@ static void append_terms(struct buf *out, const struct words *w, enum last_word 
 #define TEXT_COLUMNS "{title subtitle authors isbn genre section description}"
 #define TITLE_COLUMNS "{title subtitle authors isbn}"
 
-/* Filter tokens as schema/0003_search.sql writes them into "facets". */
-static void append_facets(struct buf *expr, const struct search_query *q)
+/* What a search looks for, worked out once for all its passes. */
+struct plan {
+	struct words text;      /* the search box's words */
+	struct words author;    /* the author filter's words */
+	enum last_word last;    /* how the last word of text is matched */
+	const char *years;      /* year filter tokens as an FTS5 OR group, or NULL */
+};
+
+/* Filter tokens as schema/0003_search.sql (and 0007) write them into
+** "facets", space separated, each with a leading space. */
+static void append_facets(struct buf *expr, const struct search_query *q,
+	const struct plan *p)
 {
 	if (q->section_id)
 		buf_printf(expr, " \"sec%lld\"", q->section_id);
@@ -107,36 +118,38 @@ static void append_facets(struct buf *expr, const struct search_query *q)
 	if (q->genre && *q->genre) {
 		/* 'g' || hex(lower(genre)): SQLite's lower() folds ASCII only. */
 		buf_puts(expr, " \"g");
-		for (const unsigned char *p = (const unsigned char *)q->genre; *p; p++) {
-			unsigned char ch = *p >= 'A' && *p <= 'Z' ? (unsigned char)(*p + 32) : *p;
+		for (const unsigned char *c = (const unsigned char *)q->genre; *c; c++) {
+			unsigned char ch = *c >= 'A' && *c <= 'Z' ? (unsigned char)(*c + 32) : *c;
 			buf_printf(expr, "%02X", ch);
 		}
 		buf_putc(expr, '"');
 	}
+	if (p->years)
+		buf_printf(expr, " %s", p->years);
 }
 
-/* The expression for one pass: the words (in the columns named), the
-** author filter and the filter tokens. "" when there is nothing to match. */
+/* The expression for one pass: the words (in the columns named, the last
+** matched as last says), the author filter and the filter tokens. "" when
+** there is nothing to match. */
 static const char *build_expression(struct arena *a, const struct search_query *q,
-	const struct words *text, const struct words *author, enum last_word last,
-	const char *columns)
+	const struct plan *p, enum last_word last, const char *columns)
 {
 	struct buf expr = BUF_INIT;
-	if (text->n) {
+	if (p->text.n) {
 		buf_printf(&expr, "%s : (", columns);
-		append_terms(&expr, text, last);
+		append_terms(&expr, &p->text, last);
 		buf_putc(&expr, ')');
 	}
 	/* Column-filtered groups need an explicit AND between them. */
-	if (author->n) {
+	if (p->author.n) {
 		if (expr.len)
 			buf_puts(&expr, " AND ");
 		buf_puts(&expr, "authors : (");
-		append_terms(&expr, author, LAST_WHOLE);
+		append_terms(&expr, &p->author, LAST_WHOLE);
 		buf_putc(&expr, ')');
 	}
 	struct buf facets = BUF_INIT;
-	append_facets(&facets, q);
+	append_facets(&facets, q, p);
 	if (facets.len) {
 		if (expr.len)
 			buf_puts(&expr, " AND ");
@@ -145,6 +158,46 @@ static const char *build_expression(struct arena *a, const struct search_query *
 	buf_free(&facets);
 	const char *s = arena_strdup(a, buf_str(&expr));
 	buf_free(&expr);
+	return s;
+}
+
+/* The year filter from..to (0: open) as an OR group of the fewest year,
+** decade, century and millennium tokens that cover it, e.g. 1950..1975 is
+** ("d195" OR "d196" OR "y1970" OR ... "y1975"). Years outside the
+** catalogue's first and last may be covered as well, so an open end costs
+** a token or two, not dozens. NULL when no year is asked for. */
+static const char *year_tokens(struct db *db, struct arena *a, int from, int to)
+{
+	if (!from && !to)
+		return NULL;
+	long long first = db_int(db, 0, "SELECT min(pub_year) FROM title WHERE pub_year > 0", NULL);
+	long long last = db_int(db, 0, "SELECT max(pub_year) FROM title", NULL);
+	long long lo = from ? from : 1, hi = to ? to : 9999;
+	if (first > 0 && lo <= first)
+		lo = first - first % 1000;
+	if (first > 0 && hi >= last)
+		hi = last - last % 1000 + 999;
+	if (first <= 0 || lo > hi)
+		return "\"y0\"";     /* no title has year 0: nothing matches */
+	static const struct { int size; char letter; } levels[] = {
+		{ 1000, 'm' }, { 100, 'c' }, { 10, 'd' }, { 1, 'y' },
+	};
+	struct buf out = BUF_INIT;
+	buf_putc(&out, '(');
+	for (long long y = lo; y <= hi;) {
+		for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++) {
+			int size = levels[i].size;
+			if (y % size == 0 && y + size - 1 <= hi) {
+				buf_printf(&out, "%s\"%c%lld\"", out.len > 1 ? " OR " : "",
+					levels[i].letter, y / size);
+				y += size;
+				break;
+			}
+		}
+	}
+	buf_putc(&out, ')');
+	const char *s = arena_strdup(a, buf_str(&out));
+	buf_free(&out);
 	return s;
 }
 
@@ -207,45 +260,70 @@ static long long key_title_id(long long key)
 	return 4294967295LL - (key & 0xFFFFFFFFLL);
 }
 
-/* Candidates in search order, keys only: nothing but the index is read,
-** and LIMIT stops the scan. */
-static const char sql_keys[] =
-	"SELECT rowid FROM title_fts WHERE title_fts MATCH ?1 ORDER BY rowid LIMIT ?2";
+/* The statements of one pass, for one of the two indexes (see
+** schema/0007_search_split.sql). Each reads the matches of ?1 in search
+** order below a key bound (?4: the window, or no bound at all); LIMIT ?3
+** stops the index's walk. ?2 asks for titles on the shelf only. */
+#define PASS_STATEMENTS(fts) { \
+	/* Keys only: nothing but the index is read. */ \
+	"SELECT rowid FROM " fts " WHERE " fts " MATCH ?1 AND rowid < ?4 " \
+	"  AND ?2 = 0 ORDER BY rowid LIMIT ?3", \
+	/* On the shelf: checked row by row in the small title_stat rows; \
+	** the CROSS JOIN keeps the index as the outer loop. */ \
+	"SELECT " fts ".rowid FROM " fts " " \
+	"  CROSS JOIN title_stat s ON s.title_id = 4294967295 - (" fts ".rowid & 4294967295) " \
+	"WHERE " fts " MATCH ?1 AND " fts ".rowid < ?4 AND (?2 = 0 OR s.available > 0) " \
+	"ORDER BY " fts ".rowid LIMIT ?3", \
+	/* Sorting by title, author or year needs those of every candidate. */ \
+	"SELECT " fts ".rowid, d.title, d.authors, s.pub_year FROM " fts " " \
+	"  CROSS JOIN title_stat s ON s.title_id = 4294967295 - (" fts ".rowid & 4294967295) " \
+	"  CROSS JOIN title_doc d ON d.key = " fts ".rowid " \
+	"WHERE " fts " MATCH ?1 AND " fts ".rowid < ?4 AND (?2 = 0 OR s.available > 0) " \
+	"ORDER BY " fts ".rowid LIMIT ?3" }
 
-/* With the row-by-row filters (year range, on the shelf), read from the
-** small title_stat rows; the CROSS JOIN keeps the index as the outer loop. */
-static const char sql_filtered[] =
-	"SELECT title_fts.rowid FROM title_fts "
-	"  CROSS JOIN title_stat s ON s.title_id = 4294967295 - (title_fts.rowid & 4294967295) "
-	"WHERE title_fts MATCH ?1 "
-	"  AND (?2 = 0 OR s.pub_year >= ?2) AND (?3 = 0 OR s.pub_year <= ?3) "
-	"  AND (?4 = 0 OR s.available > 0) "
-	"ORDER BY title_fts.rowid LIMIT ?5";
+enum pass_sql { PASS_KEYS, PASS_SHELF, PASS_ROWS };
 
-/* Sorting by title, author or year needs those of every candidate. */
-static const char sql_rows[] =
-	"SELECT title_fts.rowid, d.title, d.authors, s.pub_year FROM title_fts "
-	"  CROSS JOIN title_stat s ON s.title_id = 4294967295 - (title_fts.rowid & 4294967295) "
-	"  CROSS JOIN title_doc d ON d.key = title_fts.rowid "
-	"WHERE title_fts MATCH ?1 "
-	"  AND (?2 = 0 OR s.pub_year >= ?2) AND (?3 = 0 OR s.pub_year <= ?3) "
-	"  AND (?4 = 0 OR s.available > 0) "
-	"ORDER BY title_fts.rowid LIMIT ?5";
+/* [tier][enum pass_sql]: tier 0 reads title_fts, tier 1 text_fts. */
+static const char *const pass_sql[2][3] = {
+	PASS_STATEMENTS("title_fts"),
+	PASS_STATEMENTS("text_fts"),
+};
 
-/* Browsing by row filters alone: the same order, from title_doc. */
+/* "On the shelf" alone: the same order, from title_doc. */
 static const char sql_browse[] =
 	"SELECT d.key, d.title, d.authors, s.pub_year "
 	"FROM title_doc d CROSS JOIN title_stat s ON s.title_id = d.title_id "
-	"WHERE (?2 = 0 OR s.pub_year >= ?2) AND (?3 = 0 OR s.pub_year <= ?3) "
-	"  AND (?4 = 0 OR s.available > 0) AND ?1 = '' "
-	"ORDER BY d.key LIMIT ?5";
+	"WHERE ?1 = '' AND (?2 = 0 OR s.available > 0) AND d.key < ?4 "
+	"ORDER BY d.key LIMIT ?3";
+
+#define NO_BOUND 0x7FFFFFFFFFFFFFFFLL
+
+/* The key of the window-th title in search order, or NO_BOUND when the
+** catalogue is no larger than the window. Finding it walks the window's
+** keys (milliseconds at 100,000), so each process keeps the answer for a
+** minute: the window only moves as titles are added or borrowed, and a
+** window a minute old still bounds the work just as well. */
+static long long window_bound(struct db *db, long window)
+{
+	static struct { long window; long long bound; time_t at; } cached;
+	time_t now = time(NULL);
+	if (cached.at && cached.window == window && now - cached.at < 60 && now >= cached.at)
+		return cached.bound;
+	long long bound = db_int(db, 0, "SELECT key FROM title_doc ORDER BY key "
+		"LIMIT 1 OFFSET ?", "i", (long long)window);
+	cached.window = window;
+	cached.bound = bound ? bound : NO_BOUND;
+	cached.at = now;
+	return cached.bound;
+}
 
 struct gather {
 	struct candidate *c;
 	int n;               /* candidates kept */
 	bool more;           /* a pass had more than it could keep */
 	bool need_rows;      /* sorting needs title, authors, year */
-	bool filtered;       /* a year range or "on the shelf" is asked for */
+	bool shelf;          /* only titles with a copy on the shelf */
+	bool windowed;       /* a pass was cut at the window and came up short */
 };
 
 static bool already_have(const struct gather *g, long long key)
@@ -256,25 +334,25 @@ static bool already_have(const struct gather *g, long long key)
 	return false;
 }
 
-/* One pass: up to the room left of matches of expr, in search order,
-** skipping titles an earlier pass found; each new one gets tier. */
-static int gather_pass(struct db *db, struct arena *a, const struct search_query *q,
-	const char *expr, int tier, struct gather *g)
+/* One pass over index fts (0 title_fts, 1 text_fts): up to the room left
+** of matches of expr with keys below bound, in search order, skipping
+** titles an earlier pass found; each new one gets tier. */
+static int gather_pass(struct db *db, struct arena *a, const char *expr, int fts,
+	int tier, long long bound, struct gather *g)
 {
 	int room = SEARCH_CANDIDATES - g->n;
 	if (room <= 0) {
 		g->more = true;
 		return 0;
 	}
-	const char *sql = !*expr ? sql_browse : g->need_rows ? sql_rows
-		: g->filtered ? sql_filtered : sql_keys;
-	sqlite3_stmt *st = sql == sql_keys
-		? db_query(db, sql, "ti", expr, (long long)(SEARCH_CANDIDATES + 1))
-		: db_query(db, sql, "tiiii", expr, (long long)q->year_from,
-			(long long)q->year_to, (long long)q->available,
-			(long long)(SEARCH_CANDIDATES + 1));
+	bool browse = !*expr;
+	const char *sql = browse ? sql_browse : pass_sql[fts][g->need_rows ? PASS_ROWS
+		: g->shelf ? PASS_SHELF : PASS_KEYS];
+	sqlite3_stmt *st = db_query(db, sql, "tiii", expr, (long long)g->shelf,
+		(long long)(SEARCH_CANDIDATES + 1), bound);
 	if (!st)
 		return -1;
+	bool with_rows = browse || g->need_rows;
 	int rc, kept = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		long long key = db_col_int(st, 0);
@@ -288,7 +366,7 @@ static int gather_pass(struct db *db, struct arena *a, const struct search_query
 		c->key = key;
 		c->id = key_title_id(key);
 		c->tier = tier;
-		if (sql == sql_rows || sql == sql_browse) {
+		if (with_rows) {
 			c->title = db_text(a, st, 1);
 			c->authors = db_text(a, st, 2);
 			c->year = (int)db_col_int(st, 3);
@@ -301,34 +379,56 @@ static int gather_pass(struct db *db, struct arena *a, const struct search_query
 		fprintf(stderr, "carrel: search failed (%s) for: %s\n", db_errmsg(db), expr);
 		return -1;
 	}
+	if (bound != NO_BOUND && kept <= room)
+		g->windowed = true;
 	return 0;
 }
 
-/* Matches in the title, subtitle, authors or ISBN first, then anywhere,
-** each in search order: a title that names the words always outranks one
-** whose blurb mentions them. */
+/* Where the second pass (words anywhere) stops. Two or more words that
+** are each common can have few titles in common, and finding those few
+** means walking the common words' postings to the end: cost that grows
+** with the catalogue. So such a pass reads only the first q->window
+** titles in search order (the most borrowed and newest), unless asked for
+** everything (q->deep). One word never needs it: its matches come first
+** in its own postings, so the walk stops at the cap. */
+static long long anywhere_bound(struct db *db, const struct search_query *q,
+	const struct words *text)
+{
+	if (text->n < 2 || q->window <= 0 || q->deep)
+		return NO_BOUND;
+	return window_bound(db, q->window);
+}
+
+/* Matches in the title, subtitle, authors or ISBN first (complete, from
+** the small title index), then anywhere, each in search order: a title
+** that names the words always outranks one whose blurb mentions them. */
 static int collect_candidates(struct db *db, struct arena *a,
 	const struct search_query *q, struct gather *g)
 {
-	struct words text, author;
-	split_words(q->q, &text);
-	split_words(q->author, &author);
-	enum last_word last = last_word_mode(&text);
-	if (!text.n)
-		return gather_pass(db, a, q, build_expression(a, q, &text, &author, last,
-			TEXT_COLUMNS), 1, g);
-	for (int attempt = 0; attempt < 2; attempt++) {
-		static const char *const columns[] = { TITLE_COLUMNS, TEXT_COLUMNS };
-		for (int tier = 0; tier < 2; tier++)
-			if (gather_pass(db, a, q, build_expression(a, q, &text, &author, last,
-				columns[tier]), tier, g))
-				return -1;
-		/* A long last word found nothing whole: it may be half typed. */
-		if (g->n || last == LAST_PREFIX || text.len[text.n - 1] < 2)
-			break;
-		last = LAST_PREFIX;
-	}
-	return 0;
+	struct plan p;
+	split_words(q->q, &p.text);
+	split_words(q->author, &p.author);
+	p.last = last_word_mode(&p.text);
+	p.years = year_tokens(db, a, q->year_from, q->year_to);
+	/* Filters alone: authors and filter tokens are in the title index. */
+	if (!p.text.n)
+		return gather_pass(db, a, build_expression(a, q, &p, p.last,
+			TITLE_COLUMNS), 0, 1, NO_BOUND, g);
+	static const char *const columns[] = { TITLE_COLUMNS, TEXT_COLUMNS };
+	long long bound = anywhere_bound(db, q, &p.text);
+	for (int tier = 0; tier < 2; tier++)
+		if (gather_pass(db, a, build_expression(a, q, &p, p.last, columns[tier]),
+			tier, tier, tier ? bound : NO_BOUND, g))
+			return -1;
+	if (g->n || p.last == LAST_PREFIX)
+		return 0;
+	/* A long last word found nothing whole: it may be half typed ("tolkie").
+	** Longer than the prefix index, such a prefix makes FTS5 merge the
+	** postings of every word it begins, so it is only looked for in the
+	** title fields of the window, where names are typed. */
+	g->windowed = false;
+	return gather_pass(db, a, build_expression(a, q, &p, LAST_PREFIX, TITLE_COLUMNS),
+		0, 0, q->window > 0 && !q->deep ? window_bound(db, q->window) : NO_BOUND, g);
 }
 
 static int load_hit(struct db *db, struct arena *a, long long id,
@@ -378,8 +478,21 @@ static bool search_by_isbn(struct db *db, struct arena *a, const char *text,
 	return true;
 }
 
+static int search_in_snapshot(struct db *db, struct arena *a,
+	const struct search_query *q, struct search_result *out);
+
 int search_run(struct db *db, struct arena *a, const struct search_query *q,
 	struct search_result *out)
+{
+	/* Some thirty statements, one consistent view, one lock. */
+	int begun = db_snapshot_begin(db);
+	int rc = search_in_snapshot(db, a, q, out);
+	db_snapshot_end(db, begun);
+	return rc;
+}
+
+static int search_in_snapshot(struct db *db, struct arena *a,
+	const struct search_query *q, struct search_result *out)
 {
 	memset(out, 0, sizeof *out);
 	if (search_by_isbn(db, a, q->q, out))
@@ -393,13 +506,17 @@ int search_run(struct db *db, struct arena *a, const struct search_query *q,
 		return 0;   /* nothing to look for: the page says so */
 	out->searched = true;
 
-	struct gather g = { arena_alloc(a, sizeof *g.c * SEARCH_CANDIDATES), 0, false,
-		q->sort != SORT_RELEVANCE, q->year_from || q->year_to || q->available };
+	struct gather g = {
+		.c = arena_alloc(a, sizeof *g.c * SEARCH_CANDIDATES),
+		.need_rows = q->sort != SORT_RELEVANCE,
+		.shelf = q->available,
+	};
 	if (collect_candidates(db, a, q, &g))
 		return -1;
 	struct candidate *cands = g.c;
 	int n = g.n;
 	out->more = g.more;
+	out->windowed = g.windowed && !g.more;
 	out->total = n;
 	enum search_sort sort = q->sort;
 	qsort_r(cands, (size_t)n, sizeof *cands, compare_candidates, &sort);

@@ -7,15 +7,26 @@
 ** lone "-" are just separators. Text that looks like an ISBN (10 or 13
 ** digits, hyphens allowed) is looked up by ISBN first.
 **
-** Speed at a million titles comes from stopping early: the full-text index
-** lists each title's document in search order (popularity, then newest; see
-** schema/0003_search.sql), so the search reads at most SEARCH_CANDIDATES
-** matches in that order, filtering as it goes. It reads matches in the
-** title, subtitle, authors and ISBN first, then anywhere, and that is the
-** relevance order (by popularity within each). Result counts above the cap
-** are reported as "more than". The last word is a prefix when it has 2 to 5 letters (the prefix
-** index answers those as fast as whole words); a longer one is tried whole
-** first, and as a prefix only when that finds nothing.
+** Speed at a million titles comes from stopping early: the full-text
+** indexes list each title's document in search order (popularity, then
+** newest; see schema/0003_search.sql), so a search reads at most
+** SEARCH_CANDIDATES matches in that order. Filters by section, format,
+** genre and publication year are tokens in the index, so they narrow the
+** walk instead of being checked row by row ("on the shelf" is checked per
+** row). The search reads matches in the title, subtitle, authors and ISBN
+** first, from an index of those fields alone, then anywhere, and that is
+** the relevance order (by popularity within each). Result counts above the
+** cap are reported as "more than". The last word is a prefix when it has
+** 2 to 5 letters (the prefix index answers those as fast as whole words);
+** a longer one is tried whole first, and as a prefix only when that finds
+** nothing.
+**
+** Several common words with few titles in common are what cost: the walk
+** must reach the end of the rarest word's postings to know there are no
+** more. The title fields keep their postings short; for words found only
+** elsewhere (descriptions) a search of two or more words reads the first
+** q->window titles in search order, and says so (result.windowed) when
+** more may match beyond; q->deep reads everything.
 */
 #ifndef CARREL_SEARCH_H
 #define CARREL_SEARCH_H
@@ -41,6 +52,9 @@ struct search_query {
 	enum search_sort sort;
 	long page;                /* from 1 */
 	long per_page;
+	long window;              /* titles a pass of several words anywhere
+	                             reads (0: all; see anywhere_bound) */
+	bool deep;                /* read every title all the same */
 };
 
 struct search_hit {
@@ -62,6 +76,9 @@ struct search_result {
 	bool more;                /* there were more matches than that */
 	bool searched;            /* false: the text held no word and no filter was set */
 	bool by_isbn;             /* the text was an ISBN and matched one */
+	bool windowed;            /* words found only outside the title fields
+	                             were looked for in the first q->window
+	                             titles only, and more may match */
 };
 
 /* Parse "relevance", "title", "author", "newest"; SORT_RELEVANCE otherwise. */
