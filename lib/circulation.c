@@ -440,6 +440,41 @@ static const char *unavailable_message(struct db *db, struct arena *a, const str
 	return arena_printf(a, "This copy cannot be lent: it is marked %s.", c->status);
 }
 
+/* Whether the member is at the loan limit of rule: a rule for one item type
+** counts the member's open loans of that type, a rule for any item type
+** ('*') counts all of them. Fills r when they are. */
+static bool at_loan_limit(struct db *db, struct arena *a, long long member_id,
+	const struct circ_rule *rule, struct circ_result *r)
+{
+	bool all_types = !strcmp(rule->item_type, "*");
+	long out = (long)db_int(db, 0, "SELECT count(*) FROM loan l JOIN copy k ON k.id = l.copy_id "
+		"WHERE l.account_id = ?1 AND l.returned_at IS NULL AND (?2 = '*' OR k.item_type = ?2)",
+		"it", member_id, rule->item_type);
+	if (out < rule->max_loans)
+		return false;
+	fail(r, CIRC_TOO_MANY_LOANS, all_types
+		? arena_printf(a, "The member already has %ld item(s) out; the limit is %d.",
+			out, rule->max_loans)
+		: arena_printf(a, "The member already has %ld %s item(s) out; the limit for "
+			"%s items is %d.", out, rule->item_type, rule->item_type, rule->max_loans));
+	return true;
+}
+
+/* The loan limits a checkout must respect: those of the rule that applies,
+** and when that rule is for one item type, also the member's general rule
+** (their category with any item type, else any with any) over all their
+** loans, so that limits per type never add up past the general one. */
+static bool over_loan_limit(struct db *db, struct arena *a, long long member_id,
+	const char *category, const struct circ_rule *rule, struct circ_result *r)
+{
+	if (at_loan_limit(db, a, member_id, rule, r))
+		return true;
+	struct circ_rule general;
+	return strcmp(rule->item_type, "*") &&
+		circ_rule_for(db, a, category, "*", &general) == 0 &&
+		at_loan_limit(db, a, member_id, &general, r);
+}
+
 void circ_checkout(struct db *db, struct arena *a, time_t now, long long member_id,
 	const char *barcode, struct circ_result *r)
 {
@@ -491,14 +526,8 @@ void circ_checkout(struct db *db, struct arena *a, time_t now, long long member_
 			"can add one under Rules.");
 		goto refuse;
 	}
-	long out = (long)db_int(db, 0, "SELECT count(*) FROM loan l JOIN copy k ON k.id = l.copy_id "
-		"WHERE l.account_id = ? AND l.returned_at IS NULL AND k.item_type = ?",
-		"it", member_id, c.item_type);
-	if (out >= rule.max_loans) {
-		fail(r, CIRC_TOO_MANY_LOANS, arena_printf(a, "The member already has %ld %s "
-			"item(s) out; the limit is %d.", out, c.item_type, rule.max_loans));
+	if (over_loan_limit(db, a, member_id, category, &rule, r))
 		goto refuse;
-	}
 	struct closed_days closed;
 	if (circ_closed_days(db, a, &closed))
 		goto error;
