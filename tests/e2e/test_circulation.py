@@ -4,87 +4,14 @@
 and closed days, and fifty desks lending one copy at once. Tests move the
 library's clock with the setting test.clock_offset (CARREL_TEST_CLOCK=1)."""
 import concurrent.futures
-import datetime
 import os
-import re
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import BIN, Client, Stack, run_module  # noqa: E402
-
-LIBRARIAN = ("desk@test.example", "desk password 1")
-ADMIN = ("boss@test.example", "boss password 1")
-_n = [0]
-
-
-def today():
-    return datetime.datetime.now(datetime.timezone.utc).date()
-
-
-def set_clock(stack, days):
-    with stack.db() as db:
-        db.execute("INSERT OR REPLACE INTO setting(key, value) VALUES ('test.clock_offset', ?)",
-                   (str(days * 86400),))
-
-
-def add_title(stack, title, copies=1, fmt="print"):
-    """A title with copies, straight into the database (the catalogue
-    screens have their own tests). Returns (title id, [barcodes])."""
-    _n[0] += 1
-    with stack.db() as db:
-        cur = db.execute("INSERT INTO title(title, format, created_at, updated_at) "
-                         "VALUES (?, ?, 0, 0)", (title, fmt))
-        tid = cur.lastrowid
-        codes = []
-        for i in range(copies):
-            code = "C%04d%02d" % (_n[0], i)
-            db.execute("INSERT INTO copy(barcode, title_id, created_at) VALUES (?, ?, 0)",
-                       (code, tid))
-            codes.append(code)
-    return tid, codes
-
-
-def member(stack, name):
-    _n[0] += 1
-    email = "m%d.%d@test.example" % (_n[0], os.getpid())
-    stack.add_user(email, name, "member", "member password")
-    c = stack.login(email, "member password")
-    with stack.db() as db:
-        mid = db.execute("SELECT id FROM account WHERE email = ?", (email,)).fetchone()[0]
-    return c, email, mid
-
-
-def checkout(staff, who, barcode):
-    page = staff.get("/staff/checkout")
-    return staff.post("/staff/checkout", {"member": who, "barcode": barcode, "csrf": page.csrf()})
-
-
-def checkin(staff, barcode):
-    page = staff.get("/staff/checkin")
-    return staff.post("/staff/checkin", {"barcode": barcode, "csrf": page.csrf()})
-
-
-def loan_row(stack, barcode):
-    with stack.db() as db:
-        return db.execute("SELECT l.id, l.due_day, l.renewals, l.returned_at, l.fine_cents "
-                          "FROM loan l JOIN copy c ON c.id = l.copy_id WHERE c.barcode = ? "
-                          "ORDER BY l.id DESC LIMIT 1", (barcode,)).fetchone()
-
-
-def copy_status(stack, barcode):
-    with stack.db() as db:
-        return db.execute("SELECT status FROM copy WHERE barcode = ?", (barcode,)).fetchone()[0]
-
-
-def alert(body):
-    m = re.search(r'<p class="alert" role="alert">(.*?)</p>', body, re.S)
-    return re.sub(r"<[^>]+>", "", m.group(1)) if m else None
-
-
-def days(n):
-    return (today() + datetime.timedelta(days=n)).isoformat()
-
+from harness import BIN, Client, run_module  # noqa: E402
+from circ import (ADMIN, LIBRARIAN, add_title, alert, checkin, checkout,  # noqa: E402
+                  circ_stack, copy_status, days, loan_row, member, set_clock)
 
 # ---- tests ----
 
@@ -380,14 +307,7 @@ def test_member_cannot_reach_the_desk(stack):
 
 
 def main():
-    # Sessions outlive the test clock's jumps of weeks.
-    stack = Stack(CARREL_TEST_CLOCK=1, CARREL_PUBLIC_CACHE_SECONDS=0,
-                  CARREL_SESSION_IDLE=315360000, CARREL_SESSION_MAX=315360000)
-    r = stack.cli("migrate")
-    assert r.returncode == 0, r.stderr
-    stack.add_user(LIBRARIAN[0], "Desk Person", "librarian", LIBRARIAN[1])
-    stack.add_user(ADMIN[0], "Boss Person", "admin", ADMIN[1])
-    return run_module(globals(), stack)
+    return run_module(globals(), circ_stack())
 
 
 if __name__ == "__main__":
