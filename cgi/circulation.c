@@ -230,6 +230,8 @@ void page_circ_loan_renew_staff(struct ctx *c)
 /* Loans, holds and fines of a member into the view (shared with /account). */
 void circ_view_member(struct ctx *c, long long member_id, bool staff)
 {
+	/* A hold not collected in time is not shown as waiting on the shelf. */
+	circ_holds_expire(c->db, c->arena, c->now);
 	char today_s[11];
 	cal_format(cal_day_of(c->now), today_s);
 	tv_set_bool(c->view, "staff_view", staff);

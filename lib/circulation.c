@@ -251,6 +251,66 @@ static long long pass_copy_along(struct db *db, struct arena *a,
 	return hold_id;
 }
 
+/* Whether a ready hold's pickup day is before today (YYYY-MM-DD). */
+static bool any_lapsed_hold(struct db *db, const char *today_s)
+{
+	return db_int(db, 0, "SELECT EXISTS (SELECT 1 FROM hold WHERE status = 'ready' "
+		"AND pickup_by < ?)", "t", today_s) != 0;
+}
+
+/* Inside a transaction: expire the ready holds whose pickup day is before
+** today, each copy passing to the next in its queue (or to the shelf).
+** The next reader's pickup day may have passed too (after a long closure):
+** the loop expires that hold as well. Returns how many expired, or -1. */
+static int expire_lapsed_holds(struct db *db, struct arena *a, time_t now)
+{
+	lday today = cal_day_of(now);
+	char today_s[11];
+	cal_format(today, today_s);
+	if (!any_lapsed_hold(db, today_s))
+		return 0;
+	struct closed_days closed;
+	if (circ_closed_days(db, a, &closed))
+		return -1;
+	int expired = 0;
+	for (;;) {
+		long long hold_id = 0, copy_id = 0, title_id = 0;
+		sqlite3_stmt *st = db_query(db, "SELECT id, copy_id, title_id FROM hold "
+			"WHERE status = 'ready' AND pickup_by < ? ORDER BY pickup_by, id LIMIT 1",
+			"t", today_s);
+		if (db_row(db, st)) {
+			hold_id = db_col_int(st, 0);
+			copy_id = db_col_int(st, 1);
+			title_id = db_col_int(st, 2);
+			db_done(st);
+		}
+		if (!hold_id)
+			return expired;
+		if (db_exec(db, "UPDATE hold SET status = 'expired', ended_at = ? WHERE id = ?",
+			"ii", (long long)now, hold_id) != SQLITE_OK)
+			return -1;
+		pass_copy_along(db, a, &closed, copy_id, title_id, today, NULL);
+		expired++;
+	}
+}
+
+int circ_holds_expire(struct db *db, struct arena *a, time_t now)
+{
+	char today_s[11];
+	cal_format(cal_day_of(now), today_s);
+	/* Pages call this on every view: look before taking the write lock. */
+	if (!any_lapsed_hold(db, today_s))
+		return 0;
+	if (db_begin(db))
+		return -1;
+	int expired = expire_lapsed_holds(db, a, now);
+	if (expired < 0 || db_commit(db)) {
+		db_rollback(db);
+		return -1;
+	}
+	return expired;
+}
+
 int circ_hold_place_in_queue(struct db *db, long long hold_id)
 {
 	return (int)db_int(db, 0, "SELECT place FROM waiting_hold WHERE id = ?", "i", hold_id);
@@ -273,6 +333,9 @@ void circ_hold_place(struct db *db, struct arena *a, time_t now, long long title
 	}
 	r->title = db_text(a, st, 0);
 	db_done(st);
+	/* A lapsed hold's copy goes to its next reader before this one queues. */
+	if (expire_lapsed_holds(db, a, now) < 0)
+		goto error;
 	if (db_int(db, 0, "SELECT count(*) FROM loan l JOIN copy c ON c.id = l.copy_id "
 		"WHERE l.account_id = ? AND l.returned_at IS NULL AND c.title_id = ?",
 		"ii", member_id, title_id)) {
@@ -354,48 +417,6 @@ void circ_hold_cancel(struct db *db, struct arena *a, time_t now, long long hold
 error:
 	db_rollback(db);
 	fail(r, CIRC_ERROR, "The hold could not be cancelled just now.");
-}
-
-int circ_holds_expire(struct db *db, struct arena *a, time_t now)
-{
-	lday today = cal_day_of(now);
-	char today_s[11];
-	cal_format(today, today_s);
-	if (!db_int(db, 0, "SELECT count(*) FROM hold WHERE status = 'ready' AND pickup_by < ?",
-		"t", today_s))
-		return 0;
-	if (db_begin(db))
-		return -1;
-	struct closed_days closed;
-	if (circ_closed_days(db, a, &closed)) {
-		db_rollback(db);
-		return -1;
-	}
-	int expired = 0;
-	for (;;) {
-		long long hold_id = 0, copy_id = 0, title_id = 0;
-		sqlite3_stmt *st = db_query(db, "SELECT id, copy_id, title_id FROM hold "
-			"WHERE status = 'ready' AND pickup_by < ? ORDER BY pickup_by, id LIMIT 1",
-			"t", today_s);
-		if (db_row(db, st)) {
-			hold_id = db_col_int(st, 0);
-			copy_id = db_col_int(st, 1);
-			title_id = db_col_int(st, 2);
-			db_done(st);
-		}
-		if (!hold_id)
-			break;
-		if (db_exec(db, "UPDATE hold SET status = 'expired', ended_at = ? WHERE id = ?",
-			"ii", (long long)now, hold_id) != SQLITE_OK) {
-			db_rollback(db);
-			return -1;
-		}
-		/* The next in line may also fail to come; the loop catches a
-		** pickup day that has passed already (a long closure). */
-		pass_copy_along(db, a, &closed, copy_id, title_id, today, NULL);
-		expired++;
-	}
-	return db_commit(db) ? -1 : expired;
 }
 
 /* ---- checkout, checkin, renew ---- */
@@ -497,6 +518,9 @@ void circ_checkout(struct db *db, struct arena *a, time_t now, long long member_
 		fail(r, CIRC_UNKNOWN_MEMBER, "No member has that email address or card number.");
 		goto refuse;
 	}
+	/* A hold not collected in time no longer keeps its copy from anyone. */
+	if (expire_lapsed_holds(db, a, now) < 0)
+		goto error;
 	if (!find_copy(db, a, barcode, &c)) {
 		fail(r, CIRC_UNKNOWN_BARCODE, "No copy has that barcode. Check the number, or "
 			"catalogue the copy first.");

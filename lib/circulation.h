@@ -103,7 +103,11 @@ void circ_hold_cancel(struct db *db, struct arena *a, time_t now, long long hold
 	long long member_id, struct circ_result *r);
 
 /* Expire ready holds whose pickup day has passed, passing each copy to the
-** next in its queue (or back to the shelf). Returns how many expired, or -1. */
+** next in its queue (or back to the shelf). Cheap when none has (one
+** indexed look-up, no write lock), so pages that show holds or copies call
+** it before reading them, as does carrel-cron; checkout and hold placement
+** do the same inside their own transactions. Returns how many expired, or
+** -1. */
 int circ_holds_expire(struct db *db, struct arena *a, time_t now);
 
 /* The place (1-based) of a waiting hold in its title's queue; 0 if none. */

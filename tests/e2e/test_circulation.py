@@ -11,7 +11,8 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import BIN, Client, run_module  # noqa: E402
 from circ import (ADMIN, LIBRARIAN, add_title, alert, checkin, checkout,  # noqa: E402
-                  circ_stack, copy_status, days, loan_row, member, set_clock)
+                  circ_stack, copy_status, days, loan_row, member, place_hold,
+                  read_form_token, set_clock)
 
 # ---- tests ----
 
@@ -231,6 +232,66 @@ def test_holds_queue_of_three_passes_the_copy_along(stack):
                               (tid,)).fetchall()
     assert statuses == [("Bea Second", "expired"), ("Cal Third", "expired"),
                         ("Dee Fourth", "collected")], statuses
+    set_clock(stack, 0)
+
+
+def ready_hold_until(stack, staff, first, holder, title, day):
+    """On day: first borrows a new title's only copy, holder holds it, the
+    copy comes back and is trapped for holder (pickup within 7 days).
+    Returns (title id, barcode)."""
+    set_clock(stack, day)
+    tid, (code,) = add_title(stack, title)
+    assert checkout(staff, first, code).status == 303
+    assert place_hold(holder, tid).status == 303
+    assert checkin(staff, code).status == 303
+    assert copy_status(stack, code) == "on-hold-shelf"
+    return tid, code
+
+
+def hold_status(stack, mid, tid):
+    with stack.db() as db:
+        return db.execute("SELECT status FROM hold WHERE account_id = ? AND title_id = ? "
+                          "ORDER BY id DESC LIMIT 1", (mid, tid)).fetchone()[0]
+
+
+def test_lapsed_hold_frees_its_copy_wherever_it_matters(stack):
+    """Nobody opens /staff/holds and the cron job does not run: the copy of
+    a hold not collected by its pickup day is free at the desk, on the
+    lapsed reader's account, on the title page and for a new hold."""
+    staff = stack.login(*LIBRARIAN)
+    _, first, _ = member(stack, "Fred First")
+    b, _, bid = member(stack, "Lapsed Lou")
+    _, c_email, _ = member(stack, "Next Nora")
+    # The desk: the day after the pickup day, the next reader borrows it.
+    tid, code = ready_hold_until(stack, staff, first, b, "Left on the Shelf", 0)
+    set_clock(stack, 7)
+    r = checkout(staff, c_email, code)
+    assert r.status == 422 and "another reader" in alert(r.body), r
+    set_clock(stack, 8)
+    r = checkout(staff, c_email, code)
+    assert r.status == 303, alert(r.body)
+    assert hold_status(stack, bid, tid) == "expired"
+    # The lapsed reader's own account no longer says "ready to collect".
+    tid, code = ready_hold_until(stack, staff, first, b, "Never Collected", 10)
+    assert "ready to collect" in b.get("/account").body
+    set_clock(stack, 18)
+    acct = b.get("/account")
+    assert "ready to collect" not in acct.body and "Never Collected" not in acct.body, acct.body
+    assert copy_status(stack, code) == "available"
+    # The title page shows the copy back on the shelf.
+    tid, code = ready_hold_until(stack, staff, first, b, "Shelf Again", 20)
+    assert "held for a reader" in Client(stack.port).get("/titles/%d" % tid).body
+    set_clock(stack, 28)
+    page = Client(stack.port).get("/titles/%d" % tid)
+    assert "on the shelf" in page.body and "held for a reader" not in page.body, page.body
+    # A new hold takes the freed copy down for its reader at once.
+    tid, code = ready_hold_until(stack, staff, first, b, "Second Chance", 30)
+    d, _, did = member(stack, "Dora Later")
+    set_clock(stack, 38)
+    r = d.post("/titles/%d/hold" % tid, {"csrf": read_form_token(d)})
+    assert r.status == 303, r
+    assert hold_status(stack, did, tid) == "ready"
+    assert hold_status(stack, bid, tid) == "expired"
     set_clock(stack, 0)
 
 
