@@ -195,9 +195,12 @@ void page_circ_loan(struct ctx *c)
 	db_done(st);
 	if (!returned) {
 		struct fine_calc f;
-		if (circ_loan_fine_now(c->db, c->arena, id, c->now, &f) == 0) {
+		long recorded;
+		if (circ_loan_fine_now(c->db, c->arena, id, c->now, &f, &recorded) == 0) {
 			struct tv *fv = tv_set_obj(v, "fine_now");
 			tv_set_str(fv, "cents", circ_money(c->arena, f.cents));
+			if (recorded)
+				tv_set_str(fv, "recorded", circ_money(c->arena, recorded));
 			tv_set_int(fv, "days_late", f.days_late);
 			tv_set_int(fv, "days_charged", f.days_charged);
 			tv_set_int(fv, "closed_skipped", f.closed_skipped);
@@ -274,9 +277,14 @@ void circ_view_member(struct ctx *c, long long member_id, bool staff)
 		tv_set_int(o, "place", db_col_int(st, 5));
 		tv_push(holds, o);
 	}
-	long balance = circ_balance(c->db, c->arena, member_id, c->now);
-	tv_set_str(c->view, "balance", circ_money(c->arena, balance));
-	tv_set_bool(c->view, "owes", balance > 0);
+	struct circ_fines fines;
+	circ_fines(c->db, c->arena, member_id, c->now, &fines);
+	tv_set_str(c->view, "balance", circ_money(c->arena, fines.recorded_cents));
+	tv_set_bool(c->view, "owes", fines.recorded_cents > 0);
+	if (fines.accruing_cents > 0) {
+		tv_set_str(c->view, "accruing", circ_money(c->arena, fines.accruing_cents));
+		tv_set_str(c->view, "owed_now", circ_money(c->arena, fines.owed_cents));
+	}
 	const char *blocked = circ_blocked(c->db, c->arena, member_id, c->now);
 	if (blocked)
 		tv_set_str(c->view, "blocked", blocked);

@@ -113,19 +113,39 @@ int circ_holds_expire(struct db *db, struct arena *a, time_t now);
 /* The place (1-based) of a waiting hold in its title's queue; 0 if none. */
 int circ_hold_place_in_queue(struct db *db, long long hold_id);
 
-/* The fine an open loan has accrued as of now, and how. */
+/* An open loan's fine as of now: *out is what it adds to the ledger (the
+** days not recorded yet, within the cap) and how it came about, and
+** *recorded_cents what the ledger holds for the loan already (recorded at a
+** renewal while overdue, or before a payment). Returns 0, or -1 when the
+** loan is not open. */
 int circ_loan_fine_now(struct db *db, struct arena *a, long long loan_id, time_t now,
-	struct fine_calc *out);
+	struct fine_calc *out, long *recorded_cents);
 
-/* A member's balance: the ledger plus open loans' fines so far. */
+/* A member's fines. The ledger (the view fine_balance, which the member list
+** reads too) holds everything recorded: fines of returned loans, lateness
+** recorded at renewals and before payments, payments and waivers. Loans still
+** out and overdue keep accruing until they are returned, renewed or a
+** payment is taken: that part is computed, not stored. */
+struct circ_fines {
+	long recorded_cents;       /* the ledger's sum */
+	long accruing_cents;       /* open overdue loans, not recorded yet */
+	long owed_cents;           /* both: what the member owes now */
+};
+int circ_fines(struct db *db, struct arena *a, long long member_id, time_t now,
+	struct circ_fines *out);
+
+/* What the member owes now (circ_fines' owed_cents). */
 long circ_balance(struct db *db, struct arena *a, long long member_id, time_t now);
 
 /* Why a member may not borrow now, or NULL when they may. */
 const char *circ_blocked(struct db *db, struct arena *a, long long member_id, time_t now);
 
 /* Inside an open transaction: credit the fines ledger (kind "paid" or
-** "waived") by amount_cents, refused above the balance. payment_id (or 0)
-** names the payment it came from. Returns 0, or -1 with r filled. */
+** "waived") by amount_cents, refused above what the member owes. First the
+** fine the member's overdue loans have run up so far is recorded (an
+** accrued row per loan), so the credit never takes the ledger below zero.
+** payment_id (or 0) names the payment it came from. Returns 0, or -1 with
+** r filled (the caller rolls back). */
 int circ_fine_credit_in_tx(struct db *db, struct arena *a, time_t now,
 	long long member_id, long amount_cents, const char *kind, const char *reason,
 	long long actor_id, long long payment_id, struct circ_result *r);

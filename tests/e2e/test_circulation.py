@@ -5,13 +5,14 @@ and closed days, and fifty desks lending one copy at once. Tests move the
 library's clock with the setting test.clock_offset (CARREL_TEST_CLOCK=1)."""
 import concurrent.futures
 import os
+import re
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import BIN, Client, run_module  # noqa: E402
 from circ import (ADMIN, LIBRARIAN, add_title, alert, checkin, checkout,  # noqa: E402
-                  circ_stack, copy_status, days, loan_row, member, place_hold,
+                  circ_stack, copy_status, days, ledger, loan_row, member, place_hold,
                   read_form_token, set_clock)
 
 # ---- tests ----
@@ -292,6 +293,79 @@ def test_lapsed_hold_frees_its_copy_wherever_it_matters(stack):
     assert r.status == 303, r
     assert hold_status(stack, did, tid) == "ready"
     assert hold_status(stack, bid, tid) == "expired"
+    set_clock(stack, 0)
+
+
+def pay_fine(staff, mid, amount, action="pay", reason="cash"):
+    page = staff.get("/staff/members/%d" % mid)
+    return staff.post("/staff/members/%d/fines" % mid, {"amount": amount, "action": action,
+                                                        "reason": reason, "csrf": page.csrf()})
+
+
+def assert_ledger_never_negative(rows):
+    total = 0
+    for kind, cents in rows:
+        total += cents
+        assert total >= 0, rows
+    return total
+
+
+def member_list_owed(staff, email, owing=False):
+    """The member's "Fines owed" cell in the member list, or None when the
+    list (with the owing filter if asked) does not show them."""
+    page = staff.get("/staff/members?q=%s%s" % (email, "&owing=1" if owing else ""))
+    m = re.search(r'%s</td>.*?<td data-label="Fines owed">([^<]*)</td>' % re.escape(email),
+                  page.body, re.S)
+    return m.group(1) if m else None
+
+
+def test_paying_while_out_then_returning_charges_each_day_once(stack):
+    set_clock(stack, 0)
+    staff = stack.login(*LIBRARIAN)
+    _, email, mid = member(stack, "Paula Partway")
+    _, (code,) = add_title(stack, "Still Out")
+    assert checkout(staff, email, code).status == 303
+    lid = loan_row(stack, code)[0]
+    # 5 days late, 1 of grace: 1.00 accruing, nothing recorded yet.
+    set_clock(stack, 26)
+    page = staff.get("/staff/members/%d" % mid)
+    assert "Balance: <strong>0.00</strong>" in page.body, page.body
+    assert "still out: <strong class=\"late\">1.00</strong>, so <strong>1.00</strong>" in page.body
+    assert member_list_owed(staff, email) == "" and member_list_owed(staff, email, True) is None
+    # More than owed is refused and records nothing, not even the accrual.
+    r = pay_fine(staff, mid, "5.00")
+    assert r.status == 422 and "owes 1.00" in r.body, r
+    assert ledger(stack, mid) == []
+    # A part payment: the 1.00 run up so far is recorded first.
+    assert pay_fine(staff, mid, "0.60").status == 303
+    assert ledger(stack, mid) == [("accrued", 100), ("paid", -60)]
+    assert member_list_owed(staff, email) == "0.40"
+    assert member_list_owed(staff, email, owing=True) == "0.40"
+    # Four days on, 1.00 more has accrued; paying all 1.40 clears everything.
+    set_clock(stack, 30)
+    why = staff.get("/staff/loans/%d" % lid)
+    assert "<strong>1.00</strong> accruing" in why.body and "<strong>1.00</strong> already" \
+        in why.body, why.body
+    r = pay_fine(staff, mid, "1.40")
+    assert r.status == 303, r
+    assert assert_ledger_never_negative(ledger(stack, mid)) == 0
+    assert member_list_owed(staff, email) == "" and member_list_owed(staff, email, True) is None
+    # Back 3 days later: only those 3 days are charged; the loan's fine is
+    # the whole lateness, 11 days at 0.25, each counted once.
+    set_clock(stack, 33)
+    r = checkin(staff, code)
+    assert r.status == 303, r
+    assert "a fine of <strong>2.75</strong>" in staff.get(r.header("Location")).body
+    rows = ledger(stack, mid)
+    assert rows[-1] == ("accrued", 75), rows
+    assert assert_ledger_never_negative(rows) == 75
+    assert sum(c for k, c in rows if k == "accrued") == loan_row(stack, code)[4] == 275
+    assert "Balance: <strong class=\"late\">0.75</strong>" in \
+        staff.get("/staff/members/%d" % mid).body
+    assert member_list_owed(staff, email, owing=True) == "0.75"
+    # A waiver records nothing more for a returned loan and clears the rest.
+    assert pay_fine(staff, mid, "0.75", action="waive", reason="first time").status == 303
+    assert assert_ledger_never_negative(ledger(stack, mid)) == 0
     set_clock(stack, 0)
 
 
