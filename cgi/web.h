@@ -145,6 +145,7 @@ void page_admin_rule_add(struct ctx *c);
 void page_admin_rule_edit(struct ctx *c);
 void page_admin_rule_delete(struct ctx *c);
 void page_admin_settings(struct ctx *c);
+void page_admin_limits(struct ctx *c);
 void page_admin_closed_add(struct ctx *c);
 void page_admin_closed_delete(struct ctx *c);
 void page_members_list(struct ctx *c);

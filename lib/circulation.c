@@ -28,6 +28,12 @@ static long setting_long(struct db *db, const char *key, long def)
 		"t", key);
 }
 
+void circ_settings_get(struct db *db, struct circ_settings *out)
+{
+	out->block_fines_cents = setting_long(db, CIRC_SETTING_BLOCK_FINES, 500);
+	out->renew_overdue_days = setting_long(db, CIRC_SETTING_RENEW_OVERDUE, 30);
+}
+
 static lday day_of_text(const char *s)
 {
 	lday d = 0;
@@ -286,7 +292,9 @@ long circ_balance(struct db *db, struct arena *a, long long member_id, time_t no
 
 const char *circ_blocked(struct db *db, struct arena *a, long long member_id, time_t now)
 {
-	long limit = setting_long(db, "circ.block_fines_cents", 500);
+	struct circ_settings set;
+	circ_settings_get(db, &set);
+	long limit = set.block_fines_cents;
 	long owed = circ_balance(db, a, member_id, now);
 	if (owed > limit)
 		return arena_printf(a, "The member owes %s in fines, more than the %s "
@@ -778,7 +786,9 @@ void circ_renew(struct db *db, struct arena *a, time_t now, long long loan_id,
 		goto refuse;
 	}
 	lday today = cal_day_of(now);
-	long limit = setting_long(db, "circ.renew_overdue_days", 30);
+	struct circ_settings set;
+	circ_settings_get(db, &set);
+	long limit = set.renew_overdue_days;
 	if (today - t.due > limit) {
 		fail(r, CIRC_RENEW_OVERDUE, arena_printf(a, "This loan is more than %ld days overdue "
 			"and cannot be renewed; please return it.", limit));

@@ -67,6 +67,18 @@ struct circ_result {
 	int queue_place;           /* place of a new hold */
 };
 
+/* Library-wide circulation settings, kept in the setting table under these
+** keys (an admin edits them at /admin/settings). */
+#define CIRC_SETTING_BLOCK_FINES   "circ.block_fines_cents"
+#define CIRC_SETTING_RENEW_OVERDUE "circ.renew_overdue_days"
+struct circ_settings {
+	long block_fines_cents;    /* no borrowing or renewing when owing more */
+	long renew_overdue_days;   /* no renewal when overdue by more days */
+};
+
+/* The settings, with the design's defaults (5.00, 30 days) for any not set. */
+void circ_settings_get(struct db *db, struct circ_settings *out);
+
 /* The most specific rule for a member category and item type: exact pair,
 ** then category with any item, then any category with the item, then any.
 ** Returns 0, or -1 when no rule matches at all. */

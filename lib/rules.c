@@ -207,3 +207,44 @@ int rules_open_day(struct db *db, const char *day)
 {
 	return db_exec(db, "DELETE FROM closed_day WHERE day = ?", "t", day) == SQLITE_OK ? 0 : -1;
 }
+
+/* ---- circulation settings ---- */
+
+int rules_settings_validate(struct arena *a, const struct settings_input *in,
+	struct circ_settings *out, struct form_errors *errs)
+{
+	memset(out, 0, sizeof *out);
+	const char *fines = valid_trim(a, in->block_fines);
+	long long cents = *fines ? cataloguing_parse_cents(fines) : -1;
+	if (cents < 0 || cents > 1000000)
+		form_error(errs, "block_fines", "The fines limit is an amount from 0.00 to "
+			"10000.00, such as 5.00 (0.00 blocks a member who owes anything).");
+	else
+		out->block_fines_cents = (long)cents;
+	if (number(valid_trim(a, in->renew_overdue_days), 0, 365, &out->renew_overdue_days))
+		form_error(errs, "renew_overdue_days", "Days overdue: a whole number from 0 to "
+			"365 (0 refuses renewing any overdue loan).");
+	return errs->n ? -1 : 0;
+}
+
+int rules_settings_save(struct db *db, struct arena *a, const struct circ_settings *s,
+	long long actor_id, time_t now)
+{
+	struct circ_settings old;
+	if (db_begin(db))
+		return -1;
+	circ_settings_get(db, &old);
+	const char *detail = arena_printf(a, "fines block limit %s -> %s; renewal refused "
+		"when overdue more than %ld -> %ld days", circ_money(a, old.block_fines_cents),
+		circ_money(a, s->block_fines_cents), old.renew_overdue_days, s->renew_overdue_days);
+	if (db_exec(db, "INSERT OR REPLACE INTO setting(key, value) VALUES (?, ?), (?, ?)",
+		"tttt", CIRC_SETTING_BLOCK_FINES, arena_printf(a, "%ld", s->block_fines_cents),
+		CIRC_SETTING_RENEW_OVERDUE, arena_printf(a, "%ld", s->renew_overdue_days)) != SQLITE_OK ||
+	    db_exec(db, "INSERT INTO audit(at, actor_id, action, object, detail) "
+		"VALUES (?, ?, 'settings.save', 'settings:circulation', ?)", "iit",
+		(long long)now, actor_id, detail) != SQLITE_OK) {
+		db_rollback(db);
+		return -1;
+	}
+	return db_commit(db);
+}

@@ -42,4 +42,20 @@ int rules_close_days(struct db *db, const char *from, const char *to,
 	const char *reason, const char **why);
 int rules_open_day(struct db *db, const char *day);
 
+/* The circulation settings as typed into the form (text). */
+struct settings_input {
+	const char *block_fines;         /* an amount, e.g. "5.00" */
+	const char *renew_overdue_days;  /* a whole number of days */
+};
+
+/* Check the settings form into out. Returns 0, or -1 with errors keyed by
+** field. */
+int rules_settings_validate(struct arena *a, const struct settings_input *in,
+	struct circ_settings *out, struct form_errors *errs);
+
+/* Save the settings and write an audit row (action settings.save) with
+** the old and new values, in one transaction. Returns 0 or -1. */
+int rules_settings_save(struct db *db, struct arena *a, const struct circ_settings *s,
+	long long actor_id, time_t now);
+
 #endif
