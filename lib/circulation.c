@@ -22,6 +22,22 @@ static void fail(struct circ_result *r, enum circ_code code, const char *message
 	r->message = message;
 }
 
+/* The why of a refusal that a circulation rule produced. */
+static void why_rule(struct circ_why *w, long long rule_id, const char *category,
+	const char *item_type, const char *what, const char *limit)
+{
+	*w = (struct circ_why){ .kind = CIRC_WHY_RULE, .rule_id = rule_id,
+		.category = category, .item_type = item_type, .what = what, .limit = limit };
+}
+
+/* The why of a refusal that a library-wide setting produced. */
+static void why_setting(struct circ_why *w, const char *key, const char *what,
+	const char *limit)
+{
+	*w = (struct circ_why){ .kind = CIRC_WHY_SETTING, .setting = key, .what = what,
+		.limit = limit };
+}
+
 static long setting_long(struct db *db, const char *key, long def)
 {
 	return (long)db_int(db, def, "SELECT CAST(value AS INTEGER) FROM setting WHERE key = ?",
@@ -115,6 +131,8 @@ struct loan_terms {
 	int renewals;
 	bool recorded;       /* lateness up to recorded_to is in the ledger */
 	lday recorded_to;
+	long long rule_id;   /* the rule it was made under (0: since deleted) */
+	const char *rule_category, *rule_item_type;
 };
 
 static int loan_terms(struct db *db, struct arena *a, long long loan_id, struct loan_terms *t)
@@ -122,7 +140,8 @@ static int loan_terms(struct db *db, struct arena *a, long long loan_id, struct 
 	sqlite3_stmt *st = db_query(db,
 		"SELECT l.id, l.account_id, l.copy_id, l.due_day, l.fine_per_day_cents, "
 		"  l.grace_days, l.fine_cap_cents, l.max_renewals, l.loan_days, l.renewals, "
-		"  l.fine_recorded_day, t.title "
+		"  l.fine_recorded_day, t.title, coalesce(l.rule_id, 0), l.rule_category, "
+		"  l.rule_item_type "
 		"FROM loan l JOIN copy k ON k.id = l.copy_id JOIN title t ON t.id = k.title_id "
 		"WHERE l.id = ? AND l.returned_at IS NULL", "i", loan_id);
 	if (!st || !db_row(db, st))
@@ -140,6 +159,9 @@ static int loan_terms(struct db *db, struct arena *a, long long loan_id, struct 
 	t->recorded = sqlite3_column_type(st, 10) != SQLITE_NULL &&
 		cal_parse((const char *)sqlite3_column_text(st, 10), &t->recorded_to);
 	t->title = db_text(a, st, 11);
+	t->rule_id = db_col_int(st, 12);
+	t->rule_category = db_text(a, st, 13);
+	t->rule_item_type = db_text(a, st, 14);
 	db_done(st);
 	return 0;
 }
@@ -290,16 +312,24 @@ long circ_balance(struct db *db, struct arena *a, long long member_id, time_t no
 	return f.owed_cents;
 }
 
-const char *circ_blocked(struct db *db, struct arena *a, long long member_id, time_t now)
+const char *circ_blocked(struct db *db, struct arena *a, long long member_id, time_t now,
+	struct circ_why *why)
 {
 	struct circ_settings set;
 	circ_settings_get(db, &set);
 	long limit = set.block_fines_cents;
 	long owed = circ_balance(db, a, member_id, now);
-	if (owed > limit)
+	struct circ_why none = { .kind = CIRC_WHY_NONE };
+	if (why)
+		*why = none;
+	if (owed > limit) {
+		if (why)
+			why_setting(why, CIRC_SETTING_BLOCK_FINES, "fines a member may owe and "
+				"still borrow", circ_money(a, limit));
 		return arena_printf(a, "The member owes %s in fines, more than the %s "
 			"allowed; they can borrow again once they have paid.",
 			circ_money(a, owed), circ_money(a, limit));
+	}
 	return membership_refusal(db, a, member_id, cal_day_of(now));
 }
 
@@ -578,6 +608,10 @@ static bool at_loan_limit(struct db *db, struct arena *a, long long member_id,
 			out, rule->max_loans)
 		: arena_printf(a, "The member already has %ld %s item(s) out; the limit for "
 			"%s items is %d.", out, rule->item_type, rule->item_type, rule->max_loans));
+	why_rule(&r->why, rule->id, rule->category, rule->item_type, all_types
+		? "loans at once, of all item types together"
+		: arena_printf(a, "loans at once of %s items", rule->item_type),
+		arena_printf(a, "%d", rule->max_loans));
 	return true;
 }
 
@@ -639,7 +673,7 @@ void circ_checkout(struct db *db, struct arena *a, time_t now, long long member_
 		fail(r, CIRC_NOT_AVAILABLE, unavailable_message(db, a, &c));
 		goto refuse;
 	}
-	const char *blocked = circ_blocked(db, a, member_id, now);
+	const char *blocked = circ_blocked(db, a, member_id, now, &r->why);
 	if (blocked) {
 		fail(r, CIRC_BLOCKED, blocked);
 		goto refuse;
@@ -769,7 +803,7 @@ void circ_renew(struct db *db, struct arena *a, time_t now, long long loan_id,
 	}
 	long long title_id = db_int(db, 0, "SELECT title_id FROM copy WHERE id = ?", "i", t.copy_id);
 	r->title = t.title;
-	const char *blocked = circ_blocked(db, a, t.account_id, now);
+	const char *blocked = circ_blocked(db, a, t.account_id, now, &r->why);
 	if (blocked) {
 		fail(r, CIRC_BLOCKED, blocked);
 		goto refuse;
@@ -777,6 +811,9 @@ void circ_renew(struct db *db, struct arena *a, time_t now, long long loan_id,
 	if (t.renewals >= t.max_renewals) {
 		fail(r, CIRC_RENEW_LIMIT, arena_printf(a, "This loan has been renewed %d time(s), "
 			"the most allowed.", t.renewals));
+		why_rule(&r->why, t.rule_id, t.rule_category, t.rule_item_type,
+			"renewals of a loan (as it was when the loan was made)",
+			arena_printf(a, "%d", t.max_renewals));
 		goto refuse;
 	}
 	if (db_int(db, 0, "SELECT count(*) FROM hold WHERE title_id = ? AND status = 'waiting' "
@@ -792,6 +829,8 @@ void circ_renew(struct db *db, struct arena *a, time_t now, long long loan_id,
 	if (today - t.due > limit) {
 		fail(r, CIRC_RENEW_OVERDUE, arena_printf(a, "This loan is more than %ld days overdue "
 			"and cannot be renewed; please return it.", limit));
+		why_setting(&r->why, CIRC_SETTING_RENEW_OVERDUE, "days overdue a loan may be "
+			"and still be renewed", arena_printf(a, "%ld", limit));
 		goto refuse;
 	}
 	struct closed_days closed;

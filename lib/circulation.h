@@ -52,10 +52,23 @@ enum circ_code {
 	CIRC_ERROR,
 };
 
+/* Which rule or setting produced a refusal, for the staff's "why". */
+enum circ_why_kind { CIRC_WHY_NONE, CIRC_WHY_RULE, CIRC_WHY_SETTING };
+struct circ_why {
+	enum circ_why_kind kind;
+	long long rule_id;         /* CIRC_WHY_RULE: 0 when since deleted */
+	const char *category;      /* CIRC_WHY_RULE: the rule's category ... */
+	const char *item_type;     /* ... and item type ("*" = any) */
+	const char *setting;       /* CIRC_WHY_SETTING: its key (CIRC_SETTING_...) */
+	const char *what;          /* what is limited, e.g. "loans at once" */
+	const char *limit;         /* the limit as people read it: "5", "5.00" */
+};
+
 /* What an operation did, for the desk's answer and its "why". */
 struct circ_result {
 	enum circ_code code;
 	const char *message;       /* a sentence for people; "" when CIRC_OK */
+	struct circ_why why;       /* for refusals a rule or setting produced */
 	long long loan_id;
 	long long hold_id;
 	const char *member_name;
@@ -149,8 +162,11 @@ int circ_fines(struct db *db, struct arena *a, long long member_id, time_t now,
 /* What the member owes now (circ_fines' owed_cents). */
 long circ_balance(struct db *db, struct arena *a, long long member_id, time_t now);
 
-/* Why a member may not borrow now, or NULL when they may. */
-const char *circ_blocked(struct db *db, struct arena *a, long long member_id, time_t now);
+/* Why a member may not borrow now, or NULL when they may. When why is not
+** NULL it says which setting blocked them (kind CIRC_WHY_NONE when it was
+** not one: a membership not in order). */
+const char *circ_blocked(struct db *db, struct arena *a, long long member_id, time_t now,
+	struct circ_why *why);
 
 /* Inside an open transaction: credit the fines ledger (kind "paid" or
 ** "waived") by amount_cents, refused above what the member owes. First the

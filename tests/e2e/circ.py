@@ -92,6 +92,20 @@ def place_hold(client, tid):
     return client.post("/titles/%d/hold" % tid, {"csrf": page.csrf()})
 
 
+RULE_DEFAULTS = {"loan_days": "21", "max_loans": "5", "max_renewals": "3",
+                 "fine_per_day": "0.25", "grace_days": "1", "fine_cap": "10.00",
+                 "hold_pickup_days": "7"}
+
+
+def post_rule(admin, category, item_type, action="/admin/rules", **values):
+    """Add a rule (or, with action /admin/rules/{id}, change one) through
+    the admin's form: the design's defaults but for the values given."""
+    page = admin.get("/admin/rules")
+    fields = dict(RULE_DEFAULTS, category=category, item_type=item_type, csrf=page.csrf())
+    fields.update(values)
+    return admin.post(action, fields)
+
+
 def ledger(stack, mid):
     with stack.db() as db:
         return db.execute("SELECT kind, amount_cents FROM fine WHERE account_id = ? "

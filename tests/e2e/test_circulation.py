@@ -13,7 +13,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import BIN, Client, run_module  # noqa: E402
 from circ import (ADMIN, LIBRARIAN, add_title, alert, checkin, checkout,  # noqa: E402
                   circ_stack, copy_status, days, ledger, loan_row, member, place_hold,
-                  read_form_token, set_clock)
+                  post_rule, read_form_token, set_clock)
 
 # ---- tests ----
 
@@ -92,14 +92,10 @@ def test_limits_rules_and_blocking(stack):
     admin = stack.login(*ADMIN)
     _, email, mid = member(stack, "Lena Limits")
     # A rule for children: 7 days, 1 loan at a time.
-    page = admin.get("/admin/rules")
-    r = admin.post("/admin/rules", {"category": "child", "item_type": "*", "loan_days": "7",
-                                    "max_loans": "1", "max_renewals": "1", "fine_per_day": "0.10",
-                                    "grace_days": "0", "fine_cap": "2.00",
-                                    "hold_pickup_days": "3", "csrf": page.csrf()})
+    r = post_rule(admin, "child", "*", loan_days="7", max_loans="1", max_renewals="1",
+                  fine_per_day="0.10", grace_days="0", fine_cap="2.00", hold_pickup_days="3")
     assert r.status == 303, r
-    r = admin.post("/admin/rules", {"category": "child", "item_type": "*", "loan_days": "x",
-                                    "csrf": page.csrf()})
+    r = post_rule(admin, "child", "*", loan_days="x")
     assert r.status == 422, r
     with stack.db() as db:
         db.execute("UPDATE account SET category = 'child' WHERE id = ?", (mid,))

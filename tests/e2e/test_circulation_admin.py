@@ -3,12 +3,13 @@
 nginx: the borrowing limits at /admin/settings, rules (edit, delete) at
 /admin/rules, and closed days opened again."""
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import run_module  # noqa: E402
 from circ import (ADMIN, LIBRARIAN, add_title, alert, checkout, circ_stack,  # noqa: E402
-                  member, set_clock)
+                  loan_row, member, post_rule, set_clock)
 
 
 def settings(stack):
@@ -68,6 +69,88 @@ def test_borrowing_limits_are_edited_checked_and_audited(stack):
         in alert(r.body), r
     assert save_limits(admin, "5.00", "30").status == 303
     assert checkout(staff, email, code).status == 303
+
+
+def rule_id(stack, category, item_type):
+    with stack.db() as db:
+        return db.execute("SELECT id FROM circ_rule WHERE category = ? AND item_type = ?",
+                          (category, item_type)).fetchone()[0]
+
+
+def why(body):
+    m = re.search(r'<p class="why">(.*?)</p>', body, re.S)
+    return re.sub(r"\s+", " ", m.group(1)) if m else None
+
+
+def staff_renew(staff, mid, lid):
+    page = staff.get("/staff/members/%d" % mid)
+    assert 'action="/staff/loans/%d/renew"' % lid in page.body
+    return staff.post("/staff/loans/%d/renew" % lid, {"csrf": page.csrf()})
+
+
+def test_refusals_name_the_rule_or_setting_behind_them(stack):
+    set_clock(stack, 0)
+    staff = stack.login(*LIBRARIAN)
+    admin = stack.login(*ADMIN)
+    r = post_rule(admin, "*", "dvd", loan_days="7", max_loans="1", max_renewals="1",
+                  fine_per_day="1.00", grace_days="0", fine_cap="5.00")
+    assert r.status == 303, r
+    dvd_rule = rule_id(stack, "*", "dvd")
+    assert 'id="rule-%d"' % dvd_rule in admin.get("/admin/rules").body
+    m, email, mid = member(stack, "Willa Why")
+    _, (d1, d2) = add_title(stack, "Two Films", copies=2)
+    with stack.db() as db:
+        db.execute("UPDATE copy SET item_type = 'dvd' WHERE barcode IN (?, ?)", (d1, d2))
+    assert checkout(staff, email, d1).status == 303
+    # Too many loans: the rule for DVDs, its limit, and where it is kept.
+    r = checkout(staff, email, d2)
+    assert r.status == 422 and "the limit for dvd items is 1" in alert(r.body), r
+    w = why(r.body)
+    assert "category <strong>*</strong> and item type <strong>dvd</strong>" in w, w
+    assert "loans at once of dvd items: <strong>1</strong>" in w, w
+    assert 'href="/admin/rules#rule-%d"' % dvd_rule in w and "(admins)" in w, w
+    r = checkout(admin, email, d2)
+    assert "(admins)" not in why(r.body), why(r.body)
+    # Renewal limit: the rule the loan was made under, from the member page.
+    lid = loan_row(stack, d1)[0]
+    assert staff_renew(staff, mid, lid).status == 303
+    r = staff_renew(staff, mid, lid)
+    assert r.status == 409 and "renewed 1 time(s), the most allowed" in r.body, r
+    w = why(r.body)
+    assert "item type <strong>dvd</strong>" in w and "renewals of a loan" in w, w
+    assert "<strong>1</strong>" in w and 'href="/admin/rules#rule-%d"' % dvd_rule in w, w
+    # Over 30 days overdue: the setting, linked.
+    set_clock(stack, 7 + 7 + 31)
+    r = staff_renew(staff, mid, lid)
+    assert r.status == 409 and "the most allowed" in r.body, r   # the limit comes first
+    with stack.db() as db:
+        db.execute("UPDATE loan SET renewals = 0, fine_per_day_cents = 0 WHERE id = ?", (lid,))
+    r = staff_renew(staff, mid, lid)
+    assert r.status == 409 and "more than 30 days overdue" in r.body, r
+    w = why(r.body)
+    assert "days overdue a loan may be and still be renewed is <strong>30</strong>" in w, w
+    assert 'href="/admin/settings#limits"' in w, w
+    assert 'id="limits"' in admin.get("/admin/settings").body
+    # Fines over the limit: at the desk, on renewal, on the member page.
+    set_clock(stack, 0)
+    with stack.db() as db:
+        db.execute("INSERT INTO fine(account_id, kind, amount_cents, reason, at) "
+                   "VALUES (?, 'accrued', 600, 'test', 0)", (mid,))
+    _, (book,) = add_title(stack, "Blocked Book")
+    r = checkout(staff, email, book)
+    assert r.status == 422 and "owes 6.00" in alert(r.body), r
+    w = why(r.body)
+    assert "fines a member may owe and still borrow is <strong>5.00</strong>" in w, w
+    assert 'href="/admin/settings#limits"' in w, w
+    r = staff_renew(staff, mid, lid)
+    assert r.status == 409 and "owes 6.00" in r.body and "5.00</strong>" in why(r.body), r
+    assert "still borrow is <strong>5.00" in why(staff.get("/staff/members/%d" % mid).body)
+    # The member is told why too, without the staff's links.
+    acct = m.get("/account")
+    assert "owes 6.00" in acct.body and why(acct.body) is None, acct.body
+    r = m.post("/account/loans/%d/renew" % lid, {"csrf": acct.csrf()})
+    assert r.status == 409 and "owes 6.00" in r.body and why(r.body) is None, r
+    assert loan_row(stack, d1)[2] == 0   # nothing was renewed
 
 
 def main():
