@@ -186,6 +186,8 @@ void page_admin_rule_delete(struct ctx *c)
 	int rc = rules_delete(c->db, valid_id(c->req->params[0]), &why);
 	if (rc == 0)
 		web_redirect(c, "/admin/rules?done=saved");
+	else if (rc == 2)
+		web_error(c, 404, "There is no such rule.");
 	else
 		web_error(c, rc > 0 ? 409 : 500, rc > 0 ? why : "The rule could not be deleted.");
 }
@@ -282,9 +284,11 @@ void page_admin_closed_add(struct ctx *c)
 
 void page_admin_closed_delete(struct ctx *c)
 {
-	if (rules_open_day(c->db, c->req->params[0])) {
+	int rc = rules_open_day(c->db, c->req->params[0]);
+	if (rc == 1)
+		web_error(c, 404, "That day is not a closed day.");
+	else if (rc < 0)
 		web_error(c, 500, "The day could not be changed just now.");
-		return;
-	}
-	web_redirect(c, "/admin/settings?done=saved");
+	else
+		web_redirect(c, "/admin/settings?done=saved");
 }

@@ -149,11 +149,7 @@ int rules_delete(struct db *db, long long id, const char **why)
 	}
 	if (db_exec(db, "DELETE FROM circ_rule WHERE id = ?", "i", id) != SQLITE_OK)
 		return -1;
-	if (!db_changes(db)) {
-		*why = "There is no such rule.";
-		return 1;
-	}
-	return 0;
+	return db_changes(db) ? 0 : 2;
 }
 
 int rules_closed_days(struct db *db, struct arena *a, struct closed_day_row **out)
@@ -205,7 +201,12 @@ int rules_close_days(struct db *db, const char *from, const char *to,
 
 int rules_open_day(struct db *db, const char *day)
 {
-	return db_exec(db, "DELETE FROM closed_day WHERE day = ?", "t", day) == SQLITE_OK ? 0 : -1;
+	lday d;
+	if (!day || !cal_parse(day, &d))
+		return 1;
+	if (db_exec(db, "DELETE FROM closed_day WHERE day = ?", "t", day) != SQLITE_OK)
+		return -1;
+	return db_changes(db) ? 0 : 1;
 }
 
 /* ---- circulation settings ---- */

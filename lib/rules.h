@@ -29,8 +29,9 @@ int rules_validate(struct arena *a, const struct rule_input *in, struct circ_rul
 int rules_save(struct db *db, long long id, const struct circ_rule *r,
 	struct form_errors *errs);
 
-/* Delete a rule; the '*'/'*' rule stays (every loan needs a rule). Returns
-** 0, 1 when refused or absent, -1 on error. */
+/* Delete a rule; the '*'/'*' rule stays (every loan needs a rule). Loans
+** made under it keep its terms. Returns 0, 1 when refused (*why says why),
+** 2 when there is no such rule, -1 on error. */
 int rules_delete(struct db *db, long long id, const char **why);
 
 /* Closed days from today on (and the last few past ones), as YYYY-MM-DD. */
@@ -40,6 +41,8 @@ int rules_closed_days(struct db *db, struct arena *a, struct closed_day_row **ou
 ** message in *why. */
 int rules_close_days(struct db *db, const char *from, const char *to,
 	const char *reason, const char **why);
+/* Open a closed day (YYYY-MM-DD) again. Returns 0, 1 when it is not a
+** closed day (or not a date), -1 on error. */
 int rules_open_day(struct db *db, const char *day);
 
 /* The circulation settings as typed into the form (text). */

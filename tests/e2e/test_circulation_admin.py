@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """End-to-end tests of the admin's side of circulation through the real
-nginx: the borrowing limits at /admin/settings, rules (edit, delete) at
-/admin/rules, and closed days opened again."""
+nginx: the borrowing limits at /admin/settings, the "why" of refusals that
+rules and settings produce, rules edited and deleted at /admin/rules, and
+closed days opened again."""
 import os
 import re
 import sys
@@ -9,7 +10,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import run_module  # noqa: E402
 from circ import (ADMIN, LIBRARIAN, add_title, alert, checkout, circ_stack,  # noqa: E402
-                  loan_row, member, post_rule, set_clock)
+                  days, loan_row, member, post_rule, set_clock)
 
 
 def settings(stack):
@@ -151,6 +152,101 @@ def test_refusals_name_the_rule_or_setting_behind_them(stack):
     r = m.post("/account/loans/%d/renew" % lid, {"csrf": acct.csrf()})
     assert r.status == 409 and "owes 6.00" in r.body and why(r.body) is None, r
     assert loan_row(stack, d1)[2] == 0   # nothing was renewed
+
+
+def rule_values(stack, rid):
+    with stack.db() as db:
+        return db.execute("SELECT category, item_type, loan_days, max_renewals FROM circ_rule "
+                          "WHERE id = ?", (rid,)).fetchone()
+
+
+def test_rules_edited_and_deleted(stack):
+    set_clock(stack, 0)
+    staff = stack.login(*LIBRARIAN)
+    admin = stack.login(*ADMIN)
+    assert post_rule(admin, "student", "*", loan_days="10").status == 303
+    rid = rule_id(stack, "student", "*")
+    edit = "/admin/rules/%d" % rid
+    r = post_rule(admin, "student", "*", action=edit, loan_days="12")
+    assert r.status == 303 and "The rules were saved." in admin.get(r.header("Location")).body
+    assert rule_values(stack, rid) == ("student", "*", 12, 3)
+    # Bad values, a pair that has its rule already, no such rule: nothing changes.
+    r = post_rule(admin, "student", "*", action=edit, loan_days="0")
+    assert r.status == 422 and "Loan days" in r.body, r
+    r = post_rule(admin, "student", "d v d", action=edit)
+    assert r.status == 422 and "An item type is a word" in r.body, r
+    assert post_rule(admin, "student", "dvd").status == 303
+    r = post_rule(admin, "student", "*", action="/admin/rules/%d" % rule_id(
+        stack, "student", "dvd"))
+    assert r.status == 422 and "already a rule for this category" in r.body, r
+    assert post_rule(admin, "x", "*", action="/admin/rules/999999").status == 404
+    assert rule_values(stack, rid) == ("student", "*", 12, 3)
+    # The general rule keeps '*'/'*' but its values change.
+    general = "/admin/rules/%d" % rule_id(stack, "*", "*")
+    r = post_rule(admin, "adult", "*", action=general)
+    assert r.status == 422 and "stays general" in r.body, r
+    assert post_rule(admin, "*", "*", action=general, max_renewals="4").status == 303
+    assert rule_values(stack, rule_id(stack, "*", "*")) == ("*", "*", 21, 4)
+    assert post_rule(admin, "*", "*", action=general).status == 303
+    # A student borrows under the edited rule; deleting it leaves the loan
+    # its terms and sends new loans to the general rule.
+    _, email, mid = member(stack, "Stu Dent")
+    with stack.db() as db:
+        db.execute("UPDATE account SET category = 'student' WHERE id = ?", (mid,))
+    _, (c1, c2) = add_title(stack, "Course Reader", copies=2)
+    assert checkout(staff, email, c1).status == 303
+    assert loan_row(stack, c1)[1] == days(12)
+    page = admin.get("/admin/rules")
+    r = admin.post(edit + "/delete", {"csrf": page.csrf()})
+    assert r.status == 303, r
+    assert 'id="rule-%d"' % rid not in admin.get("/admin/rules").body
+    why_page = staff.get("/staff/loans/%d" % loan_row(stack, c1)[0])
+    assert "category <strong>student</strong>" in why_page.body and "(since removed)" \
+        in why_page.body, why_page.body
+    assert checkout(staff, email, c2).status == 303
+    assert loan_row(stack, c2)[1] == days(21)
+    # Not the general rule, and not one that is gone.
+    r = admin.post(general + "/delete", {"csrf": page.csrf()})
+    assert r.status == 409 and "cannot be deleted" in r.body, r
+    r = admin.post(edit + "/delete", {"csrf": page.csrf()})
+    assert r.status == 404, r
+    assert admin.post("/admin/rules/%d/delete" % rule_id(stack, "student", "dvd"),
+                      {"csrf": page.csrf()}).status == 303
+
+
+def closed_days(stack):
+    with stack.db() as db:
+        return [d for (d,) in db.execute("SELECT day FROM closed_day ORDER BY day")]
+
+
+def test_closed_day_opened_again(stack):
+    set_clock(stack, 0)
+    staff = stack.login(*LIBRARIAN)
+    admin = stack.login(*ADMIN)
+    page = admin.get("/admin/settings")
+    r = admin.post("/admin/settings/closed", {"from": days(21), "reason": "Inventory",
+                                              "csrf": page.csrf()})
+    assert r.status == 303, r
+    _, email, _ = member(stack, "Otto Open")
+    _, (c1, c2) = add_title(stack, "Open Again", copies=2)
+    assert checkout(staff, email, c1).status == 303
+    assert loan_row(stack, c1)[1] == days(22)
+    page = admin.get("/admin/settings")
+    action = "/admin/settings/closed/%s/delete" % days(21)
+    assert 'action="%s"' % action in page.body and "Inventory" in page.body
+    r = admin.post(action, {"csrf": page.csrf()})
+    assert r.status == 303, r
+    page = admin.get(r.header("Location"))
+    assert "The closed days were saved." in page.body and days(21) not in page.body
+    assert closed_days(stack) == []
+    assert checkout(staff, email, c2).status == 303
+    assert loan_row(stack, c2)[1] == days(21)
+    assert loan_row(stack, c1)[1] == days(22)   # made before: it keeps its date
+    # A day that is not closed, or not a day: 404, nothing changes.
+    for day in (days(21), "2026-02-30", "someday"):
+        r = admin.post("/admin/settings/closed/%s/delete" % day, {"csrf": page.csrf()})
+        assert r.status == 404, (day, r)
+    assert staff.post(action, {"csrf": page.csrf()}).status == 403
 
 
 def main():
