@@ -365,6 +365,92 @@ def test_paying_while_out_then_returning_charges_each_day_once(stack):
     set_clock(stack, 0)
 
 
+def hold_ids(stack, tid):
+    """{member name: (hold id, status)} of a title's holds."""
+    with stack.db() as db:
+        return {name: (hid, status) for hid, name, status in db.execute(
+            "SELECT h.id, a.name, h.status FROM hold h JOIN account a ON a.id = h.account_id "
+            "WHERE h.title_id = ?", (tid,))}
+
+
+def test_staff_renew_from_the_member_page(stack):
+    set_clock(stack, 0)
+    staff = stack.login(*LIBRARIAN)
+    _, email, mid = member(stack, "Stella Staffrenew")
+    w, _, _ = member(stack, "Walt Waiting")
+    tid, (code,) = add_title(stack, "Renewed at the Desk")
+    assert checkout(staff, email, code).status == 303
+    lid = loan_row(stack, code)[0]
+    set_clock(stack, 5)
+    page = staff.get("/staff/members/%d" % mid)
+    assert 'action="/staff/loans/%d/renew"' % lid in page.body, page.body
+    r = staff.post("/staff/loans/%d/renew" % lid, {"csrf": page.csrf()})
+    assert r.status == 303 and r.header("Location") == "/staff/members/%d?done=renewed" % mid, r
+    page = staff.get(r.header("Location"))
+    assert "The loan was renewed." in page.body and days(26) in page.body
+    assert loan_row(stack, code)[1:3] == (days(26), 1)
+    # Someone waits for the title: refused, with the reason, nothing changed.
+    assert place_hold(w, tid).status == 303
+    r = staff.post("/staff/loans/%d/renew" % lid, {"csrf": page.csrf()})
+    assert r.status == 409 and "Another reader is waiting for this title" in r.body, r
+    assert loan_row(stack, code)[1:3] == (days(26), 1)
+    # No such loan, and a loan already returned.
+    assert staff.post("/staff/loans/999999/renew", {"csrf": page.csrf()}).status == 404
+    checkin(staff, code)
+    r = staff.post("/staff/loans/%d/renew" % lid, {"csrf": page.csrf()})
+    assert r.status == 404 and "not open" in r.body, r
+    set_clock(stack, 0)
+
+
+def test_holds_cancelled_by_member_and_staff(stack):
+    set_clock(stack, 0)
+    staff = stack.login(*LIBRARIAN)
+    _, first, _ = member(stack, "Hal Hasit")
+    (a, _, _), (b, _, _), (c, _, _) = [member(stack, n) for n in
+                                       ("Ada Ahead", "Ben Behind", "Cy Last")]
+    tid, (code,) = add_title(stack, "Cancelled Holds")
+    assert checkout(staff, first, code).status == 303
+    for who in (a, b, c):
+        assert place_hold(who, tid).status == 303
+    holds = hold_ids(stack, tid)
+    # A member cancels their own waiting hold; the others move up.
+    acct = b.get("/account")
+    assert "number 2 in the queue" in acct.body
+    r = b.post("/account/holds/%d/cancel" % holds["Ben Behind"][0], {"csrf": acct.csrf()})
+    assert r.status == 303 and "The hold was cancelled." in b.get(r.header("Location")).body
+    assert "number 2 in the queue" in c.get("/account").body
+    # Not someone else's, and not twice.
+    acct = c.get("/account")
+    r = c.post("/account/holds/%d/cancel" % holds["Ada Ahead"][0], {"csrf": acct.csrf()})
+    assert r.status == 403, r
+    r = b.post("/account/holds/%d/cancel" % holds["Ben Behind"][0],
+               {"csrf": read_form_token(b)})
+    assert r.status == 404, r
+    assert hold_ids(stack, tid)["Ada Ahead"][1] == "waiting"
+    # The copy comes back for Ada; she cancels the ready hold: it passes to Cy.
+    checkin(staff, code)
+    assert hold_ids(stack, tid)["Ada Ahead"][1] == "ready"
+    acct = a.get("/account")
+    assert "ready to collect" in acct.body
+    assert a.post("/account/holds/%d/cancel" % holds["Ada Ahead"][0],
+                  {"csrf": acct.csrf()}).status == 303
+    assert hold_ids(stack, tid)["Cy Last"][1] == "ready"
+    assert copy_status(stack, code) == "on-hold-shelf"
+    assert "ready to collect</strong> until %s" % days(7) in c.get("/account").body
+    # Staff cancel Cy's ready hold from the hold shelf: nobody is left, so
+    # the copy goes back on the shelf.
+    shelf = staff.get("/staff/holds")
+    assert "Cy Last" in shelf.body
+    r = staff.post("/staff/holds/%d/cancel" % holds["Cy Last"][0], {"csrf": shelf.csrf()})
+    assert r.status == 303 and r.header("Location") == "/staff/holds", r
+    assert "Cy Last" not in staff.get("/staff/holds").body
+    assert copy_status(stack, code) == "available"
+    assert {k: v[1] for k, v in hold_ids(stack, tid).items()} == {
+        "Ada Ahead": "cancelled", "Ben Behind": "cancelled", "Cy Last": "cancelled"}
+    r = staff.post("/staff/holds/%d/cancel" % holds["Cy Last"][0], {"csrf": shelf.csrf()})
+    assert r.status == 404, r
+
+
 def test_fines_stay_right_when_rules_change(stack):
     set_clock(stack, 0)
     staff = stack.login(*LIBRARIAN)
