@@ -230,13 +230,13 @@ static int each_overdue_loan(struct db *db, struct arena *a, long long member_id
 	lday today = cal_day_of(now);
 	char today_s[11];
 	cal_format(today, today_s);
-	struct closed_days closed;
-	if (circ_closed_days(db, a, &closed))
-		return -1;
 	long n = (long)db_int(db, 0, "SELECT count(*) FROM loan WHERE account_id = ? "
 		"AND returned_at IS NULL AND due_day < ?", "it", member_id, today_s);
+	struct closed_days closed;
 	if (!n)
 		return 0;
+	if (circ_closed_days(db, a, &closed))
+		return -1;
 	/* The ids first: fn writes, and the loop's statement is one of fn's. */
 	long long *ids = arena_alloc(a, sizeof *ids * (size_t)n);
 	long k = 0;
