@@ -158,7 +158,7 @@ static void save_rule(struct ctx *c, long long id)
 	struct circ_rule r;
 	int rc = rules_validate(c->arena, &in, &r, &errs);
 	if (rc == 0)
-		rc = rules_save(c->db, id, &r, &errs);
+		rc = rules_save(c->db, c->arena, id, &r, c->sess.account_id, c->now, &errs);
 	if (rc == 0) {
 		web_redirect(c, "/admin/rules?done=saved");
 	} else if (rc == 1) {
@@ -183,7 +183,8 @@ void page_admin_rule_edit(struct ctx *c)
 void page_admin_rule_delete(struct ctx *c)
 {
 	const char *why = NULL;
-	int rc = rules_delete(c->db, valid_id(c->req->params[0]), &why);
+	int rc = rules_delete(c->db, c->arena, valid_id(c->req->params[0]), c->sess.account_id,
+		c->now, &why);
 	if (rc == 0)
 		web_redirect(c, "/admin/rules?done=saved");
 	else if (rc == 2)
@@ -274,8 +275,9 @@ void page_admin_closed_add(struct ctx *c)
 		settings_page(c, "The reason can be at most 200 characters.", NULL, NULL, 422);
 		return;
 	}
-	if (rules_close_days(c->db, valid_trim(c->arena, http_form(c->req, "from")),
-		valid_trim(c->arena, http_form(c->req, "to")), reason, &why)) {
+	if (rules_close_days(c->db, c->arena, valid_trim(c->arena, http_form(c->req, "from")),
+		valid_trim(c->arena, http_form(c->req, "to")), reason, c->sess.account_id, c->now,
+		&why)) {
 		settings_page(c, why, NULL, NULL, 422);
 		return;
 	}
@@ -284,7 +286,7 @@ void page_admin_closed_add(struct ctx *c)
 
 void page_admin_closed_delete(struct ctx *c)
 {
-	int rc = rules_open_day(c->db, c->req->params[0]);
+	int rc = rules_open_day(c->db, c->req->params[0], c->sess.account_id, c->now);
 	if (rc == 1)
 		web_error(c, 404, "That day is not a closed day.");
 	else if (rc < 0)

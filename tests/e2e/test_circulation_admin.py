@@ -170,6 +170,8 @@ def test_rules_edited_and_deleted(stack):
     r = post_rule(admin, "student", "*", action=edit, loan_days="12")
     assert r.status == 303 and "The rules were saved." in admin.get(r.header("Location")).body
     assert rule_values(stack, rid) == ("student", "*", 12, 3)
+    saves = audit_rows(stack, "rule.save")
+    assert saves[-1][0].startswith("student/*: 12 days, 5 loans, 3 renewals, 0.25 a day"), saves
     # Bad values, a pair that has its rule already, no such rule: nothing changes.
     r = post_rule(admin, "student", "*", action=edit, loan_days="0")
     assert r.status == 422 and "Loan days" in r.body, r
@@ -181,6 +183,7 @@ def test_rules_edited_and_deleted(stack):
     assert r.status == 422 and "already a rule for this category" in r.body, r
     assert post_rule(admin, "x", "*", action="/admin/rules/999999").status == 404
     assert rule_values(stack, rid) == ("student", "*", 12, 3)
+    assert len(audit_rows(stack, "rule.save")) == len(saves) + 1   # the "student/dvd" one
     # The general rule keeps '*'/'*' but its values change.
     general = "/admin/rules/%d" % rule_id(stack, "*", "*")
     r = post_rule(admin, "adult", "*", action=general)
@@ -200,6 +203,7 @@ def test_rules_edited_and_deleted(stack):
     r = admin.post(edit + "/delete", {"csrf": page.csrf()})
     assert r.status == 303, r
     assert 'id="rule-%d"' % rid not in admin.get("/admin/rules").body
+    assert audit_rows(stack, "rule.delete") == [("student/*",)]
     why_page = staff.get("/staff/loans/%d" % loan_row(stack, c1)[0])
     assert "category <strong>student</strong>" in why_page.body and "(since removed)" \
         in why_page.body, why_page.body
@@ -210,6 +214,7 @@ def test_rules_edited_and_deleted(stack):
     assert r.status == 409 and "cannot be deleted" in r.body, r
     r = admin.post(edit + "/delete", {"csrf": page.csrf()})
     assert r.status == 404, r
+    assert audit_rows(stack, "rule.delete") == [("student/*",)]
     assert admin.post("/admin/rules/%d/delete" % rule_id(stack, "student", "dvd"),
                       {"csrf": page.csrf()}).status == 303
 
@@ -239,6 +244,8 @@ def test_closed_day_opened_again(stack):
     page = admin.get(r.header("Location"))
     assert "The closed days were saved." in page.body and days(21) not in page.body
     assert closed_days(stack) == []
+    assert audit_rows(stack, "closed_day.add")[-1] == ("%s..%s: Inventory" % (days(21), days(21)),)
+    assert audit_rows(stack, "closed_day.delete") == [(days(21),)]
     assert checkout(staff, email, c2).status == 303
     assert loan_row(stack, c2)[1] == days(21)
     assert loan_row(stack, c1)[1] == days(22)   # made before: it keeps its date
@@ -247,6 +254,7 @@ def test_closed_day_opened_again(stack):
         r = admin.post("/admin/settings/closed/%s/delete" % day, {"csrf": page.csrf()})
         assert r.status == 404, (day, r)
     assert staff.post(action, {"csrf": page.csrf()}).status == 403
+    assert len(audit_rows(stack, "closed_day.delete")) == 1
 
 
 def main():
