@@ -54,6 +54,15 @@ def checkout(staff, who, barcode):
     return staff.post("/staff/checkout", {"member": who, "barcode": barcode, "csrf": page.csrf()})
 
 
+def lend_new_title(stack, staff, who, title):
+    """A new title whose only copy the desk lends to who (email or card)
+    today. Returns (title id, barcode, loan id)."""
+    tid, (code,) = add_title(stack, title)
+    r = checkout(staff, who, code)
+    assert r.status == 303, r
+    return tid, code, loan_row(stack, code)[0]
+
+
 def checkin(staff, barcode):
     page = staff.get("/staff/checkin")
     return staff.post("/staff/checkin", {"barcode": barcode, "csrf": page.csrf()})

@@ -12,8 +12,8 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import BIN, Client, run_module  # noqa: E402
 from circ import (ADMIN, LIBRARIAN, add_title, alert, checkin, checkout,  # noqa: E402
-                  circ_stack, copy_status, days, ledger, loan_row, member, place_hold,
-                  post_rule, read_form_token, set_clock)
+                  circ_stack, copy_status, days, ledger, lend_new_title, loan_row, member,
+                  place_hold, post_rule, read_form_token, set_clock)
 
 # ---- tests ----
 
@@ -135,9 +135,8 @@ def test_closed_days_move_due_dates_and_are_not_charged(stack):
     r = admin.post("/admin/settings/closed", {"from": "2026-02-30", "csrf": page.csrf()})
     assert r.status == 422 and "YYYY-MM-DD" in r.body, r
     _, email, _ = member(stack, "Cleo Closed")
-    _, (code,) = add_title(stack, "Closed on Mondays")
-    assert checkout(staff, email, code).status == 303
-    lid, due, _, _, _ = loan_row(stack, code)
+    _, code, lid = lend_new_title(stack, staff, email, "Closed on Mondays")
+    due = loan_row(stack, code)[1]
     assert due == days(23), due
     why = staff.get("/staff/loans/%d" % lid)
     assert "moved forward 2 day(s) past closed days" in why.body, why.body
@@ -160,9 +159,7 @@ def test_renewal_refused_when_someone_waits_or_limit(stack):
     staff = stack.login(*LIBRARIAN)
     m, email, _ = member(stack, "Rex Renew")
     w, _, _ = member(stack, "Wanda Waiting")
-    tid, (code,) = add_title(stack, "Popular Novel")
-    checkout(staff, email, code)
-    lid = loan_row(stack, code)[0]
+    tid, code, lid = lend_new_title(stack, staff, email, "Popular Novel")
     for _ in range(3):
         acct = m.get("/account")
         assert m.post("/account/loans/%d/renew" % lid, {"csrf": acct.csrf()}).status == 303
@@ -191,8 +188,7 @@ def test_holds_queue_of_three_passes_the_copy_along(stack):
     staff = stack.login(*LIBRARIAN)
     _, a_email, _ = member(stack, "Ann First")
     holders = [member(stack, n) for n in ("Bea Second", "Cal Third", "Dee Fourth")]
-    tid, (code,) = add_title(stack, "Much Wanted")
-    assert checkout(staff, a_email, code).status == 303
+    tid, code, _ = lend_new_title(stack, staff, a_email, "Much Wanted")
     for i, (c, _, _) in enumerate(holders):
         page = c.get("/titles/%d" % tid)
         assert c.post("/titles/%d/hold" % tid, {"csrf": page.csrf()}).status == 303
@@ -237,8 +233,7 @@ def ready_hold_until(stack, staff, first, holder, title, day):
     copy comes back and is trapped for holder (pickup within 7 days).
     Returns (title id, barcode)."""
     set_clock(stack, day)
-    tid, (code,) = add_title(stack, title)
-    assert checkout(staff, first, code).status == 303
+    tid, code, _ = lend_new_title(stack, staff, first, title)
     assert place_hold(holder, tid).status == 303
     assert checkin(staff, code).status == 303
     assert copy_status(stack, code) == "on-hold-shelf"
@@ -319,9 +314,7 @@ def test_paying_while_out_then_returning_charges_each_day_once(stack):
     set_clock(stack, 0)
     staff = stack.login(*LIBRARIAN)
     _, email, mid = member(stack, "Paula Partway")
-    _, (code,) = add_title(stack, "Still Out")
-    assert checkout(staff, email, code).status == 303
-    lid = loan_row(stack, code)[0]
+    _, code, lid = lend_new_title(stack, staff, email, "Still Out")
     # 5 days late, 1 of grace: 1.00 accruing, nothing recorded yet.
     set_clock(stack, 26)
     page = staff.get("/staff/members/%d" % mid)
@@ -378,9 +371,7 @@ def test_staff_renew_from_the_member_page(stack):
     staff = stack.login(*LIBRARIAN)
     _, email, mid = member(stack, "Stella Staffrenew")
     w, _, _ = member(stack, "Walt Waiting")
-    tid, (code,) = add_title(stack, "Renewed at the Desk")
-    assert checkout(staff, email, code).status == 303
-    lid = loan_row(stack, code)[0]
+    tid, code, lid = lend_new_title(stack, staff, email, "Renewed at the Desk")
     set_clock(stack, 5)
     page = staff.get("/staff/members/%d" % mid)
     assert 'action="/staff/loans/%d/renew"' % lid in page.body, page.body
@@ -408,8 +399,7 @@ def test_holds_cancelled_by_member_and_staff(stack):
     _, first, _ = member(stack, "Hal Hasit")
     (a, _, _), (b, _, _), (c, _, _) = [member(stack, n) for n in
                                        ("Ada Ahead", "Ben Behind", "Cy Last")]
-    tid, (code,) = add_title(stack, "Cancelled Holds")
-    assert checkout(staff, first, code).status == 303
+    tid, code, _ = lend_new_title(stack, staff, first, "Cancelled Holds")
     for who in (a, b, c):
         assert place_hold(who, tid).status == 303
     holds = hold_ids(stack, tid)
@@ -455,9 +445,7 @@ def test_fines_stay_right_when_rules_change(stack):
     set_clock(stack, 0)
     staff = stack.login(*LIBRARIAN)
     _, email, _ = member(stack, "Fay Fixed")
-    _, (code,) = add_title(stack, "Rules Change")
-    checkout(staff, email, code)
-    lid = loan_row(stack, code)[0]
+    _, code, lid = lend_new_title(stack, staff, email, "Rules Change")
     with stack.db() as db:
         db.execute("UPDATE circ_rule SET fine_per_day_cents = 500 WHERE category = '*' "
                    "AND item_type = '*'")
@@ -507,8 +495,7 @@ def test_title_page_shows_due_dates_and_hold_button(stack):
     set_clock(stack, 0)
     staff = stack.login(*LIBRARIAN)
     _, email, _ = member(stack, "Dora Due")
-    tid, (code,) = add_title(stack, "Due Date Shown")
-    checkout(staff, email, code)
+    tid, _, _ = lend_new_title(stack, staff, email, "Due Date Shown")
     page = Client(stack.port).get("/titles/%d" % tid)
     assert "due %s" % days(21) in page.body, page.body
     assert "to place a hold" in page.body
