@@ -158,7 +158,7 @@ static void save_rule(struct ctx *c, long long id)
 	struct circ_rule r;
 	int rc = rules_validate(c->arena, &in, &r, &errs);
 	if (rc == 0)
-		rc = rules_save(c->db, id, &r, &errs);
+		rc = rules_save(c->db, c->arena, id, &r, c->sess.account_id, c->now, &errs);
 	if (rc == 0) {
 		web_redirect(c, "/admin/rules?done=saved");
 	} else if (rc == 1) {
@@ -183,18 +183,36 @@ void page_admin_rule_edit(struct ctx *c)
 void page_admin_rule_delete(struct ctx *c)
 {
 	const char *why = NULL;
-	int rc = rules_delete(c->db, valid_id(c->req->params[0]), &why);
+	int rc = rules_delete(c->db, c->arena, valid_id(c->req->params[0]), c->sess.account_id,
+		c->now, &why);
 	if (rc == 0)
 		web_redirect(c, "/admin/rules?done=saved");
+	else if (rc == 2)
+		web_error(c, 404, "There is no such rule.");
 	else
 		web_error(c, rc > 0 ? 409 : 500, rc > 0 ? why : "The rule could not be deleted.");
 }
 
-/* ---- settings: closed days ---- */
+/* ---- settings: borrowing limits and closed days ---- */
 
-static void settings_page(struct ctx *c, const char *problem, int status)
+/* The limits form: what was typed when it comes back with errors, else
+** the saved settings. */
+static void view_limits(struct ctx *c, const struct settings_input *typed)
 {
-	web_form_token(c);
+	struct tv *o = tv_set_obj(c->view, "limits");
+	if (typed) {
+		tv_set_str(o, "block_fines", valid_trim(c->arena, typed->block_fines));
+		tv_set_str(o, "renew_overdue_days", valid_trim(c->arena, typed->renew_overdue_days));
+		return;
+	}
+	struct circ_settings set;
+	circ_settings_get(c->db, &set);
+	tv_set_str(o, "block_fines", circ_money(c->arena, set.block_fines_cents));
+	tv_set_int(o, "renew_overdue_days", set.renew_overdue_days);
+}
+
+static void view_closed_days(struct ctx *c)
+{
 	struct closed_day_row *days;
 	int n = rules_closed_days(c->db, c->arena, &days);
 	struct tv *list = tv_set_list(c->view, "closed");
@@ -204,17 +222,49 @@ static void settings_page(struct ctx *c, const char *problem, int status)
 		tv_set_str(o, "reason", days[i].reason);
 		tv_push(list, o);
 	}
+}
+
+/* The settings page; problem is a closed-days error, typed and errs those
+** of the limits form. */
+static void settings_page(struct ctx *c, const char *problem,
+	const struct settings_input *typed, const struct form_errors *errs, int status)
+{
+	web_form_token(c);
+	view_limits(c, typed);
+	view_closed_days(c);
 	if (problem)
 		tv_set_str(c->view, "problem", problem);
+	if (errs)
+		web_form_errors(c, errs);
 	const char *done = http_query(c->req, "done");
 	if (done && !strcmp(done, "saved"))
 		tv_set_str(c->view, "notice", "The closed days were saved.");
+	if (done && !strcmp(done, "limits"))
+		tv_set_str(c->view, "notice", "The borrowing limits were saved.");
 	web_render(c, "admin_settings", status);
 }
 
 void page_admin_settings(struct ctx *c)
 {
-	settings_page(c, NULL, 200);
+	settings_page(c, NULL, NULL, NULL, 200);
+}
+
+void page_admin_limits(struct ctx *c)
+{
+	struct settings_input in = {
+		http_form(c->req, "block_fines"), http_form(c->req, "renew_overdue_days"),
+	};
+	struct form_errors errs = { .n = 0 };
+	struct circ_settings set;
+	if (rules_settings_validate(c->arena, &in, &set, &errs)) {
+		settings_page(c, NULL, &in, &errs, 422);
+		return;
+	}
+	if (rules_settings_save(c->db, c->arena, &set, c->sess.account_id, c->now)) {
+		web_error(c, 500, "The settings could not be saved just now. Please try again.");
+		return;
+	}
+	web_redirect(c, "/admin/settings?done=limits");
 }
 
 void page_admin_closed_add(struct ctx *c)
@@ -222,12 +272,13 @@ void page_admin_closed_add(struct ctx *c)
 	const char *why = NULL;
 	const char *reason = valid_trim(c->arena, http_form(c->req, "reason"));
 	if (strlen(reason) > 200) {
-		settings_page(c, "The reason can be at most 200 characters.", 422);
+		settings_page(c, "The reason can be at most 200 characters.", NULL, NULL, 422);
 		return;
 	}
-	if (rules_close_days(c->db, valid_trim(c->arena, http_form(c->req, "from")),
-		valid_trim(c->arena, http_form(c->req, "to")), reason, &why)) {
-		settings_page(c, why, 422);
+	if (rules_close_days(c->db, c->arena, valid_trim(c->arena, http_form(c->req, "from")),
+		valid_trim(c->arena, http_form(c->req, "to")), reason, c->sess.account_id, c->now,
+		&why)) {
+		settings_page(c, why, NULL, NULL, 422);
 		return;
 	}
 	web_redirect(c, "/admin/settings?done=saved");
@@ -235,9 +286,11 @@ void page_admin_closed_add(struct ctx *c)
 
 void page_admin_closed_delete(struct ctx *c)
 {
-	if (rules_open_day(c->db, c->req->params[0])) {
+	int rc = rules_open_day(c->db, c->req->params[0], c->sess.account_id, c->now);
+	if (rc == 1)
+		web_error(c, 404, "That day is not a closed day.");
+	else if (rc < 0)
 		web_error(c, 500, "The day could not be changed just now.");
-		return;
-	}
-	web_redirect(c, "/admin/settings?done=saved");
+	else
+		web_redirect(c, "/admin/settings?done=saved");
 }

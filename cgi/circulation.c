@@ -13,6 +13,37 @@
 
 /* ---- the desk ---- */
 
+/* The rule or setting behind a refusal, as "why" in view (see _why), with
+** the address where an admin changes it. */
+static void view_why(struct ctx *c, struct tv *view, const struct circ_why *w)
+{
+	if (w->kind == CIRC_WHY_NONE)
+		return;
+	struct tv *o = tv_set_obj(view, "why");
+	tv_set_str(o, "what", w->what);
+	tv_set_str(o, "limit", w->limit);
+	if (w->kind == CIRC_WHY_SETTING) {
+		tv_set_bool(o, "setting", true);
+		tv_set_str(o, "url", "/admin/settings#limits");
+		tv_set_str(o, "link", "Change it under Settings");
+		return;
+	}
+	tv_set_bool(o, "rule", true);
+	tv_set_str(o, "category", w->category);
+	tv_set_str(o, "item_type", w->item_type);
+	tv_set_bool(o, "removed", w->rule_id == 0);
+	tv_set_str(o, "url", w->rule_id ? arena_printf(c->arena, "/admin/rules#rule-%lld",
+		w->rule_id) : "/admin/rules");
+	tv_set_str(o, "link", "See the rules");
+}
+
+/* A refused request of the staff as an error page with its why. */
+static void staff_refusal(struct ctx *c, int status, const struct circ_result *r)
+{
+	view_why(c, web_error_view(c, status, r->message), &r->why);
+	web_render(c, "error", status);
+}
+
 /* The receipt of a checkout or checkin, from the loan row. */
 static void view_loan_receipt(struct ctx *c, long long loan_id)
 {
@@ -48,16 +79,19 @@ static void view_loan_receipt(struct ctx *c, long long loan_id)
 	}
 }
 
+/* A desk page: the form, and the receipt of ?loan= or the refusal r. */
 static void desk_page(struct ctx *c, const char *page, const char *member,
-	const char *barcode, const char *refusal, int status)
+	const char *barcode, const struct circ_result *r, int status)
 {
 	web_form_token(c);
 	tv_set_str(c->view, "member", member ? member : "");
 	tv_set_str(c->view, "barcode", barcode ? barcode : "");
-	if (refusal)
-		tv_set_str(c->view, "refusal", refusal);
+	if (r) {
+		tv_set_str(c->view, "refusal", r->message);
+		view_why(c, c->view, &r->why);
+	}
 	long long loan = valid_id(http_query(c->req, "loan"));
-	if (loan && !refusal)
+	if (loan && !r)
 		view_loan_receipt(c, loan);
 	web_render(c, page, status);
 }
@@ -80,8 +114,7 @@ void page_circ_checkout(struct ctx *c)
 			r.loan_id, http_url_encode(c->arena, member)));
 		return;
 	}
-	desk_page(c, "staff_checkout", member, barcode, r.message,
-		r.code == CIRC_ERROR ? 500 : 422);
+	desk_page(c, "staff_checkout", member, barcode, &r, r.code == CIRC_ERROR ? 500 : 422);
 }
 
 void page_circ_checkin_form(struct ctx *c)
@@ -98,7 +131,7 @@ void page_circ_checkin(struct ctx *c)
 		web_redirect(c, arena_printf(c->arena, "/staff/checkin?loan=%lld", r.loan_id));
 		return;
 	}
-	desk_page(c, "staff_checkin", NULL, barcode, r.message, r.code == CIRC_ERROR ? 500 : 422);
+	desk_page(c, "staff_checkin", NULL, barcode, &r, r.code == CIRC_ERROR ? 500 : 422);
 }
 
 /* ---- holds ---- */
@@ -195,9 +228,12 @@ void page_circ_loan(struct ctx *c)
 	db_done(st);
 	if (!returned) {
 		struct fine_calc f;
-		if (circ_loan_fine_now(c->db, c->arena, id, c->now, &f) == 0) {
+		long recorded;
+		if (circ_loan_fine_now(c->db, c->arena, id, c->now, &f, &recorded) == 0) {
 			struct tv *fv = tv_set_obj(v, "fine_now");
 			tv_set_str(fv, "cents", circ_money(c->arena, f.cents));
+			if (recorded)
+				tv_set_str(fv, "recorded", circ_money(c->arena, recorded));
 			tv_set_int(fv, "days_late", f.days_late);
 			tv_set_int(fv, "days_charged", f.days_charged);
 			tv_set_int(fv, "closed_skipped", f.closed_skipped);
@@ -222,7 +258,7 @@ void page_circ_loan_renew_staff(struct ctx *c)
 		web_redirect(c, arena_printf(c->arena, "/staff/members/%lld?done=renewed", member));
 		return;
 	}
-	web_error(c, r.code == CIRC_NOT_FOUND ? 404 : r.code == CIRC_ERROR ? 500 : 409, r.message);
+	staff_refusal(c, r.code == CIRC_NOT_FOUND ? 404 : r.code == CIRC_ERROR ? 500 : 409, &r);
 }
 
 /* ---- a member, for staff ---- */
@@ -230,6 +266,8 @@ void page_circ_loan_renew_staff(struct ctx *c)
 /* Loans, holds and fines of a member into the view (shared with /account). */
 void circ_view_member(struct ctx *c, long long member_id, bool staff)
 {
+	/* A hold not collected in time is not shown as waiting on the shelf. */
+	circ_holds_expire(c->db, c->arena, c->now);
 	char today_s[11];
 	cal_format(cal_day_of(c->now), today_s);
 	tv_set_bool(c->view, "staff_view", staff);
@@ -272,12 +310,20 @@ void circ_view_member(struct ctx *c, long long member_id, bool staff)
 		tv_set_int(o, "place", db_col_int(st, 5));
 		tv_push(holds, o);
 	}
-	long balance = circ_balance(c->db, c->arena, member_id, c->now);
-	tv_set_str(c->view, "balance", circ_money(c->arena, balance));
-	tv_set_bool(c->view, "owes", balance > 0);
-	const char *blocked = circ_blocked(c->db, c->arena, member_id, c->now);
+	struct circ_fines fines;
+	circ_fines(c->db, c->arena, member_id, c->now, &fines);
+	tv_set_str(c->view, "balance", circ_money(c->arena, fines.recorded_cents));
+	tv_set_bool(c->view, "owes", fines.recorded_cents > 0);
+	if (fines.accruing_cents > 0) {
+		tv_set_str(c->view, "accruing", circ_money(c->arena, fines.accruing_cents));
+		tv_set_str(c->view, "owed_now", circ_money(c->arena, fines.owed_cents));
+	}
+	struct circ_why why;
+	const char *blocked = circ_blocked(c->db, c->arena, member_id, c->now, &why);
 	if (blocked)
 		tv_set_str(c->view, "blocked", blocked);
+	if (blocked && staff)
+		view_why(c, c->view, &why);
 	struct tv *ledger = tv_set_list(c->view, "ledger");
 	st = db_query(c->db, "SELECT at, kind, amount_cents, reason FROM fine WHERE account_id = ? "
 		"ORDER BY at DESC, id DESC LIMIT 50", "i", member_id);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "catalogue.h"
+#include "circulation.h"
 #include "cover.h"
 #include "isbn.h"
 #include "search.h"
@@ -271,6 +272,8 @@ static void view_title(struct ctx *c, const struct title_detail *t)
 
 void page_opac_title(struct ctx *c)
 {
+	/* A copy whose hold was not collected in time is shown where it went. */
+	circ_holds_expire(c->db, c->arena, c->now);
 	struct title_detail t;
 	int rc = catalogue_title_get(c->db, c->arena, valid_id(c->req->params[0]), &t);
 	if (rc) {

@@ -38,7 +38,7 @@ void web_render(struct ctx *c, const char *name, int status)
 	}
 }
 
-void web_error(struct ctx *c, int status, const char *message)
+struct tv *web_error_view(struct ctx *c, int status, const char *message)
 {
 	/* A fresh view: nothing half-built by the handler leaks into the page. */
 	c->view = tv_obj(c->arena);
@@ -47,6 +47,12 @@ void web_error(struct ctx *c, int status, const char *message)
 	tv_set_str(c->view, "message", message);
 	if (status == 405)
 		tv_set_bool(c->view, "method_not_allowed", true);
+	return c->view;
+}
+
+void web_error(struct ctx *c, int status, const char *message)
+{
+	web_error_view(c, status, message);
 	web_render(c, "error", status);
 }
 

@@ -62,6 +62,11 @@ void web_render(struct ctx *c, const char *name, int status);
 /* An error page in the layout with a message for the reader. */
 void web_error(struct ctx *c, int status, const char *message);
 
+/* The view of that error page, made fresh as c->view, for a handler that
+** adds to it (the error template's partials) before web_render(c, "error",
+** status). */
+struct tv *web_error_view(struct ctx *c, int status, const char *message);
+
 /* 303 to location. */
 void web_redirect(struct ctx *c, const char *location);
 
@@ -145,6 +150,7 @@ void page_admin_rule_add(struct ctx *c);
 void page_admin_rule_edit(struct ctx *c);
 void page_admin_rule_delete(struct ctx *c);
 void page_admin_settings(struct ctx *c);
+void page_admin_limits(struct ctx *c);
 void page_admin_closed_add(struct ctx *c);
 void page_admin_closed_delete(struct ctx *c);
 void page_members_list(struct ctx *c);

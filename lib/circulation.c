@@ -22,10 +22,32 @@ static void fail(struct circ_result *r, enum circ_code code, const char *message
 	r->message = message;
 }
 
+/* The why of a refusal that a circulation rule produced. */
+static void why_rule(struct circ_why *w, long long rule_id, const char *category,
+	const char *item_type, const char *what, const char *limit)
+{
+	*w = (struct circ_why){ .kind = CIRC_WHY_RULE, .rule_id = rule_id,
+		.category = category, .item_type = item_type, .what = what, .limit = limit };
+}
+
+/* The why of a refusal that a library-wide setting produced. */
+static void why_setting(struct circ_why *w, const char *key, const char *what,
+	const char *limit)
+{
+	*w = (struct circ_why){ .kind = CIRC_WHY_SETTING, .setting = key, .what = what,
+		.limit = limit };
+}
+
 static long setting_long(struct db *db, const char *key, long def)
 {
 	return (long)db_int(db, def, "SELECT CAST(value AS INTEGER) FROM setting WHERE key = ?",
 		"t", key);
+}
+
+void circ_settings_get(struct db *db, struct circ_settings *out)
+{
+	out->block_fines_cents = setting_long(db, CIRC_SETTING_BLOCK_FINES, 500);
+	out->renew_overdue_days = setting_long(db, CIRC_SETTING_RENEW_OVERDUE, 30);
 }
 
 static lday day_of_text(const char *s)
@@ -95,24 +117,33 @@ long long circ_find_member(struct db *db, const char *email_or_card)
 
 /* ---- fines ---- */
 
-/* The fine rule a loan was made under (its snapshot), and its due day. */
+/* An open loan's terms: the rule it was made under (its snapshot), its due
+** day, and how far its lateness is already in the ledger. */
 struct loan_terms {
 	long long id;
 	long long account_id;
 	long long copy_id;
+	const char *title;
 	lday due;
 	struct fine_rule fine;
 	int max_renewals;
 	int loan_days;
 	int renewals;
+	bool recorded;       /* lateness up to recorded_to is in the ledger */
+	lday recorded_to;
+	long long rule_id;   /* the rule it was made under (0: since deleted) */
+	const char *rule_category, *rule_item_type;
 };
 
-static int loan_terms(struct db *db, long long loan_id, struct loan_terms *t)
+static int loan_terms(struct db *db, struct arena *a, long long loan_id, struct loan_terms *t)
 {
 	sqlite3_stmt *st = db_query(db,
-		"SELECT id, account_id, copy_id, due_day, fine_per_day_cents, grace_days, "
-		"  fine_cap_cents, max_renewals, loan_days, renewals "
-		"FROM loan WHERE id = ? AND returned_at IS NULL", "i", loan_id);
+		"SELECT l.id, l.account_id, l.copy_id, l.due_day, l.fine_per_day_cents, "
+		"  l.grace_days, l.fine_cap_cents, l.max_renewals, l.loan_days, l.renewals, "
+		"  l.fine_recorded_day, t.title, coalesce(l.rule_id, 0), l.rule_category, "
+		"  l.rule_item_type "
+		"FROM loan l JOIN copy k ON k.id = l.copy_id JOIN title t ON t.id = k.title_id "
+		"WHERE l.id = ? AND l.returned_at IS NULL", "i", loan_id);
 	if (!st || !db_row(db, st))
 		return -1;
 	t->id = db_col_int(st, 0);
@@ -125,24 +156,38 @@ static int loan_terms(struct db *db, long long loan_id, struct loan_terms *t)
 	t->max_renewals = (int)db_col_int(st, 7);
 	t->loan_days = (int)db_col_int(st, 8);
 	t->renewals = (int)db_col_int(st, 9);
+	t->recorded = sqlite3_column_type(st, 10) != SQLITE_NULL &&
+		cal_parse((const char *)sqlite3_column_text(st, 10), &t->recorded_to);
+	t->title = db_text(a, st, 11);
+	t->rule_id = db_col_int(st, 12);
+	t->rule_category = db_text(a, st, 13);
+	t->rule_item_type = db_text(a, st, 14);
 	db_done(st);
 	return 0;
 }
 
-/* What a loan has accrued in the ledger already (from renewals while
-** overdue): the cap applies to the loan as a whole. */
+/* What the ledger holds for a loan already (recorded at a renewal while
+** overdue, or before a payment): the cap applies to the loan as a whole. */
 static long accrued_for_loan(struct db *db, long long loan_id)
 {
 	return (long)db_int(db, 0, "SELECT coalesce(sum(amount_cents), 0) FROM fine "
 		"WHERE loan_id = ? AND kind = 'accrued'", "i", loan_id);
 }
 
-/* The fine owed for a loan's lateness up to day on, not counting what the
-** ledger already holds for it, within the loan's cap. */
+/* What a loan's lateness up to day on adds to the ledger: the fine for the
+** days after those already recorded, within the loan's cap on all it has
+** accrued. days_late and days_charged describe the whole lateness since the
+** due day. Recorded days are subtracted as the fine for them today, so a
+** closed day added later changes only days not yet recorded. */
 static struct fine_calc loan_fine_until(struct db *db, const struct closed_days *closed,
 	const struct loan_terms *t, lday on)
 {
-	struct fine_calc f = cal_fine(closed, &t->fine, t->due, on);
+	struct fine_rule uncapped = t->fine;
+	uncapped.cap_cents = 0;
+	struct fine_calc f = cal_fine(closed, &uncapped, t->due, on);
+	if (t->recorded)
+		f.cents -= cal_fine(closed, &uncapped, t->due,
+			t->recorded_to < on ? t->recorded_to : on).cents;
 	long before = accrued_for_loan(db, t->id);
 	if (t->fine.cap_cents > 0 && f.cents + before > t->fine.cap_cents) {
 		f.cents = t->fine.cap_cents > before ? t->fine.cap_cents - before : 0;
@@ -151,32 +196,48 @@ static struct fine_calc loan_fine_until(struct db *db, const struct closed_days 
 	return f;
 }
 
-int circ_loan_fine_now(struct db *db, struct arena *a, long long loan_id, time_t now,
-	struct fine_calc *out)
+/* Inside a transaction: put what a loan's lateness has run up to today and
+** the ledger does not hold yet into it, as an accrued row with reason, and
+** note on the loan that its lateness is recorded up to today. Returns the
+** amount recorded (0 when nothing was owed), or -1. */
+static long record_loan_fine(struct db *db, const struct closed_days *closed,
+	const struct loan_terms *t, lday today, time_t now, const char *reason)
 {
-	struct closed_days closed;
-	struct loan_terms t;
-	if (circ_closed_days(db, a, &closed) || loan_terms(db, loan_id, &t))
+	struct fine_calc f = loan_fine_until(db, closed, t, today);
+	if (f.cents <= 0)
+		return 0;
+	char today_s[11];
+	cal_format(today, today_s);
+	if (db_exec(db, "INSERT INTO fine(account_id, loan_id, kind, amount_cents, reason, at) "
+		"VALUES (?, ?, 'accrued', ?, ?, ?)", "iiiti", t->account_id, t->id,
+		(long long)f.cents, reason, (long long)now) != SQLITE_OK ||
+	    db_exec(db, "UPDATE loan SET fine_recorded_day = ? WHERE id = ?", "ti", today_s,
+		t->id) != SQLITE_OK)
 		return -1;
-	*out = loan_fine_until(db, &closed, &t, cal_day_of(now));
-	return 0;
+	return f.cents;
 }
 
-long circ_balance(struct db *db, struct arena *a, long long member_id, time_t now)
+/* What to do with one overdue loan: see each_overdue_loan. */
+typedef int (*overdue_fn)(struct db *db, struct arena *a, const struct closed_days *closed,
+	const struct loan_terms *t, lday today, time_t now, void *arg);
+
+/* Call fn for each of the member's open loans past their due day (only
+** these can owe anything). Returns 0, fn's first non-zero answer, or -1
+** when the loans cannot be read. */
+static int each_overdue_loan(struct db *db, struct arena *a, long long member_id,
+	time_t now, overdue_fn fn, void *arg)
 {
-	long balance = (long)db_int(db, 0, "SELECT coalesce(sum(amount_cents), 0) FROM fine "
-		"WHERE account_id = ?", "i", member_id);
-	struct closed_days closed;
-	if (circ_closed_days(db, a, &closed))
-		return balance;
 	lday today = cal_day_of(now);
 	char today_s[11];
 	cal_format(today, today_s);
-	/* Only loans past their due day can owe anything. */
 	long n = (long)db_int(db, 0, "SELECT count(*) FROM loan WHERE account_id = ? "
 		"AND returned_at IS NULL AND due_day < ?", "it", member_id, today_s);
+	struct closed_days closed;
 	if (!n)
-		return balance;
+		return 0;
+	if (circ_closed_days(db, a, &closed))
+		return -1;
+	/* The ids first: fn writes, and the loop's statement is one of fn's. */
 	long long *ids = arena_alloc(a, sizeof *ids * (size_t)n);
 	long k = 0;
 	sqlite3_stmt *st = db_query(db, "SELECT id FROM loan WHERE account_id = ? "
@@ -186,20 +247,89 @@ long circ_balance(struct db *db, struct arena *a, long long member_id, time_t no
 			ids[k++] = db_col_int(st, 0);
 	for (long i = 0; i < k; i++) {
 		struct loan_terms t;
-		if (loan_terms(db, ids[i], &t) == 0)
-			balance += loan_fine_until(db, &closed, &t, today).cents;
+		int rc = loan_terms(db, a, ids[i], &t) ? -1 : fn(db, a, &closed, &t, today, now, arg);
+		if (rc)
+			return rc;
 	}
-	return balance;
+	return 0;
 }
 
-const char *circ_blocked(struct db *db, struct arena *a, long long member_id, time_t now)
+static int record_fine_so_far(struct db *db, struct arena *a, const struct closed_days *closed,
+	const struct loan_terms *t, lday today, time_t now, void *arg)
 {
-	long limit = setting_long(db, "circ.block_fines_cents", 500);
+	(void)arg;
+	char due_s[11], today_s[11];
+	cal_format(t->due, due_s);
+	cal_format(today, today_s);
+	return record_loan_fine(db, closed, t, today, now, arena_printf(a, "Overdue so far: "
+		"%s, due %s, up to %s (still out)", t->title, due_s, today_s)) < 0 ? -1 : 0;
+}
+
+/* Inside a transaction: record what each of the member's overdue loans
+** has run up so far, so that the ledger holds everything owed up to
+** today. Returns 0 or -1. */
+static int record_member_fines(struct db *db, struct arena *a, long long member_id, time_t now)
+{
+	return each_overdue_loan(db, a, member_id, now, record_fine_so_far, NULL);
+}
+
+static int add_accruing(struct db *db, struct arena *a, const struct closed_days *closed,
+	const struct loan_terms *t, lday today, time_t now, void *arg)
+{
+	(void)a;
+	(void)now;
+	((struct circ_fines *)arg)->accruing_cents += loan_fine_until(db, closed, t, today).cents;
+	return 0;
+}
+
+int circ_loan_fine_now(struct db *db, struct arena *a, long long loan_id, time_t now,
+	struct fine_calc *out, long *recorded_cents)
+{
+	struct closed_days closed;
+	struct loan_terms t;
+	if (circ_closed_days(db, a, &closed) || loan_terms(db, a, loan_id, &t))
+		return -1;
+	*out = loan_fine_until(db, &closed, &t, cal_day_of(now));
+	*recorded_cents = accrued_for_loan(db, loan_id);
+	return 0;
+}
+
+int circ_fines(struct db *db, struct arena *a, long long member_id, time_t now,
+	struct circ_fines *out)
+{
+	memset(out, 0, sizeof *out);
+	out->recorded_cents = (long)db_int(db, 0, "SELECT balance_cents FROM fine_balance "
+		"WHERE account_id = ?", "i", member_id);
+	int rc = each_overdue_loan(db, a, member_id, now, add_accruing, out);
+	out->owed_cents = out->recorded_cents + out->accruing_cents;
+	return rc;
+}
+
+long circ_balance(struct db *db, struct arena *a, long long member_id, time_t now)
+{
+	struct circ_fines f;
+	circ_fines(db, a, member_id, now, &f);
+	return f.owed_cents;
+}
+
+const char *circ_blocked(struct db *db, struct arena *a, long long member_id, time_t now,
+	struct circ_why *why)
+{
+	struct circ_settings set;
+	circ_settings_get(db, &set);
+	long limit = set.block_fines_cents;
 	long owed = circ_balance(db, a, member_id, now);
-	if (owed > limit)
+	struct circ_why none = { .kind = CIRC_WHY_NONE };
+	if (why)
+		*why = none;
+	if (owed > limit) {
+		if (why)
+			why_setting(why, CIRC_SETTING_BLOCK_FINES, "fines a member may owe and "
+				"still borrow", circ_money(a, limit));
 		return arena_printf(a, "The member owes %s in fines, more than the %s "
 			"allowed; they can borrow again once they have paid.",
 			circ_money(a, owed), circ_money(a, limit));
+	}
 	return membership_refusal(db, a, member_id, cal_day_of(now));
 }
 
@@ -251,6 +381,66 @@ static long long pass_copy_along(struct db *db, struct arena *a,
 	return hold_id;
 }
 
+/* Whether a ready hold's pickup day is before today (YYYY-MM-DD). */
+static bool any_lapsed_hold(struct db *db, const char *today_s)
+{
+	return db_int(db, 0, "SELECT EXISTS (SELECT 1 FROM hold WHERE status = 'ready' "
+		"AND pickup_by < ?)", "t", today_s) != 0;
+}
+
+/* Inside a transaction: expire the ready holds whose pickup day is before
+** today, each copy passing to the next in its queue (or to the shelf).
+** The next reader's pickup day may have passed too (after a long closure):
+** the loop expires that hold as well. Returns how many expired, or -1. */
+static int expire_lapsed_holds(struct db *db, struct arena *a, time_t now)
+{
+	lday today = cal_day_of(now);
+	char today_s[11];
+	cal_format(today, today_s);
+	if (!any_lapsed_hold(db, today_s))
+		return 0;
+	struct closed_days closed;
+	if (circ_closed_days(db, a, &closed))
+		return -1;
+	int expired = 0;
+	for (;;) {
+		long long hold_id = 0, copy_id = 0, title_id = 0;
+		sqlite3_stmt *st = db_query(db, "SELECT id, copy_id, title_id FROM hold "
+			"WHERE status = 'ready' AND pickup_by < ? ORDER BY pickup_by, id LIMIT 1",
+			"t", today_s);
+		if (db_row(db, st)) {
+			hold_id = db_col_int(st, 0);
+			copy_id = db_col_int(st, 1);
+			title_id = db_col_int(st, 2);
+			db_done(st);
+		}
+		if (!hold_id)
+			return expired;
+		if (db_exec(db, "UPDATE hold SET status = 'expired', ended_at = ? WHERE id = ?",
+			"ii", (long long)now, hold_id) != SQLITE_OK)
+			return -1;
+		pass_copy_along(db, a, &closed, copy_id, title_id, today, NULL);
+		expired++;
+	}
+}
+
+int circ_holds_expire(struct db *db, struct arena *a, time_t now)
+{
+	char today_s[11];
+	cal_format(cal_day_of(now), today_s);
+	/* Pages call this on every view: look before taking the write lock. */
+	if (!any_lapsed_hold(db, today_s))
+		return 0;
+	if (db_begin(db))
+		return -1;
+	int expired = expire_lapsed_holds(db, a, now);
+	if (expired < 0 || db_commit(db)) {
+		db_rollback(db);
+		return -1;
+	}
+	return expired;
+}
+
 int circ_hold_place_in_queue(struct db *db, long long hold_id)
 {
 	return (int)db_int(db, 0, "SELECT place FROM waiting_hold WHERE id = ?", "i", hold_id);
@@ -273,6 +463,9 @@ void circ_hold_place(struct db *db, struct arena *a, time_t now, long long title
 	}
 	r->title = db_text(a, st, 0);
 	db_done(st);
+	/* A lapsed hold's copy goes to its next reader before this one queues. */
+	if (expire_lapsed_holds(db, a, now) < 0)
+		goto error;
 	if (db_int(db, 0, "SELECT count(*) FROM loan l JOIN copy c ON c.id = l.copy_id "
 		"WHERE l.account_id = ? AND l.returned_at IS NULL AND c.title_id = ?",
 		"ii", member_id, title_id)) {
@@ -356,48 +549,6 @@ error:
 	fail(r, CIRC_ERROR, "The hold could not be cancelled just now.");
 }
 
-int circ_holds_expire(struct db *db, struct arena *a, time_t now)
-{
-	lday today = cal_day_of(now);
-	char today_s[11];
-	cal_format(today, today_s);
-	if (!db_int(db, 0, "SELECT count(*) FROM hold WHERE status = 'ready' AND pickup_by < ?",
-		"t", today_s))
-		return 0;
-	if (db_begin(db))
-		return -1;
-	struct closed_days closed;
-	if (circ_closed_days(db, a, &closed)) {
-		db_rollback(db);
-		return -1;
-	}
-	int expired = 0;
-	for (;;) {
-		long long hold_id = 0, copy_id = 0, title_id = 0;
-		sqlite3_stmt *st = db_query(db, "SELECT id, copy_id, title_id FROM hold "
-			"WHERE status = 'ready' AND pickup_by < ? ORDER BY pickup_by, id LIMIT 1",
-			"t", today_s);
-		if (db_row(db, st)) {
-			hold_id = db_col_int(st, 0);
-			copy_id = db_col_int(st, 1);
-			title_id = db_col_int(st, 2);
-			db_done(st);
-		}
-		if (!hold_id)
-			break;
-		if (db_exec(db, "UPDATE hold SET status = 'expired', ended_at = ? WHERE id = ?",
-			"ii", (long long)now, hold_id) != SQLITE_OK) {
-			db_rollback(db);
-			return -1;
-		}
-		/* The next in line may also fail to come; the loop catches a
-		** pickup day that has passed already (a long closure). */
-		pass_copy_along(db, a, &closed, copy_id, title_id, today, NULL);
-		expired++;
-	}
-	return db_commit(db) ? -1 : expired;
-}
-
 /* ---- checkout, checkin, renew ---- */
 
 struct copy_row {
@@ -440,6 +591,45 @@ static const char *unavailable_message(struct db *db, struct arena *a, const str
 	return arena_printf(a, "This copy cannot be lent: it is marked %s.", c->status);
 }
 
+/* Whether the member is at the loan limit of rule: a rule for one item type
+** counts the member's open loans of that type, a rule for any item type
+** ('*') counts all of them. Fills r when they are. */
+static bool at_loan_limit(struct db *db, struct arena *a, long long member_id,
+	const struct circ_rule *rule, struct circ_result *r)
+{
+	bool all_types = !strcmp(rule->item_type, "*");
+	long out = (long)db_int(db, 0, "SELECT count(*) FROM loan l JOIN copy k ON k.id = l.copy_id "
+		"WHERE l.account_id = ?1 AND l.returned_at IS NULL AND (?2 = '*' OR k.item_type = ?2)",
+		"it", member_id, rule->item_type);
+	if (out < rule->max_loans)
+		return false;
+	fail(r, CIRC_TOO_MANY_LOANS, all_types
+		? arena_printf(a, "The member already has %ld item(s) out; the limit is %d.",
+			out, rule->max_loans)
+		: arena_printf(a, "The member already has %ld %s item(s) out; the limit for "
+			"%s items is %d.", out, rule->item_type, rule->item_type, rule->max_loans));
+	why_rule(&r->why, rule->id, rule->category, rule->item_type, all_types
+		? "loans at once, of all item types together"
+		: arena_printf(a, "loans at once of %s items", rule->item_type),
+		arena_printf(a, "%d", rule->max_loans));
+	return true;
+}
+
+/* The loan limits a checkout must respect: those of the rule that applies,
+** and when that rule is for one item type, also the member's general rule
+** (their category with any item type, else any with any) over all their
+** loans, so that limits per type never add up past the general one. */
+static bool over_loan_limit(struct db *db, struct arena *a, long long member_id,
+	const char *category, const struct circ_rule *rule, struct circ_result *r)
+{
+	if (at_loan_limit(db, a, member_id, rule, r))
+		return true;
+	struct circ_rule general;
+	return strcmp(rule->item_type, "*") &&
+		circ_rule_for(db, a, category, "*", &general) == 0 &&
+		at_loan_limit(db, a, member_id, &general, r);
+}
+
 void circ_checkout(struct db *db, struct arena *a, time_t now, long long member_id,
 	const char *barcode, struct circ_result *r)
 {
@@ -462,6 +652,9 @@ void circ_checkout(struct db *db, struct arena *a, time_t now, long long member_
 		fail(r, CIRC_UNKNOWN_MEMBER, "No member has that email address or card number.");
 		goto refuse;
 	}
+	/* A hold not collected in time no longer keeps its copy from anyone. */
+	if (expire_lapsed_holds(db, a, now) < 0)
+		goto error;
 	if (!find_copy(db, a, barcode, &c)) {
 		fail(r, CIRC_UNKNOWN_BARCODE, "No copy has that barcode. Check the number, or "
 			"catalogue the copy first.");
@@ -480,7 +673,7 @@ void circ_checkout(struct db *db, struct arena *a, time_t now, long long member_
 		fail(r, CIRC_NOT_AVAILABLE, unavailable_message(db, a, &c));
 		goto refuse;
 	}
-	const char *blocked = circ_blocked(db, a, member_id, now);
+	const char *blocked = circ_blocked(db, a, member_id, now, &r->why);
 	if (blocked) {
 		fail(r, CIRC_BLOCKED, blocked);
 		goto refuse;
@@ -491,14 +684,8 @@ void circ_checkout(struct db *db, struct arena *a, time_t now, long long member_
 			"can add one under Rules.");
 		goto refuse;
 	}
-	long out = (long)db_int(db, 0, "SELECT count(*) FROM loan l JOIN copy k ON k.id = l.copy_id "
-		"WHERE l.account_id = ? AND l.returned_at IS NULL AND k.item_type = ?",
-		"it", member_id, c.item_type);
-	if (out >= rule.max_loans) {
-		fail(r, CIRC_TOO_MANY_LOANS, arena_printf(a, "The member already has %ld %s "
-			"item(s) out; the limit is %d.", out, c.item_type, rule.max_loans));
+	if (over_loan_limit(db, a, member_id, category, &rule, r))
 		goto refuse;
-	}
 	struct closed_days closed;
 	if (circ_closed_days(db, a, &closed))
 		goto error;
@@ -560,7 +747,7 @@ void circ_checkin(struct db *db, struct arena *a, time_t now, const char *barcod
 	long long loan_id = db_int(db, 0, "SELECT id FROM loan WHERE copy_id = ? "
 		"AND returned_at IS NULL", "i", c.id);
 	struct loan_terms t;
-	if (!loan_id || loan_terms(db, loan_id, &t)) {
+	if (!loan_id || loan_terms(db, a, loan_id, &t)) {
 		db_rollback(db);
 		fail(r, CIRC_NOT_ON_LOAN, "This copy is not on loan, so there is nothing to check in.");
 		return;
@@ -575,19 +762,16 @@ void circ_checkin(struct db *db, struct arena *a, time_t now, const char *barcod
 	if (circ_closed_days(db, a, &closed))
 		goto error;
 	lday today = cal_day_of(now);
-	struct fine_calc f = loan_fine_until(db, &closed, &t, today);
-	long total = accrued_for_loan(db, loan_id) + f.cents;
 	char today_s[11];
 	cal_format(today, today_s);
 	cal_format(t.due, r->due);
-	r->fine_cents = f.cents;
-	if (db_exec(db, "UPDATE loan SET returned_at = ?, return_day = ?, fine_cents = ? "
-		"WHERE id = ?", "itii", (long long)now, today_s, (long long)total, loan_id) != SQLITE_OK)
-		goto error;
-	if (f.cents > 0 && db_exec(db, "INSERT INTO fine(account_id, loan_id, kind, amount_cents, "
-		"reason, at) VALUES (?, ?, 'accrued', ?, ?, ?)", "iiiti", t.account_id, loan_id,
-		(long long)f.cents, arena_printf(a, "Overdue: %s, due %s, returned %s",
-		c.title, r->due, today_s), (long long)now) != SQLITE_OK)
+	/* The rest of the fine goes to the ledger; the loan's fine is all the
+	** ledger holds for it, part of which may have been recorded before. */
+	r->fine_cents = record_loan_fine(db, &closed, &t, today, now, arena_printf(a,
+		"Overdue: %s, due %s, returned %s", c.title, r->due, today_s));
+	if (r->fine_cents < 0 || db_exec(db, "UPDATE loan SET returned_at = ?, return_day = ?, "
+		"fine_cents = ? WHERE id = ?", "itii", (long long)now, today_s,
+		(long long)accrued_for_loan(db, loan_id), loan_id) != SQLITE_OK)
 		goto error;
 	pass_copy_along(db, a, &closed, c.id, c.title_id, today, r);
 	if (db_commit(db))
@@ -609,7 +793,7 @@ void circ_renew(struct db *db, struct arena *a, time_t now, long long loan_id,
 		return;
 	}
 	struct loan_terms t;
-	if (loan_terms(db, loan_id, &t)) {
+	if (loan_terms(db, a, loan_id, &t)) {
 		fail(r, CIRC_NOT_FOUND, "That loan is not open.");
 		goto refuse;
 	}
@@ -618,12 +802,8 @@ void circ_renew(struct db *db, struct arena *a, time_t now, long long loan_id,
 		goto refuse;
 	}
 	long long title_id = db_int(db, 0, "SELECT title_id FROM copy WHERE id = ?", "i", t.copy_id);
-	sqlite3_stmt *st = db_query(db, "SELECT title FROM title WHERE id = ?", "i", title_id);
-	if (db_row(db, st)) {
-		r->title = db_text(a, st, 0);
-		db_done(st);
-	}
-	const char *blocked = circ_blocked(db, a, t.account_id, now);
+	r->title = t.title;
+	const char *blocked = circ_blocked(db, a, t.account_id, now, &r->why);
 	if (blocked) {
 		fail(r, CIRC_BLOCKED, blocked);
 		goto refuse;
@@ -631,6 +811,9 @@ void circ_renew(struct db *db, struct arena *a, time_t now, long long loan_id,
 	if (t.renewals >= t.max_renewals) {
 		fail(r, CIRC_RENEW_LIMIT, arena_printf(a, "This loan has been renewed %d time(s), "
 			"the most allowed.", t.renewals));
+		why_rule(&r->why, t.rule_id, t.rule_category, t.rule_item_type,
+			"renewals of a loan (as it was when the loan was made)",
+			arena_printf(a, "%d", t.max_renewals));
 		goto refuse;
 	}
 	if (db_int(db, 0, "SELECT count(*) FROM hold WHERE title_id = ? AND status = 'waiting' "
@@ -640,21 +823,22 @@ void circ_renew(struct db *db, struct arena *a, time_t now, long long loan_id,
 		goto refuse;
 	}
 	lday today = cal_day_of(now);
-	long limit = setting_long(db, "circ.renew_overdue_days", 30);
+	struct circ_settings set;
+	circ_settings_get(db, &set);
+	long limit = set.renew_overdue_days;
 	if (today - t.due > limit) {
 		fail(r, CIRC_RENEW_OVERDUE, arena_printf(a, "This loan is more than %ld days overdue "
 			"and cannot be renewed; please return it.", limit));
+		why_setting(&r->why, CIRC_SETTING_RENEW_OVERDUE, "days overdue a loan may be "
+			"and still be renewed", arena_printf(a, "%ld", limit));
 		goto refuse;
 	}
 	struct closed_days closed;
 	if (circ_closed_days(db, a, &closed))
 		goto error;
 	/* Lateness up to today is owed even though the due date moves on. */
-	struct fine_calc f = loan_fine_until(db, &closed, &t, today);
-	if (f.cents > 0 && db_exec(db, "INSERT INTO fine(account_id, loan_id, kind, amount_cents, "
-		"reason, at) VALUES (?, ?, 'accrued', ?, ?, ?)", "iiiti", t.account_id, loan_id,
-		(long long)f.cents, arena_printf(a, "Overdue until renewed: %s", r->title),
-		(long long)now) != SQLITE_OK)
+	if (record_loan_fine(db, &closed, &t, today, now, arena_printf(a,
+		"Overdue until renewed: %s", r->title)) < 0)
 		goto error;
 	struct due_calc due = cal_due_date(&closed, today, t.loan_days);
 	if (due.due < t.due)
@@ -662,8 +846,10 @@ void circ_renew(struct db *db, struct arena *a, time_t now, long long loan_id,
 	char today_s[11];
 	cal_format(today, today_s);
 	cal_format(due.due, r->due);
+	/* From the new due day, no lateness is recorded yet. */
 	if (db_exec(db, "UPDATE loan SET due_day = ?, renewals = renewals + 1, "
-		"last_renewed_day = ?, closed_skipped = ? WHERE id = ?", "ttii", r->due, today_s,
+		"last_renewed_day = ?, closed_skipped = ?, fine_recorded_day = NULL "
+		"WHERE id = ?", "ttii", r->due, today_s,
 		(long long)due.closed_skipped, loan_id) != SQLITE_OK || db_commit(db))
 		goto error;
 	return;
@@ -685,6 +871,13 @@ int circ_fine_credit_in_tx(struct db *db, struct arena *a, time_t now,
 	r->message = "";
 	if (amount_cents <= 0) {
 		fail(r, CIRC_ERROR, "Enter an amount greater than zero.");
+		return -1;
+	}
+	/* The ledger first takes in what loans still out have run up, so that
+	** the credit is set against recorded fines and the sum never goes
+	** below zero; what accrues later is recorded at return. */
+	if (record_member_fines(db, a, member_id, now)) {
+		fail(r, CIRC_ERROR, "The amount could not be recorded just now.");
 		return -1;
 	}
 	long balance = circ_balance(db, a, member_id, now);

@@ -52,10 +52,23 @@ enum circ_code {
 	CIRC_ERROR,
 };
 
+/* Which rule or setting produced a refusal, for the staff's "why". */
+enum circ_why_kind { CIRC_WHY_NONE, CIRC_WHY_RULE, CIRC_WHY_SETTING };
+struct circ_why {
+	enum circ_why_kind kind;
+	long long rule_id;         /* CIRC_WHY_RULE: 0 when since deleted */
+	const char *category;      /* CIRC_WHY_RULE: the rule's category ... */
+	const char *item_type;     /* ... and item type ("*" = any) */
+	const char *setting;       /* CIRC_WHY_SETTING: its key (CIRC_SETTING_...) */
+	const char *what;          /* what is limited, e.g. "loans at once" */
+	const char *limit;         /* the limit as people read it: "5", "5.00" */
+};
+
 /* What an operation did, for the desk's answer and its "why". */
 struct circ_result {
 	enum circ_code code;
 	const char *message;       /* a sentence for people; "" when CIRC_OK */
+	struct circ_why why;       /* for refusals a rule or setting produced */
 	long long loan_id;
 	long long hold_id;
 	const char *member_name;
@@ -66,6 +79,18 @@ struct circ_result {
 	char pickup_by[11];
 	int queue_place;           /* place of a new hold */
 };
+
+/* Library-wide circulation settings, kept in the setting table under these
+** keys (an admin edits them at /admin/settings). */
+#define CIRC_SETTING_BLOCK_FINES   "circ.block_fines_cents"
+#define CIRC_SETTING_RENEW_OVERDUE "circ.renew_overdue_days"
+struct circ_settings {
+	long block_fines_cents;    /* no borrowing or renewing when owing more */
+	long renew_overdue_days;   /* no renewal when overdue by more days */
+};
+
+/* The settings, with the design's defaults (5.00, 30 days) for any not set. */
+void circ_settings_get(struct db *db, struct circ_settings *out);
 
 /* The most specific rule for a member category and item type: exact pair,
 ** then category with any item, then any category with the item, then any.
@@ -103,25 +128,52 @@ void circ_hold_cancel(struct db *db, struct arena *a, time_t now, long long hold
 	long long member_id, struct circ_result *r);
 
 /* Expire ready holds whose pickup day has passed, passing each copy to the
-** next in its queue (or back to the shelf). Returns how many expired, or -1. */
+** next in its queue (or back to the shelf). Cheap when none has (one
+** indexed look-up, no write lock), so pages that show holds or copies call
+** it before reading them, as does carrel-cron; checkout and hold placement
+** do the same inside their own transactions. Returns how many expired, or
+** -1. */
 int circ_holds_expire(struct db *db, struct arena *a, time_t now);
 
 /* The place (1-based) of a waiting hold in its title's queue; 0 if none. */
 int circ_hold_place_in_queue(struct db *db, long long hold_id);
 
-/* The fine an open loan has accrued as of now, and how. */
+/* An open loan's fine as of now: *out is what it adds to the ledger (the
+** days not recorded yet, within the cap) and how it came about, and
+** *recorded_cents what the ledger holds for the loan already (recorded at a
+** renewal while overdue, or before a payment). Returns 0, or -1 when the
+** loan is not open. */
 int circ_loan_fine_now(struct db *db, struct arena *a, long long loan_id, time_t now,
-	struct fine_calc *out);
+	struct fine_calc *out, long *recorded_cents);
 
-/* A member's balance: the ledger plus open loans' fines so far. */
+/* A member's fines. The ledger (the view fine_balance, which the member list
+** reads too) holds everything recorded: fines of returned loans, lateness
+** recorded at renewals and before payments, payments and waivers. Loans still
+** out and overdue keep accruing until they are returned, renewed or a
+** payment is taken: that part is computed, not stored. */
+struct circ_fines {
+	long recorded_cents;       /* the ledger's sum */
+	long accruing_cents;       /* open overdue loans, not recorded yet */
+	long owed_cents;           /* both: what the member owes now */
+};
+int circ_fines(struct db *db, struct arena *a, long long member_id, time_t now,
+	struct circ_fines *out);
+
+/* What the member owes now (circ_fines' owed_cents). */
 long circ_balance(struct db *db, struct arena *a, long long member_id, time_t now);
 
-/* Why a member may not borrow now, or NULL when they may. */
-const char *circ_blocked(struct db *db, struct arena *a, long long member_id, time_t now);
+/* Why a member may not borrow now, or NULL when they may. When why is not
+** NULL it says which setting blocked them (kind CIRC_WHY_NONE when it was
+** not one: a membership not in order). */
+const char *circ_blocked(struct db *db, struct arena *a, long long member_id, time_t now,
+	struct circ_why *why);
 
 /* Inside an open transaction: credit the fines ledger (kind "paid" or
-** "waived") by amount_cents, refused above the balance. payment_id (or 0)
-** names the payment it came from. Returns 0, or -1 with r filled. */
+** "waived") by amount_cents, refused above what the member owes. First the
+** fine the member's overdue loans have run up so far is recorded (an
+** accrued row per loan), so the credit never takes the ledger below zero.
+** payment_id (or 0) names the payment it came from. Returns 0, or -1 with
+** r filled (the caller rolls back). */
 int circ_fine_credit_in_tx(struct db *db, struct arena *a, time_t now,
 	long long member_id, long amount_cents, const char *kind, const char *reason,
 	long long actor_id, long long payment_id, struct circ_result *r);

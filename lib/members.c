@@ -343,6 +343,11 @@ const char *member_sort_name(enum member_sort s)
 	return sort_names[s < MSORT_COUNT ? s : MSORT_NAME];
 }
 
+/* The members with their fines owed (fb.balance_cents), for the column,
+** its sort and the "owing" filter alike: the recorded balance of the view
+** fine_balance, which lib/circulation.c reads too. */
+#define MEMBER_FROM "FROM account a JOIN fine_balance fb ON fb.account_id = a.id "
+
 /* The WHERE clause shared by the count and the page. Parameters are
 ** numbered so both statements bind the same list:
 **   ?1 search text, ?2 card, ?3 status, ?4 plan, ?5 today, ?6 expiry limit,
@@ -359,11 +364,7 @@ const char *member_sort_name(enum member_sort s)
 	"          WHERE m.account_id = a.id AND m.status = 'pending'))) " \
 	"AND (?4 = 0 OR a.member_plan_id = ?4) " \
 	"AND (?6 = '' OR (a.member_until >= ?5 AND a.member_until <= ?6)) " \
-	"AND (NOT ?7 OR (SELECT coalesce(sum(amount_cents), 0) FROM fine f " \
-	"      WHERE f.account_id = a.id) > 0 " \
-	"  OR EXISTS (SELECT 1 FROM loan l WHERE l.account_id = a.id " \
-	"      AND l.returned_at IS NULL AND l.fine_per_day_cents > 0 " \
-	"      AND julianday(?5) - julianday(l.due_day) > l.grace_days)) "
+	"AND (NOT ?7 OR fb.balance_cents > 0) "
 
 #define MEMBER_BINDS "tttitti"
 
@@ -385,8 +386,8 @@ static const char *member_page_sql(enum member_sort sort, bool descending)
 		"     WHEN a.member_until < ?5 THEN 'expired' "
 		"     WHEN EXISTS (SELECT 1 FROM membership m WHERE m.account_id = a.id "
 		"                  AND m.status = 'pending') THEN 'pending' ELSE 'none' END, "
-		"(SELECT coalesce(sum(amount_cents), 0) FROM fine f WHERE f.account_id = a.id) AS owed "
-		"FROM account a LEFT JOIN plan p ON p.id = a.member_plan_id "
+		"fb.balance_cents AS owed "
+		MEMBER_FROM "LEFT JOIN plan p ON p.id = a.member_plan_id "
 		MEMBER_WHERE "ORDER BY %s LIMIT ?8 OFFSET ?9", order) < 0)
 		abort();
 	return *slot;
@@ -401,7 +402,7 @@ long member_list(struct db *db, struct arena *a, const struct member_filter *f,
 		cal_format(today + f->expiring_days, limit_s);
 	const char *q = f->q ? f->q : "";
 	const char *status = f->status ? f->status : "";
-	*total = db_int(db, 0, "SELECT count(*) FROM account a " MEMBER_WHERE, MEMBER_BINDS,
+	*total = db_int(db, 0, "SELECT count(*) " MEMBER_FROM MEMBER_WHERE, MEMBER_BINDS,
 		q, q, status, f->plan_id, today_s, limit_s, (long long)f->owing);
 	enum member_sort sort = f->sort < MSORT_COUNT ? f->sort : MSORT_NAME;
 	const char *sql = member_page_sql(sort, f->descending);

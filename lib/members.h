@@ -114,7 +114,7 @@ struct member_filter {
 	const char *status;       /* "", active, expired, pending, none */
 	long long plan_id;        /* 0: any */
 	long expiring_days;       /* > 0: active and ending within N days */
-	bool owing;               /* fines owed (ledger, or an overdue loan) */
+	bool owing;               /* owed_cents > 0 */
 	enum member_sort sort;
 	bool descending;
 	long page, per_page;
@@ -124,7 +124,7 @@ struct member_row {
 	long long id;
 	const char *name, *email, *phone, *card_number, *category;
 	const char *plan_name, *until, *status;
-	long owed_cents;          /* the fines ledger (returned items) */
+	long owed_cents;          /* recorded fines (the view fine_balance) */
 };
 
 /* The sort for a query value ("name", "until", ...); MSORT_NAME if unknown. */

@@ -100,7 +100,17 @@ int rules_validate(struct arena *a, const struct rule_input *in, struct circ_rul
 	return errs->n ? -1 : 0;
 }
 
-int rules_save(struct db *db, long long id, const struct circ_rule *r,
+/* Inside a transaction: the audit row of an admin's change. */
+static int audit_change(struct db *db, long long actor_id, time_t now, const char *action,
+	const char *object, const char *detail)
+{
+	return db_exec(db, "INSERT INTO audit(at, actor_id, action, object, detail) "
+		"VALUES (?, nullif(?, 0), ?, ?, ?)", "iittt", (long long)now, actor_id, action,
+		object, detail) == SQLITE_OK ? 0 : -1;
+}
+
+/* Inside a transaction: the row of rules_save. Returns as it does. */
+static int save_rule_row(struct db *db, long long id, const struct circ_rule *r,
 	struct form_errors *errs)
 {
 	if (db_int(db, 0, "SELECT count(*) FROM circ_rule WHERE category = ? AND item_type = ? "
@@ -139,19 +149,49 @@ int rules_save(struct db *db, long long id, const struct circ_rule *r,
 	return rc == SQLITE_OK ? 0 : -1;
 }
 
-int rules_delete(struct db *db, long long id, const char **why)
+int rules_save(struct db *db, struct arena *a, long long id, const struct circ_rule *r,
+	long long actor_id, time_t now, struct form_errors *errs)
 {
-	if (db_int(db, 0, "SELECT count(*) FROM circ_rule WHERE id = ? AND category = '*' "
-		"AND item_type = '*'", "i", id)) {
+	if (db_begin(db))
+		return -1;
+	int rc = save_rule_row(db, id, r, errs);
+	const char *detail = arena_printf(a, "%s/%s: %d days, %d loans, %d renewals, %s a day "
+		"after %d grace day(s), cap %s, %d pickup days", r->category, r->item_type,
+		r->loan_days, r->max_loans, r->max_renewals, circ_money(a, r->fine_per_day_cents),
+		r->grace_days, circ_money(a, r->fine_cap_cents), r->hold_pickup_days);
+	if (rc == 0 && audit_change(db, actor_id, now, "rule.save", arena_printf(a,
+		"circ_rule:%lld", id ? id : db_last_id(db)), detail))
+		rc = -1;
+	if (rc || db_commit(db)) {
+		db_rollback(db);
+		return rc ? rc : -1;
+	}
+	return 0;
+}
+
+int rules_delete(struct db *db, struct arena *a, long long id, long long actor_id,
+	time_t now, const char **why)
+{
+	struct circ_rule r = { 0 };
+	sqlite3_stmt *st = db_query(db, "SELECT category, item_type FROM circ_rule WHERE id = ?",
+		"i", id);
+	if (!db_row(db, st))
+		return 2;
+	r.category = db_text(a, st, 0);
+	r.item_type = db_text(a, st, 1);
+	db_done(st);
+	if (!strcmp(r.category, "*") && !strcmp(r.item_type, "*")) {
 		*why = "The rule for any category and any item type cannot be deleted: every "
 			"loan needs a rule. Change its values instead.";
 		return 1;
 	}
-	if (db_exec(db, "DELETE FROM circ_rule WHERE id = ?", "i", id) != SQLITE_OK)
+	if (db_begin(db))
 		return -1;
-	if (!db_changes(db)) {
-		*why = "There is no such rule.";
-		return 1;
+	if (db_exec(db, "DELETE FROM circ_rule WHERE id = ?", "i", id) != SQLITE_OK ||
+	    audit_change(db, actor_id, now, "rule.delete", arena_printf(a, "circ_rule:%lld", id),
+		arena_printf(a, "%s/%s", r.category, r.item_type)) || db_commit(db)) {
+		db_rollback(db);
+		return -1;
 	}
 	return 0;
 }
@@ -172,38 +212,100 @@ int rules_closed_days(struct db *db, struct arena *a, struct closed_day_row **ou
 	return i;
 }
 
-int rules_close_days(struct db *db, const char *from, const char *to,
-	const char *reason, const char **why)
+int rules_close_days(struct db *db, struct arena *a, const char *from, const char *to,
+	const char *reason, long long actor_id, time_t now, const char **why)
 {
-	lday a, b;
-	if (!cal_parse(from, &a)) {
+	lday first, last;
+	if (!cal_parse(from, &first)) {
 		*why = "Write the day as YYYY-MM-DD, e.g. 2026-12-25.";
 		return -1;
 	}
 	if (!to || !*to)
-		b = a;
-	else if (!cal_parse(to, &b) || b < a || b - a > 366) {
+		last = first;
+	else if (!cal_parse(to, &last) || last < first || last - first > 366) {
 		*why = "The last day must be a date (YYYY-MM-DD) on or after the first, within a year.";
 		return -1;
 	}
-	if (db_begin(db)) {
-		*why = "The closed days could not be saved just now.";
+	*why = "The closed days could not be saved just now.";
+	if (db_begin(db))
 		return -1;
-	}
-	for (lday d = a; d <= b; d++) {
-		char s[11];
-		cal_format(d, s);
+	char day[11], first_s[11];
+	cal_format(first, first_s);
+	for (lday d = first; d <= last; d++) {
+		cal_format(d, day);
 		if (db_exec(db, "INSERT OR REPLACE INTO closed_day(day, reason) VALUES (?, ?)",
-			"tt", s, reason ? reason : "") != SQLITE_OK) {
+			"tt", day, reason ? reason : "") != SQLITE_OK) {
 			db_rollback(db);
-			*why = "The closed days could not be saved just now.";
 			return -1;
 		}
 	}
-	return db_commit(db) ? -1 : 0;
+	if (audit_change(db, actor_id, now, "closed_day.add", "closed_day", arena_printf(a,
+		"%s..%s: %s", first_s, day, reason ? reason : "")) || db_commit(db)) {
+		db_rollback(db);
+		return -1;
+	}
+	*why = NULL;
+	return 0;
 }
 
-int rules_open_day(struct db *db, const char *day)
+int rules_open_day(struct db *db, const char *day, long long actor_id, time_t now)
 {
-	return db_exec(db, "DELETE FROM closed_day WHERE day = ?", "t", day) == SQLITE_OK ? 0 : -1;
+	lday d;
+	if (!day || !cal_parse(day, &d))
+		return 1;
+	if (db_begin(db))
+		return -1;
+	if (db_exec(db, "DELETE FROM closed_day WHERE day = ?", "t", day) != SQLITE_OK) {
+		db_rollback(db);
+		return -1;
+	}
+	if (!db_changes(db)) {
+		db_rollback(db);
+		return 1;
+	}
+	if (audit_change(db, actor_id, now, "closed_day.delete", "closed_day", day) ||
+	    db_commit(db)) {
+		db_rollback(db);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- circulation settings ---- */
+
+int rules_settings_validate(struct arena *a, const struct settings_input *in,
+	struct circ_settings *out, struct form_errors *errs)
+{
+	memset(out, 0, sizeof *out);
+	const char *fines = valid_trim(a, in->block_fines);
+	long long cents = *fines ? cataloguing_parse_cents(fines) : -1;
+	if (cents < 0 || cents > 1000000)
+		form_error(errs, "block_fines", "The fines limit is an amount from 0.00 to "
+			"10000.00, such as 5.00 (0.00 blocks a member who owes anything).");
+	else
+		out->block_fines_cents = (long)cents;
+	if (number(valid_trim(a, in->renew_overdue_days), 0, 365, &out->renew_overdue_days))
+		form_error(errs, "renew_overdue_days", "Days overdue: a whole number from 0 to "
+			"365 (0 refuses renewing any overdue loan).");
+	return errs->n ? -1 : 0;
+}
+
+int rules_settings_save(struct db *db, struct arena *a, const struct circ_settings *s,
+	long long actor_id, time_t now)
+{
+	struct circ_settings old;
+	if (db_begin(db))
+		return -1;
+	circ_settings_get(db, &old);
+	const char *detail = arena_printf(a, "fines block limit %s -> %s; renewal refused "
+		"when overdue more than %ld -> %ld days", circ_money(a, old.block_fines_cents),
+		circ_money(a, s->block_fines_cents), old.renew_overdue_days, s->renew_overdue_days);
+	if (db_exec(db, "INSERT OR REPLACE INTO setting(key, value) VALUES (?, ?), (?, ?)",
+		"tttt", CIRC_SETTING_BLOCK_FINES, arena_printf(a, "%ld", s->block_fines_cents),
+		CIRC_SETTING_RENEW_OVERDUE, arena_printf(a, "%ld", s->renew_overdue_days)) != SQLITE_OK ||
+	    audit_change(db, actor_id, now, "settings.save", "settings:circulation", detail)) {
+		db_rollback(db);
+		return -1;
+	}
+	return db_commit(db);
 }

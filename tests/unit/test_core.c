@@ -21,13 +21,13 @@
 #include "auth.h"
 #include "config.h"
 #include "db.h"
+#include "db_fixture.h"
 #include "session.h"
 #include "valid.h"
 #include "web.h"
 
 struct fixture {
-	char dir[64];
-	char path[128];
+	char dir[TEST_DIR_MAX];
 	struct db db;
 	struct arena arena;
 };
@@ -37,13 +37,7 @@ static const struct auth_cost cheap = { 1, 65536 };
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof *f);
-	snprintf(f->dir, sizeof f->dir, "/tmp/carrel-unit-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof f->path, "%s/test.db", f->dir);
-	char err[256];
-	assert_int_equal(db_open(&f->db, f->path, err, sizeof err), 0);
-	assert_true(db_migrate(&f->db, "schema", NULL, err, sizeof err) >= 2);
-	arena_init(&f->arena, 0);
+	test_db_open(f->dir, &f->db, &f->arena);
 	*state = f;
 	return 0;
 }
@@ -51,11 +45,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	db_close(&f->db);
-	arena_free(&f->arena);
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-	assert_int_equal(system(cmd), 0);
+	test_db_close(f->dir, &f->db, &f->arena);
 	free(f);
 	return 0;
 }

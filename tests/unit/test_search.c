@@ -16,10 +16,11 @@
 
 #include "catalogue.h"
 #include "db.h"
+#include "db_fixture.h"
 #include "search.h"
 
 struct fixture {
-	char dir[64];
+	char dir[TEST_DIR_MAX];
 	struct db db;
 	struct arena arena;
 };
@@ -41,13 +42,7 @@ static long long add_title(struct db *db, const char *title, const char *author,
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof *f);
-	snprintf(f->dir, sizeof f->dir, "/tmp/carrel-search-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	char path[128], err[256];
-	snprintf(path, sizeof path, "%s/t.db", f->dir);
-	assert_int_equal(db_open(&f->db, path, err, sizeof err), 0);
-	assert_true(db_migrate(&f->db, "schema", NULL, err, sizeof err) > 0);
-	arena_init(&f->arena, 0);
+	test_db_open(f->dir, &f->db, &f->arena);
 	db_exec(&f->db, "INSERT INTO section(id, name) VALUES (1, 'History'), (2, 'Fiction')", NULL);
 	add_title(&f->db, "The Hobbit", "J. R. R. Tolkien", "Fantasy", 2, "print", 1937, 50);
 	add_title(&f->db, "A History of Middle-earth", "Christopher Tolkien", "History", 1, "print", 1983, 3);
@@ -62,11 +57,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	db_close(&f->db);
-	arena_free(&f->arena);
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-	assert_int_equal(system(cmd), 0);
+	test_db_close(f->dir, &f->db, &f->arena);
 	free(f);
 	return 0;
 }

@@ -1,0 +1,54 @@
+/*
+** db_fixture.h: a fresh database for a unit test. test_db_open makes a
+** private folder under $TMPDIR (or the system's temporary folder), opens a
+** database in it migrated from schema/ (tests run from the top of the
+** repository) and an arena; test_db_close closes both and removes the
+** folder with everything in it. Header-only: each unit test program
+** includes it once. Include cmocka.h before it.
+*/
+#ifndef CARREL_TEST_DB_FIXTURE_H
+#define CARREL_TEST_DB_FIXTURE_H
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "arena.h"
+#include "db.h"
+
+#define TEST_DIR_MAX 256
+
+static void test_db_open(char dir[TEST_DIR_MAX], struct db *db, struct arena *arena)
+{
+	const char *tmp = getenv("TMPDIR");
+	if (!tmp || !*tmp)
+		tmp = P_tmpdir;
+	snprintf(dir, TEST_DIR_MAX, "%s/carrel-unit-XXXXXX", tmp);
+	assert_non_null(mkdtemp(dir));
+	char path[TEST_DIR_MAX + 16], err[256];
+	snprintf(path, sizeof path, "%s/test.db", dir);
+	assert_int_equal(db_open(db, path, err, sizeof err), 0);
+	assert_true(db_migrate(db, "schema", NULL, err, sizeof err) > 0);
+	arena_init(arena, 0);
+}
+
+static void test_db_close(const char *dir, struct db *db, struct arena *arena)
+{
+	db_close(db);
+	arena_free(arena);
+	DIR *d = opendir(dir);
+	assert_non_null(d);
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		char path[TEST_DIR_MAX + 260];
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		assert_int_equal(unlink(path), 0);
+	}
+	closedir(d);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+#endif
