@@ -121,6 +121,7 @@ static void view_sort_links(struct ctx *c, const char *filters, const struct mem
 		{ MSORT_NAME, "Name" }, { MSORT_EMAIL, "Email" }, { MSORT_PHONE, "Phone" },
 		{ MSORT_CARD, "Card" }, { MSORT_CATEGORY, "Category" }, { MSORT_PLAN, "Plan" },
 		{ MSORT_UNTIL, "Member until" }, { MSORT_OWED, "Fines owed" },
+		{ MSORT_STATUS, "Status" },
 	};
 	struct tv *list = tv_set_list(c->view, "columns");
 	for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {

@@ -315,7 +315,7 @@ int member_set_category(struct db *db, long long account_id, const char *categor
 /* ---- the member list ---- */
 
 static const char *const sort_names[MSORT_COUNT] = {
-	"name", "email", "phone", "card", "category", "plan", "until", "owed",
+	"name", "email", "phone", "card", "category", "plan", "until", "owed", "status",
 };
 
 /* ORDER BY terms, each with the id as a tie-break so pages are stable. */
@@ -328,6 +328,7 @@ static const char *const sort_sql[MSORT_COUNT] = {
 	"plan_name COLLATE NOCASE %s, a.name COLLATE NOCASE, a.id",
 	"a.member_until %s NULLS LAST, a.id",
 	"owed %s, a.name COLLATE NOCASE, a.id",
+	"status %s, a.name COLLATE NOCASE, a.id",
 };
 
 enum member_sort member_sort_parse(const char *s)
@@ -384,7 +385,7 @@ static const char *member_page_sql(enum member_sort sort, bool descending)
 		"CASE WHEN a.member_until >= ?5 THEN 'active' "
 		"     WHEN a.member_until < ?5 THEN 'expired' "
 		"     WHEN EXISTS (SELECT 1 FROM membership m WHERE m.account_id = a.id "
-		"                  AND m.status = 'pending') THEN 'pending' ELSE 'none' END, "
+		"                  AND m.status = 'pending') THEN 'pending' ELSE 'none' END AS status, "
 		"(SELECT coalesce(sum(amount_cents), 0) FROM fine f WHERE f.account_id = a.id) AS owed "
 		"FROM account a LEFT JOIN plan p ON p.id = a.member_plan_id "
 		MEMBER_WHERE "ORDER BY %s LIMIT ?8 OFFSET ?9", order) < 0)

@@ -107,7 +107,7 @@ int membership_periods(struct db *db, struct arena *a, long long account_id,
 /* ---- the member list (staff) ---- */
 
 enum member_sort { MSORT_NAME, MSORT_EMAIL, MSORT_PHONE, MSORT_CARD, MSORT_CATEGORY,
-	MSORT_PLAN, MSORT_UNTIL, MSORT_OWED, MSORT_COUNT };
+	MSORT_PLAN, MSORT_UNTIL, MSORT_OWED, MSORT_STATUS, MSORT_COUNT };
 
 struct member_filter {
 	const char *q;            /* name, email, phone (substring) or card */

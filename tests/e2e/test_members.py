@@ -325,9 +325,29 @@ def test_member_list_search_sort_filter_page(stack):
     assert "1 member(s)" in page.body and "Zeta Person 002" in page.body and "0.75" in page.body
     page = staff.get("/staff/members?q=zeta&sort=owed&dir=desc")
     assert page.body.index("Zeta Person 002") < page.body.index("Zeta Person 000")
+    # By status: "active" sorts before "expired", every column is a link.
+    assert 'href="/staff/members?q=zeta&amp;status=&amp;plan=0&amp;expiring=&amp;sort=status"' \
+        in page.body, page.body
+    page = staff.get("/staff/members?q=zeta&sort=status&dir=desc")
+    assert page.body.index("Zeta Person 001") < page.body.index("Zeta Person 000"), page.body
+    assert "Zeta Person 059" not in page.body     # ties by name: on page 2
+    page = staff.get("/staff/members?q=zeta&sort=status")
+    assert "Zeta Person 001" not in page.body     # last of 60: on page 2
     # A filter that is not a choice is a 400, not an error inside.
     assert staff.get("/staff/members?status=bogus").status == 400
     assert staff.get("/staff/members?sort=%27%3Bdrop").status == 200   # unknown sort: by name
+
+
+def test_member_list_finds_a_card_number(stack):
+    _, _, mid, _ = register(stack, "Student", name="Carded Person")
+    card = member_row(stack, mid)[1]
+    assert len(card) == 10 and card.isdigit(), card
+    staff = stack.login(*LIBRARIAN)
+    page = staff.get("/staff/members?q=" + card)
+    assert "1 member(s)" in page.body and "Carded Person" in page.body, page.body
+    assert '<td data-label="Card">%s</td>' % card in page.body
+    page = staff.get("/staff/members?q=" + card[:9])
+    assert "0 member(s)" in page.body, page.body
 
 
 def test_member_list_by_plan_and_pending(stack):
