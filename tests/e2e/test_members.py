@@ -280,6 +280,33 @@ def test_registration_needs_a_plan(stack):
                           (email,)).fetchone()[0] == 0
 
 
+def test_registration_without_plans_on_offer(stack):
+    with stack.db() as db:
+        offered = [r[0] for r in db.execute("SELECT id FROM plan WHERE active")]
+        db.execute("UPDATE plan SET active = 0")
+    try:
+        c = Client(stack.port)
+        page = c.get("/register")
+        assert 'name="plan"' not in page.body, page.body
+        assert "No membership plans are offered online" in page.body
+        email = unique_email("noplans")
+        r = c.post("/register", {"name": "Planless Person", "email": email,
+                                 "password": "member password", "csrf": page.csrf()})
+        assert r.status == 303 and r.header("Location") == "/account?done=welcome_no_plan", r
+        page = c.get(r.header("Location"))
+        assert "No membership plans are offered online" in page.body, page.body
+        assert "You have no membership yet" in page.body
+        with stack.db() as db:
+            mid, until = db.execute("SELECT id, member_until FROM account WHERE email = ?",
+                                    (email,)).fetchone()
+            n = db.execute("SELECT count(*) FROM membership WHERE account_id = ?",
+                           (mid,)).fetchone()[0]
+        assert until is None and n == 0, (until, n)
+    finally:
+        with stack.db() as db:
+            db.executemany("UPDATE plan SET active = 1 WHERE id = ?", [(i,) for i in offered])
+
+
 def make_members(stack, n, tag):
     """n members straight into the database (the list's own data)."""
     with stack.db() as db:
