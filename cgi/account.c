@@ -130,16 +130,11 @@ static const char *join_plan(struct ctx *c, long long account_id, const struct p
 {
 	if (p->price_cents == 0) {
 		struct pay_result r;
-		payment_free_plan(c->db, c->arena, c->now, account_id, p->id, &r);
+		payment_free_plan(c->db, c->arena, c->now, account_id, p->id, 0, &r);
 		return r.ok ? "welcome" : "welcome_later";
 	}
-	if (db_begin(c->db))
-		return "welcome_later";
-	if (membership_add_pending(c->db, account_id, p, c->now) || db_commit(c->db)) {
-		db_rollback(c->db);
-		return "welcome_later";
-	}
-	return "welcome_pending";
+	return membership_join_pending(c->db, account_id, p, c->now)
+		? "welcome_later" : "welcome_pending";
 }
 
 void page_account_register_form(struct ctx *c)

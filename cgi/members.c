@@ -285,12 +285,9 @@ void page_members_new(struct ctx *c)
 	const char *next = "";
 	if (plan.id && plan.price_cents == 0) {
 		struct pay_result r;
-		payment_free_plan(c->db, c->arena, c->now, id, plan.id, &r);
+		payment_free_plan(c->db, c->arena, c->now, id, plan.id, c->sess.account_id, &r);
 	} else if (plan.id) {
-		if (!db_begin(c->db)) {
-			if (membership_add_pending(c->db, id, &plan, c->now) || db_commit(c->db))
-				db_rollback(c->db);
-		}
+		membership_join_pending(c->db, id, &plan, c->now);
 		next = arena_printf(c->arena, "&plan=%lld", plan.id);
 	}
 	/* The temporary password is shown once, on the page after the redirect. */
@@ -402,6 +399,7 @@ static void view_periods(struct ctx *c, long long id)
 		tv_set_str(o, "start", p[i].start_day);
 		tv_set_str(o, "end", p[i].end_day);
 		tv_set_str(o, "price", money(c, p[i].price_cents));
+		tv_set_str(o, "note", p[i].note);
 		if (p[i].payment_id)
 			tv_set_int(o, "payment_id", p[i].payment_id);
 		tv_push(list, o);
@@ -460,7 +458,7 @@ void page_members_renew(struct ctx *c)
 	}
 	struct pay_result r;
 	if (p.price_cents == 0) {
-		payment_free_plan(c->db, c->arena, c->now, id, plan_id, &r);
+		payment_free_plan(c->db, c->arena, c->now, id, plan_id, c->sess.account_id, &r);
 	} else {
 		if (method != PAY_CASH && method != PAY_CARD) {
 			web_error(c, 422, "Choose how the member paid: cash or card.");
@@ -637,11 +635,11 @@ void page_account_payment_start(struct ctx *c)
 			return;
 		}
 		if (p.price_cents == 0) {
-			payment_free_plan(c->db, c->arena, c->now, id, plan_id, &r);
+			payment_free_plan(c->db, c->arena, c->now, id, plan_id, 0, &r);
 			if (r.ok)
 				web_redirect(c, "/account/payments?done=extended");
 			else
-				web_error(c, 422, r.message);
+				web_error(c, r.problem == PAY_PROBLEM_STATE ? 409 : 422, r.message);
 			return;
 		}
 	} else if (purpose != PAY_FINE) {

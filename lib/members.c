@@ -207,6 +207,25 @@ static int sync_account(struct db *db, long long account_id, time_t now)
 		? 0 : -1;
 }
 
+/* Periods still waiting for a payment once the membership has been
+** activated or extended some other way (another plan paid for, a free
+** plan, staff setting an expiry) are not needed any more: cancelled, so the
+** member is not shown "waiting for payment" of a plan they did not take. */
+static int cancel_pending(struct db *db, long long account_id, const char *by_plan,
+	time_t now)
+{
+	struct arena scratch;
+	arena_init(&scratch, 0);
+	const char *note = *by_plan
+		? arena_printf(&scratch, "not needed: the membership was taken with %s", by_plan)
+		: "not needed: the membership was set by staff";
+	int rc = db_exec(db, "UPDATE membership SET status = 'cancelled', cancelled_at = ?, "
+		"note = ? WHERE account_id = ? AND status = 'pending'", "iti", (long long)now, note,
+		account_id);
+	arena_free(&scratch);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
 int membership_add_pending(struct db *db, long long account_id, const struct plan *p,
 	time_t now)
 {
@@ -215,29 +234,46 @@ int membership_add_pending(struct db *db, long long account_id, const struct pla
 		(long long)p->price_cents, (long long)now) == SQLITE_OK ? 0 : -1;
 }
 
+int membership_join_pending(struct db *db, long long account_id, const struct plan *p,
+	time_t now)
+{
+	if (db_begin(db))
+		return -1;
+	if (membership_add_pending(db, account_id, p, now) || db_commit(db)) {
+		db_rollback(db);
+		return -1;
+	}
+	return 0;
+}
+
+/* The member's last valid day into out ("" when never a member); true
+** when there is one. */
+static bool member_until(struct db *db, long long account_id, char out[11])
+{
+	out[0] = '\0';
+	sqlite3_stmt *st = db_query(db, "SELECT member_until FROM account WHERE id = ? "
+		"AND member_until IS NOT NULL", "i", account_id);
+	if (!db_row(db, st))
+		return false;
+	snprintf(out, 11, "%s", (const char *)sqlite3_column_text(st, 0));
+	db_done(st);
+	return true;
+}
+
 /* The first day of a renewal: the later of today and the current expiry
 ** (renewing early loses nothing; renewing late does not back-date). */
-static lday renewal_start(struct db *db, struct arena *a, long long account_id, lday today)
+static lday renewal_start(struct db *db, long long account_id, lday today)
 {
-	sqlite3_stmt *st = db_query(db, "SELECT member_until FROM account WHERE id = ?",
-		"i", account_id);
-	lday start = today, until;
-	if (db_row(db, st)) {
-		const char *s = db_text(a, st, 0);
-		db_done(st);
-		if (*s && cal_parse(s, &until) && until > today)
-			start = until;
-	}
-	return start;
+	char s[11];
+	lday until;
+	return member_until(db, account_id, s) && cal_parse(s, &until) && until > today
+		? until : today;
 }
 
 int membership_extend(struct db *db, long long account_id, const struct plan *p,
 	long long payment_id, lday today, time_t now, char until[11])
 {
-	struct arena scratch;
-	arena_init(&scratch, 0);
-	lday start = renewal_start(db, &scratch, account_id, today);
-	arena_free(&scratch);
+	lday start = renewal_start(db, account_id, today);
 	lday end = start + p->duration_days;
 	char start_s[11], end_s[11];
 	cal_format(start, start_s);
@@ -253,7 +289,8 @@ int membership_extend(struct db *db, long long account_id, const struct plan *p,
 			"end_day, price_cents, payment_id, created_at) "
 			"VALUES (?, ?, 'active', ?, ?, ?, nullif(?, 0), ?)", "iittiii", account_id,
 			p->id, start_s, end_s, (long long)p->price_cents, payment_id, (long long)now);
-	if (rc != SQLITE_OK || sync_account(db, account_id, now))
+	if (rc != SQLITE_OK || cancel_pending(db, account_id, p->name, now) ||
+	    sync_account(db, account_id, now))
 		return -1;
 	snprintf(until, 11, "%s", end_s);
 	return 0;
@@ -267,9 +304,27 @@ int membership_set_until(struct db *db, long long account_id, long long plan_id,
 	cal_format(until, end_s);
 	if (db_exec(db, "INSERT INTO membership(account_id, plan_id, status, start_day, end_day, "
 		"created_at) VALUES (?, nullif(?, 0), 'active', ?, ?, ?)", "iitti", account_id,
-		plan_id, start_s, end_s, (long long)now) != SQLITE_OK)
+		plan_id, start_s, end_s, (long long)now) != SQLITE_OK ||
+	    cancel_pending(db, account_id, "", now))
 		return -1;
 	return sync_account(db, account_id, now);
+}
+
+const char *membership_free_plan_refusal(struct db *db, struct arena *a,
+	long long account_id, lday today)
+{
+	long window = (long)db_int(db, 14, "SELECT CAST(value AS INTEGER) FROM setting "
+		"WHERE key = 'membership.free_plan_window_days'", NULL);
+	char until_s[11];
+	lday until;
+	if (!member_until(db, account_id, until_s) || !cal_parse(until_s, &until) ||
+	    until - today <= window)
+		return NULL;
+	char opens[11];
+	cal_format(until - window, opens);
+	return arena_printf(a, "Your membership is valid until %s. A free plan can be taken "
+		"again from %s, %ld days before it ends; a paid plan can be added at any time.",
+		until_s, opens, window);
 }
 
 int membership_periods(struct db *db, struct arena *a, long long account_id,
@@ -283,7 +338,7 @@ int membership_periods(struct db *db, struct arena *a, long long account_id,
 	sqlite3_stmt *st = db_query(db, "SELECT m.id, coalesce(p.name, ''), "
 		"CASE WHEN m.status = 'active' AND m.end_day < ? THEN 'expired' ELSE m.status END, "
 		"coalesce(m.start_day, ''), coalesce(m.end_day, ''), m.price_cents, "
-		"coalesce(m.payment_id, 0) FROM membership m LEFT JOIN plan p ON p.id = m.plan_id "
+		"coalesce(m.payment_id, 0), m.note FROM membership m LEFT JOIN plan p ON p.id = m.plan_id "
 		"WHERE m.account_id = ? ORDER BY m.id DESC", "ti", today_s, account_id);
 	if (!st)
 		return -1;
@@ -301,6 +356,7 @@ int membership_periods(struct db *db, struct arena *a, long long account_id,
 		m->end_day = db_text(a, st, 4);
 		m->price_cents = (long)db_col_int(st, 5);
 		m->payment_id = db_col_int(st, 6);
+		m->note = db_text(a, st, 7);
 	}
 	return i;
 }

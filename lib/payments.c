@@ -30,10 +30,16 @@ static int parse_name(const char *s, const char *const *names, int n)
 int payment_purpose_parse(const char *s) { return parse_name(s, purpose_names, 3); }
 int payment_method_parse(const char *s) { return parse_name(s, method_names, 3); }
 
-static void refuse(struct pay_result *r, const char *message)
+static void refuse_as(struct pay_result *r, enum pay_problem problem, const char *message)
 {
 	r->ok = false;
+	r->problem = problem;
 	r->message = message;
+}
+
+static void refuse(struct pay_result *r, const char *message)
+{
+	refuse_as(r, PAY_PROBLEM_INPUT, message);
 }
 
 /* A reference nobody can guess: a letter for where it came from and 12
@@ -142,7 +148,7 @@ fail:
 }
 
 void payment_free_plan(struct db *db, struct arena *a, time_t now,
-	long long account_id, long long plan_id, struct pay_result *r)
+	long long account_id, long long plan_id, long long staff_id, struct pay_result *r)
 {
 	memset(r, 0, sizeof *r);
 	struct plan p;
@@ -151,11 +157,17 @@ void payment_free_plan(struct db *db, struct arena *a, time_t now,
 	if (p.price_cents > 0)
 		return refuse(r, "That plan has a price: record its payment.");
 	if (db_begin(db))
-		return refuse(r, "The membership could not be renewed just now.");
+		return refuse_as(r, PAY_PROBLEM_ERROR, "The membership could not be renewed just now.");
+	const char *why = staff_id ? NULL
+		: membership_free_plan_refusal(db, a, account_id, cal_day_of(now));
+	if (why) {
+		db_rollback(db);
+		return refuse_as(r, PAY_PROBLEM_STATE, why);
+	}
 	if (membership_extend(db, account_id, &p, 0, cal_day_of(now), now, r->member_until) ||
 	    db_commit(db)) {
 		db_rollback(db);
-		return refuse(r, "The membership could not be renewed just now.");
+		return refuse_as(r, PAY_PROBLEM_ERROR, "The membership could not be renewed just now.");
 	}
 	r->ok = true;
 }

@@ -39,9 +39,18 @@ struct payment_input {
 	long long recorded_by;       /* staff account, 0 online */
 };
 
+/* Why something was refused, so a page can answer with the right status. */
+enum pay_problem {
+	PAY_PROBLEM_INPUT,           /* what was asked is not acceptable (422) */
+	PAY_PROBLEM_STATE,           /* not in this payment's state (409) */
+	PAY_PROBLEM_MISSING,         /* no such payment (404) */
+	PAY_PROBLEM_ERROR,           /* the database failed (500) */
+};
+
 struct pay_result {
 	bool ok;
 	bool declined;               /* a genuine answer: the payment failed */
+	enum pay_problem problem;    /* when not ok */
 	const char *message;         /* why not, for the person at the screen */
 	long long payment_id;
 	const char *reference;
@@ -59,9 +68,12 @@ int payment_method_parse(const char *s);
 void payment_record_desk(struct db *db, struct arena *a, time_t now,
 	const struct payment_input *in, struct pay_result *r);
 
-/* A free plan needs no payment: extend the membership at once. */
+/* A free plan needs no payment: extend the membership at once. staff_id 0
+** means the member asks for themselves, and is refused while their
+** membership has more than the free-plan window left
+** (membership_free_plan_refusal); staff may extend anyone. */
 void payment_free_plan(struct db *db, struct arena *a, time_t now,
-	long long account_id, long long plan_id, struct pay_result *r);
+	long long account_id, long long plan_id, long long staff_id, struct pay_result *r);
 
 /* Start an online payment: a pending row with a fresh reference. */
 void payment_start_online(struct db *db, struct arena *a, time_t now,

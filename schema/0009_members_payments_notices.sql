@@ -1,0 +1,39 @@
+-- 0009_members_payments_notices: membership periods that keep their dates when
+-- cancelled, with a note of why, and the free-plan window.
+
+-- Membership periods, rebuilt so that a cancelled period may keep its
+-- dates and says why it was cancelled. Status: pending (no dates) until
+-- paid, active (dates) once paid, cancelled (dates or none) when it is not
+-- needed any more (another plan's payment made it so). Expired is still
+-- not stored: an active period whose end_day has passed.
+CREATE TABLE membership_new (
+  id            INTEGER PRIMARY KEY,
+  account_id    INTEGER NOT NULL REFERENCES account(id) ON DELETE CASCADE,
+  plan_id       INTEGER REFERENCES plan(id),      -- NULL: carried over or imported
+  status        TEXT NOT NULL CHECK (status IN ('pending', 'active', 'cancelled')),
+  start_day     TEXT,
+  end_day       TEXT,
+  price_cents   INTEGER NOT NULL DEFAULT 0,        -- the plan's price when joined
+  payment_id    INTEGER REFERENCES payment(id),
+  created_at    INTEGER NOT NULL,
+  cancelled_at  INTEGER,                           -- set with status cancelled
+  note          TEXT NOT NULL DEFAULT '',          -- why it was cancelled, cut short or moved
+  CHECK (status <> 'active' OR (start_day IS NOT NULL AND end_day IS NOT NULL)),
+  CHECK (status <> 'pending' OR (start_day IS NULL AND end_day IS NULL)),
+  CHECK ((status = 'cancelled') = (cancelled_at IS NOT NULL)),
+  CHECK (start_day IS NULL OR end_day IS NULL OR start_day <= end_day)
+);
+INSERT INTO membership_new(id, account_id, plan_id, status, start_day, end_day, price_cents,
+  payment_id, created_at, cancelled_at)
+  SELECT id, account_id, plan_id, status, start_day, end_day, price_cents, payment_id,
+    created_at, CASE WHEN status = 'cancelled' THEN created_at END
+  FROM membership;
+DROP TABLE membership;
+ALTER TABLE membership_new RENAME TO membership;
+CREATE INDEX membership_account ON membership(account_id, id);
+CREATE INDEX membership_plan ON membership(plan_id);
+CREATE INDEX membership_payment ON membership(payment_id);
+
+-- A member may take a free plan only with no membership, or one that ends
+-- within this many days (staff may extend anyone).
+INSERT INTO setting(key, value) VALUES ('membership.free_plan_window_days', '14');

@@ -1,0 +1,171 @@
+/*
+** test_payments.c: unit tests of memberships and payments below the web:
+** the free-plan window at its edges and pending periods cancelled by
+** another plan. Each test gets a fresh database migrated from schema/, in
+** the system's temporary folder.
+*/
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "calendar.h"
+#include "db.h"
+#include "members.h"
+#include "payments.h"
+
+struct fixture {
+	char dir[256];
+	struct db db;
+	struct arena arena;
+	long long member, staff;
+	time_t now;
+	lday today;
+};
+
+static long long add_account(struct db *db, const char *email, const char *role)
+{
+	assert_int_equal(db_exec(db, "INSERT INTO account(email, name, password_hash, role, "
+		"created_at, updated_at) VALUES (?, 'Some One', '$argon2id$x', ?, 0, 0)", "tt",
+		email, role), SQLITE_OK);
+	return db_last_id(db);
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+	snprintf(f->dir, sizeof f->dir, "%s/carrel-unit-XXXXXX", P_tmpdir);
+	assert_non_null(mkdtemp(f->dir));
+	char path[300], err[256];
+	snprintf(path, sizeof path, "%s/test.db", f->dir);
+	assert_int_equal(db_open(&f->db, path, err, sizeof err), 0);
+	assert_true(db_migrate(&f->db, "schema", NULL, err, sizeof err) > 0);
+	arena_init(&f->arena, 0);
+	f->member = add_account(&f->db, "member@unit.example", "member");
+	f->staff = add_account(&f->db, "staff@unit.example", "librarian");
+	f->now = 1767268800;             /* 2026-01-01 12:00 UTC */
+	f->today = cal_day_of(f->now);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char path[300];
+	db_close(&f->db);
+	arena_free(&f->arena);
+	const char *files[] = { "test.db", "test.db-wal", "test.db-shm" };
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(path, sizeof path, "%s/%s", f->dir, files[i]);
+		unlink(path);
+	}
+	assert_int_equal(rmdir(f->dir), 0);
+	free(f);
+	return 0;
+}
+
+static struct plan plan_named(struct fixture *f, const char *name)
+{
+	struct plan p;
+	assert_int_equal(plan_by_name(&f->db, &f->arena, name, &p), 0);
+	return p;
+}
+
+static const char *until_of(struct fixture *f)
+{
+	sqlite3_stmt *st = db_query(&f->db, "SELECT coalesce(member_until, '') FROM account "
+		"WHERE id = ?", "i", f->member);
+	assert_true(db_row(&f->db, st));
+	const char *s = db_text(&f->arena, st, 0);
+	db_done(st);
+	return s;
+}
+
+static const char *day(struct fixture *f, long offset)
+{
+	char *s = arena_alloc(&f->arena, 11);
+	cal_format(f->today + offset, s);
+	return s;
+}
+
+/* A completed desk payment for plan name; returns its id. */
+static long long pay_plan(struct fixture *f, const char *name, time_t at)
+{
+	struct plan p = plan_named(f, name);
+	struct payment_input in = { .account_id = f->member, .purpose = PAY_PLAN,
+		.plan_id = p.id, .method = PAY_CASH, .recorded_by = f->staff };
+	struct pay_result r;
+	payment_record_desk(&f->db, &f->arena, at, &in, &r);
+	assert_true(r.ok);
+	return r.payment_id;
+}
+
+static long long count(struct fixture *f, const char *sql)
+{
+	return db_int(&f->db, -1, sql, NULL);
+}
+
+static void test_free_plan_window(void **state)
+{
+	struct fixture *f = *state;
+	/* No membership: allowed. */
+	assert_null(membership_free_plan_refusal(&f->db, &f->arena, f->member, f->today));
+	struct plan student = plan_named(f, "Student");
+	struct pay_result r;
+	payment_free_plan(&f->db, &f->arena, f->now, f->member, student.id, 0, &r);
+	assert_true(r.ok);
+	assert_string_equal(until_of(f), day(f, 180));
+	/* 180 days left: refused, for the member; staff may. */
+	payment_free_plan(&f->db, &f->arena, f->now, f->member, student.id, 0, &r);
+	assert_false(r.ok);
+	assert_int_equal(r.problem, PAY_PROBLEM_STATE);
+	assert_string_equal(until_of(f), day(f, 180));
+	/* At 15 days left, refused; at 14, allowed; expired, allowed. */
+	assert_non_null(membership_free_plan_refusal(&f->db, &f->arena, f->member,
+		f->today + 165));
+	assert_null(membership_free_plan_refusal(&f->db, &f->arena, f->member, f->today + 166));
+	assert_null(membership_free_plan_refusal(&f->db, &f->arena, f->member, f->today + 400));
+	/* The window is a setting. */
+	assert_int_equal(db_exec(&f->db, "UPDATE setting SET value = '200' WHERE key = "
+		"'membership.free_plan_window_days'", NULL), SQLITE_OK);
+	assert_null(membership_free_plan_refusal(&f->db, &f->arena, f->member, f->today));
+	payment_free_plan(&f->db, &f->arena, f->now, f->member, student.id, f->staff, &r);
+	assert_true(r.ok);
+	assert_string_equal(until_of(f), day(f, 360));
+}
+
+static void test_paying_another_plan_cancels_pending(void **state)
+{
+	struct fixture *f = *state;
+	struct plan monthly = plan_named(f, "Monthly");
+	assert_int_equal(membership_join_pending(&f->db, f->member, &monthly, f->now), 0);
+	assert_int_equal(membership_join_pending(&f->db, f->member, &monthly, f->now), 0);
+	pay_plan(f, "Annual", f->now);
+	assert_int_equal(count(f, "SELECT count(*) FROM membership WHERE status = 'pending'"), 0);
+	assert_int_equal(count(f, "SELECT count(*) FROM membership WHERE status = 'cancelled' "
+		"AND note LIKE '%taken with Annual'"), 2);
+	struct membership_status s;
+	membership_status(&f->db, &f->arena, f->member, f->today, &s);
+	assert_int_equal(s.standing, STANDING_ACTIVE);
+	assert_int_equal(s.pending_plan_id, 0);
+}
+
+int main(void)
+{
+	setenv("TZ", "UTC", 1);
+	tzset();
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_free_plan_window, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_paying_another_plan_cancels_pending, setup,
+			teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
