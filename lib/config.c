@@ -32,6 +32,7 @@ static const struct config_key config_keys[] = {
 	NUM(pwhash_ops, KEY_ULL), NUM(pwhash_mem, KEY_SIZE),
 	NUM(login_max_failures, KEY_INT), NUM(login_window, KEY_LONG),
 	NUM(public_cache_seconds, KEY_INT), NUM(test_clock, KEY_BOOL),
+	STR(payment_provider),
 };
 
 #define NKEYS (sizeof config_keys / sizeof config_keys[0])
@@ -57,6 +58,7 @@ static void config_defaults(struct config *cfg)
 	cfg->login_max_failures = 5;
 	cfg->login_window = 15 * 60;
 	cfg->public_cache_seconds = 5;
+	snprintf(cfg->payment_provider, sizeof cfg->payment_provider, "test");
 }
 
 static int parse_number(const char *value, long long min, long long max,

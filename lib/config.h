@@ -38,6 +38,7 @@ struct config {
 	int public_cache_seconds; /* nginx may cache anonymous public pages this
 	                            long (0: never); see cgi/main.c */
 	long login_window;       /* seconds */
+	char payment_provider[32]; /* the online payment provider ("test") */
 };
 
 /* Fill cfg with defaults, then the file, then the environment. Returns 0,

@@ -1,6 +1,6 @@
 /*
-** payments.c: the payments ledger, desk and online payments, and the
-** built-in test provider. See payments.h.
+** payments.c: the payments ledger, desk and online payments. See
+** payments.h.
 */
 #include "payments.h"
 
@@ -12,6 +12,7 @@
 #include "calendar.h"
 #include "circulation.h"
 #include "members.h"
+#include "testprovider.h"
 
 static const char *const purpose_names[] = { "plan", "fine", "other" };
 static const char *const method_names[] = { "cash", "card", "online" };
@@ -55,6 +56,8 @@ static const char *new_reference(struct arena *a, char kind)
 			*p = (char)(*p - 'a' + 'A');
 	return arena_printf(a, "%c-%s", kind, hex);
 }
+
+/* ---- taking payments ---- */
 
 /* The effect of a completed payment, inside its transaction. */
 static int apply_payment(struct db *db, struct arena *a, time_t now, long long payment_id,
@@ -106,16 +109,16 @@ static bool check_input(struct db *db, struct arena *a, time_t now,
 }
 
 static int insert_payment(struct db *db, const struct payment_input *in, const char *status,
-	const char *reference, time_t now)
+	const char *reference, const char *provider, time_t now)
 {
 	return db_exec(db, "INSERT INTO payment(account_id, amount_cents, purpose, plan_id, "
-		"method, status, reference, note, recorded_by, created_at, completed_at) "
-		"VALUES (?, ?, ?, nullif(?, 0), ?, ?, ?, ?, nullif(?, 0), ?, "
-		"CASE WHEN ? = 'completed' THEN ? END)", "iitittttiiti",
+		"method, status, reference, note, recorded_by, provider, created_at, completed_at) "
+		"VALUES (?, ?, ?, nullif(?, 0), ?, ?, ?, ?, nullif(?, 0), ?, ?, "
+		"CASE WHEN ? = 'completed' THEN ? END)", "iitittttitiii",
 		in->account_id, (long long)in->amount_cents, payment_purpose_name(in->purpose),
 		in->purpose == PAY_PLAN ? in->plan_id : 0, payment_method_name(in->method),
-		status, reference, in->note ? in->note : "", in->recorded_by, (long long)now,
-		status, (long long)now) == SQLITE_OK ? 0 : -1;
+		status, reference, in->note ? in->note : "", in->recorded_by, provider,
+		(long long)now, status, (long long)now) == SQLITE_OK ? 0 : -1;
 }
 
 void payment_record_desk(struct db *db, struct arena *a, time_t now,
@@ -126,19 +129,19 @@ void payment_record_desk(struct db *db, struct arena *a, time_t now,
 	if (in.method == PAY_ONLINE)
 		return refuse(r, "Online payments are made by the member from their account.");
 	if (db_begin(db))
-		return refuse(r, "The payment could not be recorded just now.");
+		return refuse_as(r, PAY_PROBLEM_ERROR, "The payment could not be recorded just now.");
 	if (!check_input(db, a, now, &in, r))
 		goto fail;
 	r->reference = new_reference(a, 'D');
-	if (insert_payment(db, &in, "completed", r->reference, now)) {
-		refuse(r, "The payment could not be recorded just now.");
+	if (insert_payment(db, &in, "completed", r->reference, "", now)) {
+		refuse_as(r, PAY_PROBLEM_ERROR, "The payment could not be recorded just now.");
 		goto fail;
 	}
 	r->payment_id = db_last_id(db);
 	if (apply_payment(db, a, now, r->payment_id, &in, r))
 		goto fail;
 	if (db_commit(db)) {
-		refuse(r, "The payment could not be recorded just now.");
+		refuse_as(r, PAY_PROBLEM_ERROR, "The payment could not be recorded just now.");
 		goto fail;
 	}
 	r->ok = true;
@@ -172,32 +175,72 @@ void payment_free_plan(struct db *db, struct arena *a, time_t now,
 	r->ok = true;
 }
 
-void payment_start_online(struct db *db, struct arena *a, time_t now,
-	const struct payment_input *in_, struct pay_result *r)
+/* ---- online payments ---- */
+
+static const struct payment_provider *const providers[] = { &testprovider };
+
+const struct payment_provider *payment_provider_named(const char *name)
 {
-	memset(r, 0, sizeof *r);
-	struct payment_input in = *in_;
-	in.method = PAY_ONLINE;
-	in.recorded_by = 0;
-	if (in.purpose == PAY_FINE) {
-		in.amount_cents = circ_balance(db, a, in.account_id, now);
-		if (in.amount_cents <= 0)
-			return refuse(r, "There are no fines to pay.");
-	}
+	for (size_t i = 0; name && i < sizeof providers / sizeof providers[0]; i++)
+		if (!strcmp(name, providers[i]->name))
+			return providers[i];
+	return NULL;
+}
+
+/* Insert the pending row of an online payment; r->payment_id gets it. */
+static bool insert_pending(struct db *db, struct arena *a, time_t now,
+	const struct payment_provider *provider, struct payment_input *in, struct pay_result *r)
+{
 	if (db_begin(db))
-		return refuse(r, "The payment could not be started just now.");
-	if (!check_input(db, a, now, &in, r))
+		return refuse_as(r, PAY_PROBLEM_ERROR, "The payment could not be started just now."),
+			false;
+	if (in->purpose == PAY_FINE)
+		in->amount_cents = circ_balance(db, a, in->account_id, now);
+	if (in->purpose == PAY_FINE && in->amount_cents <= 0) {
+		refuse_as(r, PAY_PROBLEM_STATE, "There are no fines to pay.");
 		goto fail;
-	r->reference = new_reference(a, 'T');
-	if (insert_payment(db, &in, "pending", r->reference, now) || db_commit(db)) {
-		refuse(r, "The payment could not be started just now.");
+	}
+	if (!check_input(db, a, now, in, r))
+		goto fail;
+	r->reference = new_reference(a, 'O');
+	if (insert_payment(db, in, "pending", r->reference, provider->name, now)) {
+		refuse_as(r, PAY_PROBLEM_ERROR, "The payment could not be started just now.");
 		goto fail;
 	}
 	r->payment_id = db_last_id(db);
-	r->ok = true;
-	return;
+	if (db_commit(db)) {
+		refuse_as(r, PAY_PROBLEM_ERROR, "The payment could not be started just now.");
+		goto fail;
+	}
+	return true;
 fail:
 	db_rollback(db);
+	return false;
+}
+
+void payment_start_online(struct db *db, struct arena *a, time_t now,
+	const struct payment_provider *provider, const struct payment_input *in_,
+	struct pay_result *r)
+{
+	memset(r, 0, sizeof *r);
+	if (!provider)
+		return refuse_as(r, PAY_PROBLEM_ERROR, "Online payments are not set up here; "
+			"please pay at the desk.");
+	struct payment_input in = *in_;
+	in.method = PAY_ONLINE;
+	in.recorded_by = 0;
+	if (!insert_pending(db, a, now, provider, &in, r))
+		return;
+	struct payment p;
+	if (!payment_get(db, a, r->payment_id, &p))
+		r->checkout_url = provider->checkout_url(db, a, &p);
+	if (!r->checkout_url) {
+		db_exec(db, "UPDATE payment SET status = 'failed', completed_at = ? WHERE id = ?",
+			"ii", (long long)now, r->payment_id);
+		return refuse_as(r, PAY_PROBLEM_ERROR, "The payment provider cannot take the "
+			"payment just now; nothing was charged. Please try later or pay at the desk.");
+	}
+	r->ok = true;
 }
 
 /* ---- reading ---- */
@@ -206,7 +249,8 @@ fail:
 	"coalesce(p.recorded_by, 0), p.amount_cents, p.purpose, p.method, p.status, " \
 	"p.reference, p.note, coalesce(pl.name, ''), a.name, a.email, " \
 	"coalesce(a.card_number, ''), coalesce(s.name, ''), p.created_at, " \
-	"coalesce(p.completed_at, 0) FROM payment p JOIN account a ON a.id = p.account_id " \
+	"coalesce(p.completed_at, 0), p.provider " \
+	"FROM payment p JOIN account a ON a.id = p.account_id " \
 	"LEFT JOIN plan pl ON pl.id = p.plan_id LEFT JOIN account s ON s.id = p.recorded_by "
 
 static void read_payment(struct arena *a, sqlite3_stmt *st, struct payment *p)
@@ -228,6 +272,7 @@ static void read_payment(struct arena *a, sqlite3_stmt *st, struct payment *p)
 	p->recorded_by_name = db_text(a, st, 14);
 	p->created_at = db_col_int(st, 15);
 	p->completed_at = db_col_int(st, 16);
+	p->provider = db_text(a, st, 17);
 }
 
 static int payment_one(struct db *db, struct arena *a, sqlite3_stmt *st, struct payment *out)
@@ -266,130 +311,74 @@ int payment_list(struct db *db, struct arena *a, long long account_id, int max,
 
 /* ---- the provider's answer ---- */
 
-const char *payment_answer_message(struct arena *a, const struct provider_answer *ans)
-{
-	return arena_printf(a, "carrel-payment-v1\n%s\n%s\n%s\n%s\n%s", ans->reference,
-		ans->status, ans->amount_cents, ans->nonce, ans->timestamp);
-}
-
-/* The test provider's key pair, made on first use. The secret stays with
-** the "provider"; the callback check reads only the public key. */
-static int provider_keys(struct db *db, struct arena *a,
-	unsigned char pk[crypto_sign_PUBLICKEYBYTES], unsigned char sk[crypto_sign_SECRETKEYBYTES])
-{
-	const char *sql = "SELECT value FROM setting WHERE key = ?";
-	for (int attempt = 0; attempt < 2; attempt++) {
-		sqlite3_stmt *st = db_query(db, sql, "t", "payment.test_provider.public_key");
-		if (db_row(db, st)) {
-			const char *hex = db_text(a, st, 0);
-			db_done(st);
-			if (sodium_hex2bin(pk, crypto_sign_PUBLICKEYBYTES, hex, strlen(hex), NULL,
-				NULL, NULL))
-				return -1;
-			if (!sk)
-				return 0;
-			st = db_query(db, sql, "t", "payment.test_provider.secret_key");
-			if (!db_row(db, st))
-				return -1;
-			hex = db_text(a, st, 0);
-			db_done(st);
-			return sodium_hex2bin(sk, crypto_sign_SECRETKEYBYTES, hex, strlen(hex), NULL,
-				NULL, NULL) ? -1 : 0;
-		}
-		unsigned char npk[crypto_sign_PUBLICKEYBYTES], nsk[crypto_sign_SECRETKEYBYTES];
-		char pk_hex[sizeof npk * 2 + 1], sk_hex[sizeof nsk * 2 + 1];
-		crypto_sign_keypair(npk, nsk);
-		sodium_bin2hex(pk_hex, sizeof pk_hex, npk, sizeof npk);
-		sodium_bin2hex(sk_hex, sizeof sk_hex, nsk, sizeof nsk);
-		sodium_memzero(nsk, sizeof nsk);
-		/* Two workers may race here: the first pair written wins. */
-		if (db_begin(db))
-			return -1;
-		db_exec(db, "INSERT OR IGNORE INTO setting(key, value) VALUES "
-			"('payment.test_provider.public_key', ?), "
-			"('payment.test_provider.secret_key', ?)", "tt", pk_hex, sk_hex);
-		sodium_memzero(sk_hex, sizeof sk_hex);
-		if (db_commit(db)) {
-			db_rollback(db);
-			return -1;
-		}
-	}
-	return -1;
-}
-
-int test_provider_sign(struct db *db, struct arena *a, time_t now,
-	struct provider_answer *ans)
-{
-	unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
-	if (provider_keys(db, a, pk, sk))
-		return -1;
-	unsigned char raw[16], sig[crypto_sign_BYTES];
-	char *nonce = arena_alloc(a, sizeof raw * 2 + 1);
-	randombytes_buf(raw, sizeof raw);
-	sodium_bin2hex(nonce, sizeof raw * 2 + 1, raw, sizeof raw);
-	ans->nonce = nonce;
-	ans->timestamp = arena_printf(a, "%lld", (long long)now);
-	const char *msg = payment_answer_message(a, ans);
-	crypto_sign_detached(sig, NULL, (const unsigned char *)msg, strlen(msg), sk);
-	sodium_memzero(sk, sizeof sk);
-	char *hex = arena_alloc(a, sizeof sig * 2 + 1);
-	sodium_bin2hex(hex, sizeof sig * 2 + 1, sig, sizeof sig);
-	ans->signature = hex;
-	return 0;
-}
-
-static bool all_digits(const char *s, size_t min, size_t max)
+static bool chars_in(const char *s, size_t min, size_t max, const char *set)
 {
 	size_t n = s ? strlen(s) : 0;
-	if (n < min || n > max)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-	return true;
+	return n >= min && n <= max && strspn(s, set) == n;
 }
+
+#define DIGITS "0123456789"
+#define HEX DIGITS "abcdefABCDEF"
 
 static bool answer_well_formed(const struct provider_answer *ans)
 {
 	return ans->reference && *ans->reference && strlen(ans->reference) < 64 &&
 		ans->status && (!strcmp(ans->status, "completed") || !strcmp(ans->status, "failed")) &&
-		all_digits(ans->amount_cents, 1, 12) && all_digits(ans->timestamp, 1, 12) &&
-		ans->nonce && strlen(ans->nonce) == 32 &&
-		ans->signature && strlen(ans->signature) == crypto_sign_BYTES * 2;
-}
-
-static bool signature_valid(struct db *db, struct arena *a, const struct provider_answer *ans)
-{
-	unsigned char pk[crypto_sign_PUBLICKEYBYTES], sig[crypto_sign_BYTES];
-	size_t sig_len = 0;
-	if (provider_keys(db, a, pk, NULL))
-		return false;
-	if (sodium_hex2bin(sig, sizeof sig, ans->signature, strlen(ans->signature), NULL,
-		&sig_len, NULL) || sig_len != sizeof sig)
-		return false;
-	const char *msg = payment_answer_message(a, ans);
-	return crypto_sign_verify_detached(sig, (const unsigned char *)msg, strlen(msg), pk) == 0;
+		chars_in(ans->amount_cents, 1, 12, DIGITS) && chars_in(ans->timestamp, 1, 12, DIGITS) &&
+		chars_in(ans->nonce, 16, 64, HEX) && chars_in(ans->signature, 1, 512, HEX);
 }
 
 #define ANSWER_MAX_AGE 3600
+
+/* Vouched for by the payment's own provider, and recent. */
+static bool answer_acceptable(struct db *db, struct arena *a, time_t now,
+	const struct provider_answer *ans, struct pay_result *r)
+{
+	static const char *forged = "The payment answer could not be verified; nothing "
+		"was changed.";
+	struct payment p;
+	const struct payment_provider *provider = NULL;
+	if (answer_well_formed(ans) && !payment_by_reference(db, a, ans->reference, &p))
+		provider = payment_provider_named(p.provider);
+	if (!provider || !provider->answer_genuine(db, a, ans))
+		return refuse(r, forged), false;
+	long long sent = strtoll(ans->timestamp, NULL, 10);
+	if (sent > now + 300 || now - sent > ANSWER_MAX_AGE)
+		return refuse(r, "The payment answer is too old; nothing was changed."), false;
+	return true;
+}
+
+/* Inside the transaction: settle a pending payment as the answer says. */
+static int settle(struct db *db, struct arena *a, time_t now, const struct payment *p,
+	bool completed, struct pay_result *r)
+{
+	if (db_exec(db, "UPDATE payment SET status = ?, completed_at = ? WHERE id = ?", "tii",
+		completed ? "completed" : "failed", (long long)now, p->id) != SQLITE_OK)
+		return refuse_as(r, PAY_PROBLEM_ERROR, "The payment answer could not be "
+			"processed just now."), -1;
+	if (!completed)
+		return 0;
+	struct payment_input in = {
+		.account_id = p->account_id, .amount_cents = p->amount_cents,
+		.purpose = (enum pay_purpose)payment_purpose_parse(p->purpose),
+		.plan_id = p->plan_id, .method = PAY_ONLINE, .note = "online",
+	};
+	return apply_payment(db, a, now, p->id, &in, r);
+}
 
 void payment_callback(struct db *db, struct arena *a, time_t now,
 	const struct provider_answer *ans, struct pay_result *r)
 {
 	memset(r, 0, sizeof *r);
-	static const char *forged = "The payment answer could not be verified; nothing "
-		"was changed.";
-	if (!answer_well_formed(ans) || !signature_valid(db, a, ans))
-		return refuse(r, forged);
-	long long sent = strtoll(ans->timestamp, NULL, 10);
-	if (sent > now + 300 || now - sent > ANSWER_MAX_AGE)
-		return refuse(r, "The payment answer is too old; nothing was changed.");
+	if (!answer_acceptable(db, a, now, ans, r))
+		return;
 	if (db_begin(db))
-		return refuse(r, "The payment answer could not be processed just now.");
+		return refuse_as(r, PAY_PROBLEM_ERROR, "The payment answer could not be processed "
+			"just now.");
 	struct payment p;
 	if (payment_by_reference(db, a, ans->reference, &p) ||
 	    p.amount_cents != strtol(ans->amount_cents, NULL, 10)) {
-		refuse(r, forged);
+		refuse(r, "The payment answer could not be verified; nothing was changed.");
 		goto fail;
 	}
 	r->payment_id = p.id;
@@ -400,27 +389,15 @@ void payment_callback(struct db *db, struct arena *a, time_t now,
 		goto fail;
 	}
 	if (strcmp(p.status, "pending")) {
-		refuse(r, arena_printf(a, "Payment %s is already %s; nothing was changed.",
-			p.reference, p.status));
+		refuse_as(r, PAY_PROBLEM_STATE, arena_printf(a, "Payment %s is already %s; nothing "
+			"was changed.", p.reference, p.status));
 		goto fail;
 	}
 	bool completed = !strcmp(ans->status, "completed");
-	if (db_exec(db, "UPDATE payment SET status = ?, completed_at = ? WHERE id = ?", "tii",
-		completed ? "completed" : "failed", (long long)now, p.id) != SQLITE_OK) {
-		refuse(r, "The payment answer could not be processed just now.");
+	if (settle(db, a, now, &p, completed, r))
 		goto fail;
-	}
-	if (completed) {
-		struct payment_input in = {
-			.account_id = p.account_id, .amount_cents = p.amount_cents,
-			.purpose = (enum pay_purpose)payment_purpose_parse(p.purpose),
-			.plan_id = p.plan_id, .method = PAY_ONLINE, .note = "online",
-		};
-		if (apply_payment(db, a, now, p.id, &in, r))
-			goto fail;
-	}
 	if (db_commit(db)) {
-		refuse(r, "The payment answer could not be processed just now.");
+		refuse_as(r, PAY_PROBLEM_ERROR, "The payment answer could not be processed just now.");
 		goto fail;
 	}
 	r->ok = completed;

@@ -1,5 +1,11 @@
--- 0009_members_payments_notices: membership periods that keep their dates when
--- cancelled, with a note of why, and the free-plan window.
+-- 0009_members_payments_notices: the online provider each payment went
+-- through, membership periods that keep their dates when cancelled, with a
+-- note of why, and the free-plan window.
+
+-- Payments: the provider of an online payment (its answer is checked with
+-- that provider's key).
+ALTER TABLE payment ADD COLUMN provider TEXT NOT NULL DEFAULT '';
+UPDATE payment SET provider = 'test' WHERE method = 'online';
 
 -- Membership periods, rebuilt so that a cancelled period may keep its
 -- dates and says why it was cancelled. Status: pending (no dates) until

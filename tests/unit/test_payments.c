@@ -1,7 +1,7 @@
 /*
 ** test_payments.c: unit tests of memberships and payments below the web:
-** the free-plan window at its edges and pending periods cancelled by
-** another plan. Each test gets a fresh database migrated from schema/, in
+** the free-plan window at its edges, pending periods cancelled by
+** another plan and the provider registry. Each test gets a fresh database migrated from schema/, in
 ** the system's temporary folder.
 */
 #include <setjmp.h>
@@ -20,6 +20,7 @@
 #include "db.h"
 #include "members.h"
 #include "payments.h"
+#include "testprovider.h"
 
 struct fixture {
 	char dir[256];
@@ -158,6 +159,14 @@ static void test_paying_another_plan_cancels_pending(void **state)
 	assert_int_equal(s.pending_plan_id, 0);
 }
 
+static void test_provider_registry(void **state)
+{
+	(void)state;
+	assert_ptr_equal(payment_provider_named("test"), &testprovider);
+	assert_null(payment_provider_named("acme"));
+	assert_null(payment_provider_named(NULL));
+}
+
 int main(void)
 {
 	setenv("TZ", "UTC", 1);
@@ -166,6 +175,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_free_plan_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_paying_another_plan_cancels_pending, setup,
 			teardown),
+		cmocka_unit_test(test_provider_registry),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
