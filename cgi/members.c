@@ -1,6 +1,6 @@
 /*
 ** members.c: the staff's member screens (list, new, edit, the member page,
-** renewals, payments and fines) and /admin/plans. Receipts, the
+** renewals, payments, refunds and fines) and /admin/plans. Receipts, the
 ** member's own payments and the payment provider's pages are in
 ** payments.c.
 */
@@ -398,7 +398,7 @@ void page_members_show(struct ctx *c)
 	members_view_standing(c, id);
 	view_periods(c, id);
 	members_view_plans(c, "plans", true, valid_id(http_query(c->req, "plan")));
-	payments_view_list(c, id);
+	payments_view_list(c, id, true);
 	circ_view_member(c, id, true);
 	web_form_token(c);
 	web_render(c, "staff_member", 200);
@@ -455,7 +455,7 @@ void page_members_payments(struct ctx *c)
 	if (!view_member_profile(c, id))
 		return;
 	members_view_standing(c, id);
-	payments_view_list(c, id);
+	payments_view_list(c, id, true);
 	members_view_plans(c, "plans", true, valid_id(http_query(c->req, "plan")));
 	tv_set_str(c->view, "balance", money(c, circ_balance(c->db, c->arena, id, c->now)));
 	web_form_token(c);
@@ -489,6 +489,21 @@ void page_members_payment_add(struct ctx *c)
 		payments_refused(c, &r);
 	else
 		web_redirect(c, arena_printf(c->arena, "/payments/%lld?done=recorded", r.payment_id));
+}
+
+/* A completed payment given back: its effect is reversed (payments.h). */
+void page_members_payment_refund(struct ctx *c)
+{
+	long long id = valid_id(c->req->params[0]);
+	if (!member_exists(c, id))
+		return;
+	struct pay_result r;
+	payment_refund(c->db, c->arena, c->now, valid_id(c->req->params[1]), id,
+		c->sess.account_id, valid_trim(c->arena, http_form(c->req, "reason")), &r);
+	if (r.ok)
+		web_redirect(c, arena_printf(c->arena, "/payments/%lld?done=refunded", r.payment_id));
+	else
+		payments_refused(c, &r);
 }
 
 /* Fines: "pay" records a desk payment for fines; "waive" needs a reason. */

@@ -40,9 +40,13 @@ static void view_payment(struct ctx *c, struct tv *o, const struct payment *p)
 	tv_set_str(o, "method", p->method);
 	tv_set_str(o, "status", p->status);
 	tv_set_str(o, "note", p->note);
+	if (p->excess_cents) {
+		tv_set_str(o, "excess", money(c, p->excess_cents));
+		tv_set_str(o, "applied", money(c, p->amount_cents - p->excess_cents));
+	}
 }
 
-void payments_view_list(struct ctx *c, long long account_id)
+void payments_view_list(struct ctx *c, long long account_id, bool staff)
 {
 	struct payment *p;
 	int n = payment_list(c->db, c->arena, account_id, 100, &p);
@@ -52,6 +56,9 @@ void payments_view_list(struct ctx *c, long long account_id)
 		struct tv *o = tv_obj(c->arena);
 		view_payment(c, o, &p[i]);
 		tv_set_str(o, "date", web_date(c, p[i].created_at));
+		if (staff && !strcmp(p[i].status, "completed"))
+			tv_set_str(o, "refund_url", arena_printf(c->arena,
+				"/staff/members/%lld/payments/%lld/refund", account_id, p[i].id));
 		tv_push(list, o);
 	}
 }
@@ -68,6 +75,12 @@ static struct tv *view_receipt(struct ctx *c, const struct payment *p)
 	tv_set_str(r, "card", p->card_number);
 	tv_set_str(r, "recorded_by", p->recorded_by_name);
 	tv_set_int(r, "account_id", p->account_id);
+	if (p->refunded_at) {
+		struct tv *f = tv_set_obj(r, "refund");
+		tv_set_str(f, "date", web_date(c, p->refunded_at));
+		tv_set_str(f, "reason", p->refund_reason);
+		tv_set_str(f, "by", p->refunded_by_name);
+	}
 	return r;
 }
 
@@ -91,6 +104,7 @@ void page_payment_receipt(struct ctx *c)
 	}
 	static const char *const notices[][2] = {
 		{ "recorded", "The payment was recorded." },
+		{ "refunded", "The payment was refunded." },
 	};
 	web_done_notice(c, notices, sizeof notices / sizeof notices[0]);
 	web_render(c, "receipt", 200);
@@ -109,7 +123,7 @@ void page_account_payments(struct ctx *c)
 	};
 	web_done_notice(c, notices, sizeof notices / sizeof notices[0]);
 	members_view_standing(c, id);
-	payments_view_list(c, id);
+	payments_view_list(c, id, false);
 	members_view_plans(c, "plans", true, 0);
 	long owed = circ_balance(c->db, c->arena, id, c->now);
 	if (owed > 0)

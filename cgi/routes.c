@@ -75,6 +75,7 @@ const struct route routes[] = {
 	{ "POST", "/staff/members/{id}/renew",            ROLE_LIBRARIAN, page_members_renew },
 	{ "GET",  "/staff/members/{id}/payments",         ROLE_LIBRARIAN, page_members_payments },
 	{ "POST", "/staff/members/{id}/payments",         ROLE_LIBRARIAN, page_members_payment_add },
+	{ "POST", "/staff/members/{id}/payments/{id}/refund", ROLE_LIBRARIAN, page_members_payment_refund },
 	{ "POST", "/staff/members/{id}/fines",            ROLE_LIBRARIAN, page_members_fines },
 	{ "POST", "/staff/members/{id}/password",         ROLE_LIBRARIAN, page_members_password },
 	{ "GET",  "/staff/imports",                       ROLE_LIBRARIAN, page_imports_form },

@@ -103,8 +103,9 @@ void members_view_standing(struct ctx *c, long long account_id);
 void members_view_plans(struct ctx *c, const char *key, bool active_only,
 	long long chosen);
 
-/* A member's payments as "payments" (and has_payments) in the view. */
-void payments_view_list(struct ctx *c, long long account_id);
+/* A member's payments as "payments" (and has_payments) in the view; with
+** staff, each completed payment carries its refund form's address. */
+void payments_view_list(struct ctx *c, long long account_id, bool staff);
 
 struct pay_result;
 /* The error page for a refused payment operation, with the status its
@@ -169,6 +170,7 @@ void page_members_renew(struct ctx *c);
 void page_members_payments(struct ctx *c);
 void page_members_payment_add(struct ctx *c);
 void page_members_fines(struct ctx *c);
+void page_members_payment_refund(struct ctx *c);
 void page_payment_receipt(struct ctx *c);
 void page_account_payments(struct ctx *c);
 void page_account_payment_start(struct ctx *c);

@@ -327,6 +327,74 @@ const char *membership_free_plan_refusal(struct db *db, struct arena *a,
 		until_s, opens, window);
 }
 
+/* Move the active periods of a member that start on or after day `from`
+** back by `days` (they were chained after a period that was cut). */
+static int shift_later_periods(struct db *db, long long account_id, long long except_id,
+	const char *from, long days, const char *note)
+{
+	return db_exec(db, "UPDATE membership SET "
+		"start_day = date(start_day, printf('-%d days', ?1)), "
+		"end_day = date(end_day, printf('-%d days', ?1)), "
+		"note = trim(note || ' ' || ?2) "
+		"WHERE account_id = ?3 AND status = 'active' AND id <> ?4 AND start_day >= ?5",
+		"itiit", (long long)days, note, account_id, except_id, from) == SQLITE_OK ? 0 : -1;
+}
+
+/* Cancel (not begun) or cut short (under way) period id running from
+** start to end; out gets the days taken off. */
+static int cut_period(struct db *db, struct arena *a, long long id, lday start, lday end,
+	const char *why, lday today, time_t now, struct membership_undo *out)
+{
+	char end_s[11];
+	cal_format(end, end_s);
+	if (start >= today) {
+		out->cancelled = true;
+		out->days_removed = end - start;
+		return db_exec(db, "UPDATE membership SET status = 'cancelled', cancelled_at = ?, "
+			"note = ? WHERE id = ?", "iti", (long long)now,
+			arena_printf(a, "cancelled: %s", why), id) == SQLITE_OK ? 0 : -1;
+	}
+	if (end < today)
+		return 0;      /* over already: nothing to take back */
+	char new_end[11];
+	cal_format(today - 1, new_end);
+	out->days_removed = end - (today - 1);
+	return db_exec(db, "UPDATE membership SET end_day = ?, note = ? WHERE id = ?", "tti",
+		new_end, arena_printf(a, "cut short (was until %s): %s", end_s, why), id)
+		== SQLITE_OK ? 0 : -1;
+}
+
+int membership_undo_payment(struct db *db, struct arena *a, long long payment_id,
+	const char *why, lday today, time_t now, struct membership_undo *out)
+{
+	memset(out, 0, sizeof *out);
+	long long id = 0, account_id = 0;
+	lday start = 0, end = 0;
+	sqlite3_stmt *st = db_query(db, "SELECT id, account_id, start_day, end_day FROM membership "
+		"WHERE payment_id = ? AND status = 'active'", "i", payment_id);
+	if (db_row(db, st)) {
+		id = db_col_int(st, 0);
+		account_id = db_col_int(st, 1);
+		cal_parse(db_text(a, st, 2), &start);
+		cal_parse(db_text(a, st, 3), &end);
+		db_done(st);
+	}
+	if (!id)
+		return 0;
+	char end_s[11];
+	cal_format(end, end_s);
+	if (cut_period(db, a, id, start, end, why, today, now, out))
+		return -1;
+	if (out->days_removed > 0 && shift_later_periods(db, account_id, id, end_s,
+		out->days_removed, arena_printf(a, "moved back %ld days: %s", out->days_removed, why)))
+		return -1;
+	if (sync_account(db, account_id, now))
+		return -1;
+	out->found = true;
+	member_until(db, account_id, out->until);
+	return 0;
+}
+
 int membership_periods(struct db *db, struct arena *a, long long account_id,
 	lday today, struct membership_period **out)
 {

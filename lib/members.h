@@ -103,6 +103,23 @@ int membership_set_until(struct db *db, long long account_id, long long plan_id,
 const char *membership_free_plan_refusal(struct db *db, struct arena *a,
 	long long account_id, lday today);
 
+/* What undoing a period did. */
+struct membership_undo {
+	bool found;              /* a period was bought with the payment */
+	bool cancelled;          /* it had not begun: cancelled whole */
+	long days_removed;       /* days taken off (0: it had run its course) */
+	char until[11];          /* the member's last valid day now, "" if none */
+};
+
+/* Inside a transaction: the payment that bought a period is refunded. A
+** period not yet begun is cancelled; one under way ends yesterday; one
+** already over stays. The member's later periods (chained after it) move
+** back by the days taken off, so the expiry goes back as far. Every change
+** is noted on the period with why. Returns 0 (out->found false when no
+** period names the payment), or -1. */
+int membership_undo_payment(struct db *db, struct arena *a, long long payment_id,
+	const char *why, lday today, time_t now, struct membership_undo *out);
+
 struct membership_period {
 	long long id;
 	const char *plan_name;   /* "" when carried over or imported */

@@ -1,6 +1,6 @@
 /*
-** payments.c: the payments ledger, desk and online payments. See
-** payments.h.
+** payments.c: the payments ledger, desk and online payments, refunds.
+** See payments.h.
 */
 #include "payments.h"
 
@@ -57,7 +57,36 @@ static const char *new_reference(struct arena *a, char kind)
 	return arena_printf(a, "%c-%s", kind, hex);
 }
 
+/* What a payment was for, for people: "Annual membership". */
+static const char *payment_what(struct arena *a, const struct payment *p)
+{
+	if (*p->plan_name)
+		return arena_printf(a, "%s membership", p->plan_name);
+	return !strcmp(p->purpose, "fine") ? "library fines" : p->note;
+}
+
 /* ---- taking payments ---- */
+
+/* A fine payment credits what is owed; what is beyond that (an online
+** payment that completes after the fines were paid some other way) is
+** kept on the payment as its excess, shown on the receipt. */
+static int apply_fine_payment(struct db *db, struct arena *a, time_t now, long long payment_id,
+	const struct payment_input *in, struct pay_result *r)
+{
+	long owed = circ_balance(db, a, in->account_id, now);
+	long credit = in->amount_cents < owed ? in->amount_cents : owed;
+	if (credit < 0)
+		credit = 0;
+	struct circ_result cr;
+	if (credit > 0 && circ_fine_credit_in_tx(db, a, now, in->account_id, credit,
+		"paid", in->note ? in->note : "", in->recorded_by, payment_id, &cr))
+		return refuse(r, cr.message), -1;
+	long excess = in->amount_cents - credit;
+	if (excess > 0 && db_exec(db, "UPDATE payment SET excess_cents = ? WHERE id = ?", "ii",
+		(long long)excess, payment_id) != SQLITE_OK)
+		return refuse_as(r, PAY_PROBLEM_ERROR, "The payment could not be recorded just now."), -1;
+	return 0;
+}
 
 /* The effect of a completed payment, inside its transaction. */
 static int apply_payment(struct db *db, struct arena *a, time_t now, long long payment_id,
@@ -71,12 +100,7 @@ static int apply_payment(struct db *db, struct arena *a, time_t now, long long p
 			r->member_until))
 			return refuse(r, "The membership could not be extended just now."), -1;
 	} else if (in->purpose == PAY_FINE) {
-		long owed = circ_balance(db, a, in->account_id, now);
-		long credit = in->amount_cents < owed ? in->amount_cents : owed;
-		struct circ_result cr;
-		if (credit > 0 && circ_fine_credit_in_tx(db, a, now, in->account_id, credit,
-			"paid", in->note ? in->note : "", in->recorded_by, payment_id, &cr))
-			return refuse(r, cr.message), -1;
+		return apply_fine_payment(db, a, now, payment_id, in, r);
 	}
 	return 0;
 }
@@ -243,15 +267,124 @@ void payment_start_online(struct db *db, struct arena *a, time_t now,
 	r->ok = true;
 }
 
+/* ---- refunds ---- */
+
+/* The fines a payment paid off are owed again: one ledger entry. */
+static int reinstate_fines(struct db *db, struct arena *a, time_t now,
+	const struct payment *p, long long staff_id, const char *why, const char **effect)
+{
+	long paid_off = -(long)db_int(db, 0, "SELECT coalesce(sum(amount_cents), 0) FROM fine "
+		"WHERE payment_id = ? AND kind = 'paid'", "i", p->id);
+	if (paid_off <= 0) {
+		*effect = "It had paid no fines off, so the fines are unchanged.";
+		return 0;
+	}
+	*effect = arena_printf(a, "The %s of fines it paid are owed again.",
+		circ_money(a, paid_off));
+	return db_exec(db, "INSERT INTO fine(account_id, kind, amount_cents, reason, recorded_by, "
+		"at, payment_id) VALUES (?, 'accrued', ?, ?, nullif(?, 0), ?, ?)", "iitiii",
+		p->account_id, (long long)paid_off, arena_printf(a, "Owed again: %s", why),
+		staff_id, (long long)now, p->id) == SQLITE_OK ? 0 : -1;
+}
+
+/* The period a plan payment bought is cancelled or cut short. */
+static int undo_plan(struct db *db, struct arena *a, time_t now, const struct payment *p,
+	const char *why, const char **effect, char until[11])
+{
+	struct membership_undo u;
+	if (membership_undo_payment(db, a, p->id, why, cal_day_of(now), now, &u))
+		return -1;
+	snprintf(until, 11, "%s", u.until);
+	if (!u.found)
+		*effect = "No membership period was bought with it, so the membership is unchanged.";
+	else if (!u.days_removed)
+		*effect = "The period it paid for had already ended, so the membership is unchanged.";
+	else if (*u.until)
+		*effect = arena_printf(a, "The membership now ends on %s, %ld day(s) earlier.",
+			u.until, u.days_removed);
+	else
+		*effect = "The membership it paid for was cancelled; there is no other.";
+	return 0;
+}
+
+/* Reverse what a completed payment did; *effect says what, for people. */
+static int reverse_payment(struct db *db, struct arena *a, time_t now, const struct payment *p,
+	long long staff_id, const char *reason, const char **effect, char until[11])
+{
+	const char *why = arena_printf(a, "payment %s refunded (%s)", p->reference, reason);
+	if (!strcmp(p->purpose, "plan"))
+		return undo_plan(db, a, now, p, why, effect, until);
+	if (!strcmp(p->purpose, "fine"))
+		return reinstate_fines(db, a, now, p, staff_id, why, effect);
+	*effect = "Nothing else depended on it.";
+	return 0;
+}
+
+/* The payment, if this member's and completed; else r says why not. */
+static bool refundable(struct db *db, struct arena *a, long long payment_id,
+	long long account_id, struct payment *p, struct pay_result *r)
+{
+	if (payment_get(db, a, payment_id, p) || p->account_id != account_id)
+		return refuse_as(r, PAY_PROBLEM_MISSING, "This member has no payment with that "
+			"number."), false;
+	r->payment_id = p->id;
+	r->reference = p->reference;
+	if (p->refunded_at) {
+		char day[11];
+		cal_format(cal_day_of((time_t)p->refunded_at), day);
+		return refuse_as(r, PAY_PROBLEM_STATE, arena_printf(a, "Payment %s was already "
+			"refunded on %s; nothing was changed.", p->reference, day)), false;
+	}
+	if (strcmp(p->status, "completed"))
+		return refuse_as(r, PAY_PROBLEM_STATE, arena_printf(a, "Payment %s is %s: only a "
+			"completed payment can be refunded; nothing was changed.", p->reference,
+			p->status)), false;
+	return true;
+}
+
+void payment_refund(struct db *db, struct arena *a, time_t now, long long payment_id,
+	long long account_id, long long staff_id, const char *reason, struct pay_result *r)
+{
+	memset(r, 0, sizeof *r);
+	if (!reason || !*reason)
+		return refuse(r, "Give the reason for the refund; nothing was changed.");
+	if (strlen(reason) > 200)
+		return refuse(r, "Keep the reason for the refund to 200 characters.");
+	if (db_begin(db))
+		return refuse_as(r, PAY_PROBLEM_ERROR, "The refund could not be recorded just now.");
+	struct payment p;
+	const char *effect = "";
+	if (!refundable(db, a, payment_id, account_id, &p, r))
+		goto fail;
+	refuse_as(r, PAY_PROBLEM_ERROR, "The refund could not be recorded just now.");
+	if (db_exec(db, "UPDATE payment SET status = 'refunded', refunded_at = ?, "
+		"refunded_by = nullif(?, 0), refund_reason = ? WHERE id = ? AND status = 'completed'",
+		"iiti", (long long)now, staff_id, reason, p.id) != SQLITE_OK ||
+	    reverse_payment(db, a, now, &p, staff_id, reason, &effect, r->member_until) ||
+	    db_exec(db, "INSERT INTO audit(at, actor_id, action, object, detail) "
+		"VALUES (?, nullif(?, 0), 'payment.refund', ?, ?)", "iitt", (long long)now, staff_id,
+		arena_printf(a, "payment:%lld", p.id), arena_printf(a, "%s, %s for %s: %s. %s",
+		p.reference, circ_money(a, p.amount_cents), payment_what(a, &p), reason,
+		effect)) != SQLITE_OK || db_commit(db))
+		goto fail;
+	r->ok = true;
+	r->message = effect;
+	return;
+fail:
+	db_rollback(db);
+}
+
 /* ---- reading ---- */
 
 #define PAYMENT_SELECT "SELECT p.id, p.account_id, coalesce(p.plan_id, 0), " \
 	"coalesce(p.recorded_by, 0), p.amount_cents, p.purpose, p.method, p.status, " \
 	"p.reference, p.note, coalesce(pl.name, ''), a.name, a.email, " \
 	"coalesce(a.card_number, ''), coalesce(s.name, ''), p.created_at, " \
-	"coalesce(p.completed_at, 0), p.provider " \
+	"coalesce(p.completed_at, 0), p.excess_cents, p.provider, " \
+	"coalesce(p.refunded_at, 0), p.refund_reason, coalesce(rb.name, '') " \
 	"FROM payment p JOIN account a ON a.id = p.account_id " \
-	"LEFT JOIN plan pl ON pl.id = p.plan_id LEFT JOIN account s ON s.id = p.recorded_by "
+	"LEFT JOIN plan pl ON pl.id = p.plan_id LEFT JOIN account s ON s.id = p.recorded_by " \
+	"LEFT JOIN account rb ON rb.id = p.refunded_by "
 
 static void read_payment(struct arena *a, sqlite3_stmt *st, struct payment *p)
 {
@@ -272,7 +405,11 @@ static void read_payment(struct arena *a, sqlite3_stmt *st, struct payment *p)
 	p->recorded_by_name = db_text(a, st, 14);
 	p->created_at = db_col_int(st, 15);
 	p->completed_at = db_col_int(st, 16);
-	p->provider = db_text(a, st, 17);
+	p->excess_cents = (long)db_col_int(st, 17);
+	p->provider = db_text(a, st, 18);
+	p->refunded_at = db_col_int(st, 19);
+	p->refund_reason = db_text(a, st, 20);
+	p->refunded_by_name = db_text(a, st, 21);
 }
 
 static int payment_one(struct db *db, struct arena *a, sqlite3_stmt *st, struct payment *out)

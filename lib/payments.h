@@ -1,13 +1,14 @@
 /*
-** payments.h: the payments ledger, desk payments and online payments
-** through a provider.
+** payments.h: the payments ledger, desk payments, online payments through a
+** provider, and refunds.
 **
 ** A payment is money for a plan, for fines or for something else. Desk
 ** payments (cash, card at the desk) are completed when recorded. Online
 ** payments start pending and are settled by the provider's callback. In
 ** both cases a completed payment takes effect in its own transaction: a
 ** plan payment activates or extends the membership, a fine payment
-** credits the fines ledger.
+** credits the fines ledger. A refund (staff) reverses that effect in its
+** own transaction.
 **
 ** Online payments go through a provider (struct payment_provider): it
 ** sends the member to its checkout and vouches for its answers, which come
@@ -52,11 +53,11 @@ struct pay_result {
 	bool ok;
 	bool declined;               /* a genuine answer: the payment failed */
 	enum pay_problem problem;    /* when not ok */
-	const char *message;         /* why not, for the person at the screen */
+	const char *message;         /* why not (or what was done), for people */
 	long long payment_id;
 	const char *reference;
 	const char *checkout_url;    /* online: where to send the member */
-	char member_until[11];       /* after a plan payment */
+	char member_until[11];       /* after a plan payment or its refund */
 };
 
 /* What a provider's answer to /payments/callback carries. */
@@ -90,9 +91,12 @@ void payment_free_plan(struct db *db, struct arena *a, time_t now,
 struct payment {
 	long long id, account_id, plan_id, recorded_by;
 	long amount_cents;
+	long excess_cents;           /* beyond the fines owed when it completed */
 	const char *purpose, *method, *status, *reference, *note, *provider;
 	const char *plan_name, *member_name, *member_email, *card_number, *recorded_by_name;
 	long long created_at, completed_at;
+	long long refunded_at;       /* 0 unless refunded */
+	const char *refund_reason, *refunded_by_name;
 };
 
 /* An online payment provider. A real one is a second implementation of
@@ -116,6 +120,18 @@ const struct payment_provider *payment_provider_named(const char *name);
 void payment_start_online(struct db *db, struct arena *a, time_t now,
 	const struct payment_provider *provider, const struct payment_input *in,
 	struct pay_result *r);
+
+/* Refund a completed payment (staff_id: who), reversing its effect in the
+** same transaction: a fine payment's credit goes back on the fines ledger
+** as owed, a plan payment's period is cancelled or cut short and the
+** member's expiry goes back (membership_undo_payment). Written to the
+** audit table. Refused, changing nothing,
+** without a reason (PAY_PROBLEM_INPUT), for a payment that is not
+** completed or already refunded (PAY_PROBLEM_STATE), or for no such
+** payment of this member (PAY_PROBLEM_MISSING). */
+void payment_refund(struct db *db, struct arena *a, time_t now, long long payment_id,
+	long long account_id, long long staff_id, const char *reason, struct pay_result *r);
+
 
 /* One payment by id or by reference: 0 and *out filled (strings on the
 ** arena), or -1 when there is none. */

@@ -1,17 +1,29 @@
--- 0009_members_payments_notices: the online provider each payment went
--- through, membership periods that keep their dates when cancelled, with a
--- note of why, and the free-plan window.
+-- 0009_members_payments_notices: refunds of payments, the online provider
+-- each payment went through, membership periods that keep their dates when
+-- cancelled, with a note of why, and the free-plan window.
 
 -- Payments: the provider of an online payment (its answer is checked with
--- that provider's key).
+-- that provider's key), what a fine payment brought beyond what was owed,
+-- and the refund of a completed payment.
 ALTER TABLE payment ADD COLUMN provider TEXT NOT NULL DEFAULT '';
+-- An online fine payment that completes after the fines were paid some
+-- other way credits only what is still owed; the rest is kept here (and
+-- shown on the receipt) until the payment is refunded.
+ALTER TABLE payment ADD COLUMN excess_cents INTEGER NOT NULL DEFAULT 0
+  CHECK (excess_cents >= 0);
+ALTER TABLE payment ADD COLUMN refunded_at INTEGER;
+ALTER TABLE payment ADD COLUMN refunded_by INTEGER REFERENCES account(id);
+ALTER TABLE payment ADD COLUMN refund_reason TEXT NOT NULL DEFAULT '';
 UPDATE payment SET provider = 'test' WHERE method = 'online';
 
--- Membership periods, rebuilt so that a cancelled period may keep its
--- dates and says why it was cancelled. Status: pending (no dates) until
--- paid, active (dates) once paid, cancelled (dates or none) when it is not
--- needed any more (another plan's payment made it so). Expired is still
--- not stored: an active period whose end_day has passed.
+
+-- Membership periods, rebuilt so that a cancelled period keeps its dates
+-- (a refunded period stays in the history with the days it would have
+-- covered). Status: pending (no dates) until paid, active (dates) once
+-- paid, cancelled (dates or none) when refunded or replaced by another
+-- plan's payment. Expired is still not stored: an active period whose
+-- end_day has passed.
+
 CREATE TABLE membership_new (
   id            INTEGER PRIMARY KEY,
   account_id    INTEGER NOT NULL REFERENCES account(id) ON DELETE CASCADE,

@@ -1,8 +1,10 @@
 /*
 ** test_payments.c: unit tests of memberships and payments below the web:
-** the free-plan window at its edges, pending periods cancelled by
-** another plan and the provider registry. Each test gets a fresh database migrated from schema/, in
-** the system's temporary folder.
+** refunds reversing a period (cancelled, cut short, later periods moved
+** back) and a fine payment, refusals that change nothing, the free-plan
+** window at its edges, pending periods cancelled by another plan, an
+** online fine payment's excess and the provider registry. Each test gets a
+** fresh database migrated from schema/, in the system's temporary folder.
 */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -109,9 +111,135 @@ static long long pay_plan(struct fixture *f, const char *name, time_t at)
 	return r.payment_id;
 }
 
+static void refund(struct fixture *f, long long payment_id, time_t at, struct pay_result *r)
+{
+	payment_refund(&f->db, &f->arena, at, payment_id, f->member, f->staff, "test", r);
+}
+
 static long long count(struct fixture *f, const char *sql)
 {
 	return db_int(&f->db, -1, sql, NULL);
+}
+
+static void test_refund_not_begun_cancels_and_moves_later_back(void **state)
+{
+	struct fixture *f = *state;
+	long long first = pay_plan(f, "Monthly", f->now);
+	long long second = pay_plan(f, "Annual", f->now);
+	assert_string_equal(until_of(f), day(f, 30 + 365));
+	struct pay_result r;
+	refund(f, first, f->now, &r);
+	assert_true(r.ok);
+	assert_string_equal(r.member_until, day(f, 365));
+	assert_string_equal(until_of(f), day(f, 365));
+	/* The Annual period, chained after the Monthly one, now starts today. */
+	sqlite3_stmt *st = db_query(&f->db, "SELECT status, start_day, end_day, note FROM "
+		"membership WHERE payment_id = ?", "i", second);
+	assert_true(db_row(&f->db, st));
+	assert_string_equal(db_text(&f->arena, st, 0), "active");
+	assert_string_equal(db_text(&f->arena, st, 1), day(f, 0));
+	assert_string_equal(db_text(&f->arena, st, 2), day(f, 365));
+	assert_non_null(strstr(db_text(&f->arena, st, 3), "moved back 30 days"));
+	db_done(st);
+	/* The refunded period keeps its dates in the history. */
+	assert_int_equal(count(f, "SELECT count(*) FROM membership WHERE status = 'cancelled' "
+		"AND start_day IS NOT NULL AND cancelled_at IS NOT NULL"), 1);
+}
+
+static void test_refund_under_way_cuts_short(void **state)
+{
+	struct fixture *f = *state;
+	long long pid = pay_plan(f, "Annual", f->now);
+	struct pay_result r;
+	refund(f, pid, f->now + 20 * 86400, &r);
+	assert_true(r.ok);
+	assert_string_equal(until_of(f), day(f, 19));
+	assert_non_null(strstr(r.message, "346 day(s) earlier"));
+	assert_int_equal(count(f, "SELECT count(*) FROM membership WHERE status = 'active'"), 1);
+	/* A period already over is left as it was. */
+	long long later = pay_plan(f, "Monthly", f->now + 100 * 86400);
+	refund(f, later, f->now + 400 * 86400, &r);
+	assert_true(r.ok);
+	assert_non_null(strstr(r.message, "already ended"));
+	assert_string_equal(until_of(f), day(f, 130));
+}
+
+static void test_refund_refusals_change_nothing(void **state)
+{
+	struct fixture *f = *state;
+	long long pid = pay_plan(f, "Monthly", f->now);
+	struct pay_result r;
+	payment_refund(&f->db, &f->arena, f->now, pid, f->member, f->staff, "", &r);
+	assert_false(r.ok);
+	assert_int_equal(r.problem, PAY_PROBLEM_INPUT);
+	payment_refund(&f->db, &f->arena, f->now, pid, f->staff, f->staff, "why", &r);
+	assert_false(r.ok);
+	assert_int_equal(r.problem, PAY_PROBLEM_MISSING);
+	assert_int_equal(count(f, "SELECT count(*) FROM payment WHERE status = 'completed'"), 1);
+	refund(f, pid, f->now, &r);
+	assert_true(r.ok);
+	refund(f, pid, f->now, &r);
+	assert_false(r.ok);
+	assert_int_equal(r.problem, PAY_PROBLEM_STATE);
+	assert_non_null(strstr(r.message, "already refunded"));
+	assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE action = 'payment.refund'"), 1);
+	/* A pending online payment cannot be refunded. */
+	struct plan p = plan_named(f, "Annual");
+	struct payment_input in = { .account_id = f->member, .purpose = PAY_PLAN,
+		.plan_id = p.id };
+	payment_start_online(&f->db, &f->arena, f->now, &testprovider, &in, &r);
+	assert_true(r.ok);
+	long long pending = r.payment_id;
+	refund(f, pending, f->now, &r);
+	assert_false(r.ok);
+	assert_int_equal(r.problem, PAY_PROBLEM_STATE);
+	assert_int_equal(count(f, "SELECT count(*) FROM payment WHERE status = 'pending'"), 1);
+}
+
+static void add_fine(struct fixture *f, long cents)
+{
+	assert_int_equal(db_exec(&f->db, "INSERT INTO fine(account_id, kind, amount_cents, at) "
+		"VALUES (?, 'accrued', ?, 0)", "ii", f->member, (long long)cents), SQLITE_OK);
+}
+
+static long long balance(struct fixture *f)
+{
+	return db_int(&f->db, -1, "SELECT sum(amount_cents) FROM fine WHERE account_id = ?", "i",
+		f->member);
+}
+
+static void test_online_fine_excess_and_its_refund(void **state)
+{
+	struct fixture *f = *state;
+	add_fine(f, 300);
+	struct payment_input in = { .account_id = f->member, .purpose = PAY_FINE };
+	struct pay_result r;
+	payment_start_online(&f->db, &f->arena, f->now, &testprovider, &in, &r);
+	assert_true(r.ok);
+	assert_non_null(strstr(r.checkout_url, r.reference));
+	long long online = r.payment_id;
+	const char *reference = r.reference;
+	struct payment_input desk = { .account_id = f->member, .purpose = PAY_FINE,
+		.amount_cents = 200, .method = PAY_CASH, .recorded_by = f->staff };
+	payment_record_desk(&f->db, &f->arena, f->now, &desk, &r);
+	assert_true(r.ok);
+	struct provider_answer ans = { .reference = reference, .status = "completed",
+		.amount_cents = "300" };
+	assert_int_equal(testprovider_sign(&f->db, &f->arena, f->now, &ans), 0);
+	payment_callback(&f->db, &f->arena, f->now + 60, &ans, &r);
+	assert_true(r.ok);
+	assert_int_equal(balance(f), 0);
+	assert_int_equal(db_int(&f->db, -1, "SELECT excess_cents FROM payment WHERE id = ?", "i",
+		online), 200);
+	/* Refunded: only the 1.00 it paid off is owed again. */
+	refund(f, online, f->now + 120, &r);
+	assert_true(r.ok);
+	assert_int_equal(balance(f), 100);
+	/* Nothing else owed than that: a new online payment asks for 1.00. */
+	payment_start_online(&f->db, &f->arena, f->now, &testprovider, &in, &r);
+	assert_true(r.ok);
+	assert_int_equal(db_int(&f->db, -1, "SELECT amount_cents FROM payment WHERE id = ?", "i",
+		r.payment_id), 100);
 }
 
 static void test_free_plan_window(void **state)
@@ -172,6 +300,12 @@ int main(void)
 	setenv("TZ", "UTC", 1);
 	tzset();
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_refund_not_begun_cancels_and_moves_later_back,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refund_under_way_cuts_short, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refund_refusals_change_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_online_fine_excess_and_its_refund, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(test_free_plan_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_paying_another_plan_cancels_pending, setup,
 			teardown),
