@@ -400,6 +400,7 @@ void page_members_show(struct ctx *c)
 	members_view_plans(c, "plans", true, valid_id(http_query(c->req, "plan")));
 	payments_view_list(c, id, true);
 	circ_view_member(c, id, true);
+	notifications_view_member(c, id);
 	web_form_token(c);
 	web_render(c, "staff_member", 200);
 }

@@ -34,6 +34,7 @@ const struct route routes[] = {
 	{ "POST", "/account/profile",        ROLE_MEMBER, page_account_profile },
 	{ "POST", "/account/password",       ROLE_MEMBER, page_account_password },
 	{ "GET",  "/account/history",        ROLE_MEMBER, page_circ_history },
+	{ "GET",  "/account/notifications",  ROLE_MEMBER, page_account_notifications },
 	{ "POST", "/account/loans/{id}/renew", ROLE_MEMBER, page_circ_renew_own },
 	{ "POST", "/account/holds/{id}/cancel", ROLE_MEMBER, page_circ_hold_cancel_own },
 	{ "POST", "/titles/{id}/hold",       ROLE_MEMBER, page_circ_hold_place },

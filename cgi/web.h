@@ -112,6 +112,9 @@ struct pay_result;
 ** problem calls for (422, 409, 404 or 500) and its message. */
 void payments_refused(struct ctx *c, const struct pay_result *r);
 
+/* A member's notices from the outbox as "notices" (and has_notices). */
+void notifications_view_member(struct ctx *c, long long account_id);
+
 /* Handlers, by area. */
 void page_opac_home(struct ctx *c);
 void page_opac_healthz(struct ctx *c);
@@ -171,6 +174,7 @@ void page_members_payments(struct ctx *c);
 void page_members_payment_add(struct ctx *c);
 void page_members_fines(struct ctx *c);
 void page_members_payment_refund(struct ctx *c);
+void page_account_notifications(struct ctx *c);
 void page_payment_receipt(struct ctx *c);
 void page_account_payments(struct ctx *c);
 void page_account_payment_start(struct ctx *c);

@@ -12,6 +12,7 @@
 #include "calendar.h"
 #include "circulation.h"
 #include "members.h"
+#include "notify.h"
 #include "testprovider.h"
 
 static const char *const purpose_names[] = { "plan", "fine", "other" };
@@ -65,6 +66,37 @@ static const char *payment_what(struct arena *a, const struct payment *p)
 	return !strcmp(p->purpose, "fine") ? "library fines" : p->note;
 }
 
+/* ---- notices ---- */
+
+/* Inside the payment's transaction: tell the member it was received
+** (kind "payment-receipt") or refunded ("payment-refund"). */
+static int notify_payment(struct db *db, struct arena *a, time_t now, long long payment_id,
+	const char *kind)
+{
+	struct payment p;
+	if (payment_get(db, a, payment_id, &p))
+		return -1;
+	char day[11];
+	cal_format(cal_day_of(now), day);
+	bool refund = !strcmp(kind, "payment-refund");
+	const char *amount = circ_money(a, p.amount_cents), *what = payment_what(a, &p);
+	struct notice n = {
+		.kind = kind, .account_id = p.account_id,
+		.object = arena_printf(a, "payment:%lld", p.id), .bucket = day,
+		.subject = arena_printf(a, "%s %s: %s", refund ? "Refund" : "Receipt",
+			p.reference, amount),
+		.body = refund
+			? arena_printf(a, "Dear %s,\n\nyour payment %s of %s (%s) was refunded on %s: "
+				"%s.\n", p.member_name, p.reference, amount, what, day, p.refund_reason)
+			: arena_printf(a, "Dear %s,\n\nthank you: we received %s for %s, paid by %s on "
+				"%s. Reference %s.%s\n", p.member_name, amount, what, p.method, day,
+				p.reference, p.excess_cents ? arena_printf(a, " Of this, %s was more "
+				"than you owed; please ask at the desk for it back.",
+				circ_money(a, p.excess_cents)) : ""),
+	};
+	return notify_queue(db, a, now, &n) < 0 ? -1 : 0;
+}
+
 /* ---- taking payments ---- */
 
 /* A fine payment credits what is owed; what is beyond that (an online
@@ -99,9 +131,12 @@ static int apply_payment(struct db *db, struct arena *a, time_t now, long long p
 		if (membership_extend(db, in->account_id, &p, payment_id, cal_day_of(now), now,
 			r->member_until))
 			return refuse(r, "The membership could not be extended just now."), -1;
-	} else if (in->purpose == PAY_FINE) {
-		return apply_fine_payment(db, a, now, payment_id, in, r);
+	} else if (in->purpose == PAY_FINE &&
+	           apply_fine_payment(db, a, now, payment_id, in, r)) {
+		return -1;
 	}
+	if (notify_payment(db, a, now, payment_id, "payment-receipt"))
+		return refuse_as(r, PAY_PROBLEM_ERROR, "The payment could not be recorded just now."), -1;
 	return 0;
 }
 
@@ -365,7 +400,8 @@ void payment_refund(struct db *db, struct arena *a, time_t now, long long paymen
 		"VALUES (?, nullif(?, 0), 'payment.refund', ?, ?)", "iitt", (long long)now, staff_id,
 		arena_printf(a, "payment:%lld", p.id), arena_printf(a, "%s, %s for %s: %s. %s",
 		p.reference, circ_money(a, p.amount_cents), payment_what(a, &p), reason,
-		effect)) != SQLITE_OK || db_commit(db))
+		effect)) != SQLITE_OK ||
+	    notify_payment(db, a, now, p.id, "payment-refund") || db_commit(db))
 		goto fail;
 	r->ok = true;
 	r->message = effect;

@@ -8,7 +8,8 @@
 ** both cases a completed payment takes effect in its own transaction: a
 ** plan payment activates or extends the membership, a fine payment
 ** credits the fines ledger. A refund (staff) reverses that effect in its
-** own transaction.
+** own transaction. Completed and refunded payments queue a notice to the
+** member (notify.h).
 **
 ** Online payments go through a provider (struct payment_provider): it
 ** sends the member to its checkout and vouches for its answers, which come
@@ -125,7 +126,7 @@ void payment_start_online(struct db *db, struct arena *a, time_t now,
 ** same transaction: a fine payment's credit goes back on the fines ledger
 ** as owed, a plan payment's period is cancelled or cut short and the
 ** member's expiry goes back (membership_undo_payment). Written to the
-** audit table. Refused, changing nothing,
+** audit table; the member is sent a notice. Refused, changing nothing,
 ** without a reason (PAY_PROBLEM_INPUT), for a payment that is not
 ** completed or already refunded (PAY_PROBLEM_STATE), or for no such
 ** payment of this member (PAY_PROBLEM_MISSING). */

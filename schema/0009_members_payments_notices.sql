@@ -1,6 +1,6 @@
 -- 0009_members_payments_notices: refunds of payments, the online provider
 -- each payment went through, membership periods that keep their dates when
--- cancelled, with a note of why, and the free-plan window.
+-- cancelled, the free-plan window, and the outbox of notices.
 
 -- Payments: the provider of an online payment (its answer is checked with
 -- that provider's key), what a fine payment brought beyond what was owed,
@@ -16,14 +16,12 @@ ALTER TABLE payment ADD COLUMN refunded_by INTEGER REFERENCES account(id);
 ALTER TABLE payment ADD COLUMN refund_reason TEXT NOT NULL DEFAULT '';
 UPDATE payment SET provider = 'test' WHERE method = 'online';
 
-
 -- Membership periods, rebuilt so that a cancelled period keeps its dates
 -- (a refunded period stays in the history with the days it would have
 -- covered). Status: pending (no dates) until paid, active (dates) once
 -- paid, cancelled (dates or none) when refunded or replaced by another
 -- plan's payment. Expired is still not stored: an active period whose
 -- end_day has passed.
-
 CREATE TABLE membership_new (
   id            INTEGER PRIMARY KEY,
   account_id    INTEGER NOT NULL REFERENCES account(id) ON DELETE CASCADE,
@@ -55,3 +53,27 @@ CREATE INDEX membership_payment ON membership(payment_id);
 -- A member may take a free plan only with no membership, or one that ends
 -- within this many days (staff may extend anyone).
 INSERT INTO setting(key, value) VALUES ('membership.free_plan_window_days', '14');
+
+-- Notices to members, written by the code where a library would tell
+-- someone something (a hold ready to collect, a payment's receipt).
+-- Delivery (SMTP, SMS) comes with the notifications issue; until then
+-- every row stays queued.
+CREATE TABLE outbox (
+  id            INTEGER PRIMARY KEY,
+  account_id    INTEGER REFERENCES account(id) ON DELETE SET NULL,  -- whom it is for
+  channel       TEXT NOT NULL CHECK (channel IN ('email', 'sms', 'in-app')),
+  recipient     TEXT NOT NULL,                     -- email address, phone number or account
+  subject       TEXT NOT NULL,
+  body          TEXT NOT NULL,
+  -- kind:member:object:date bucket, so a notice is queued once however
+  -- often the code that queues it runs.
+  dedupe_key    TEXT NOT NULL UNIQUE,
+  status        TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'sent', 'failed')),
+  attempts      INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+  next_attempt_at INTEGER NOT NULL,                -- unix seconds; due when <= now
+  last_error    TEXT NOT NULL DEFAULT '',
+  created_at    INTEGER NOT NULL,
+  sent_at       INTEGER
+);
+CREATE INDEX outbox_due ON outbox(next_attempt_at) WHERE status = 'queued';
+CREATE INDEX outbox_account ON outbox(account_id, created_at);

@@ -1,10 +1,11 @@
 /*
-** test_payments.c: unit tests of memberships and payments below the web:
-** refunds reversing a period (cancelled, cut short, later periods moved
-** back) and a fine payment, refusals that change nothing, the free-plan
-** window at its edges, pending periods cancelled by another plan, an
-** online fine payment's excess and the provider registry. Each test gets a
-** fresh database migrated from schema/, in the system's temporary folder.
+** test_payments.c: unit tests of memberships, payments and the outbox
+** below the web: refunds reversing a period (cancelled, cut short, later
+** periods moved back) and a fine payment, refusals that change nothing,
+** the free-plan window at its edges, pending periods cancelled by another
+** plan, an online fine payment's excess, the provider registry and the
+** outbox's dedupe key. Each test gets a fresh database migrated from
+** schema/, in the system's temporary folder.
 */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,6 +22,7 @@
 #include "calendar.h"
 #include "db.h"
 #include "members.h"
+#include "notify.h"
 #include "payments.h"
 #include "testprovider.h"
 
@@ -295,6 +297,26 @@ static void test_provider_registry(void **state)
 	assert_null(payment_provider_named(NULL));
 }
 
+static void test_outbox_dedupe(void **state)
+{
+	struct fixture *f = *state;
+	struct notice n = { .kind = "hold-ready", .account_id = f->member, .object = "hold:7",
+		.bucket = "2026-01-01", .subject = "Ready", .body = "Come and get it." };
+	assert_string_equal(notify_dedupe_key(&f->arena, &n),
+		arena_printf(&f->arena, "hold-ready:%lld:hold:7:2026-01-01", f->member));
+	assert_int_equal(notify_queue(&f->db, &f->arena, f->now, &n), 1);
+	assert_int_equal(notify_queue(&f->db, &f->arena, f->now + 5, &n), 0);
+	n.bucket = "2026-01-02";
+	assert_int_equal(notify_queue(&f->db, &f->arena, f->now, &n), 1);
+	struct notice_row *rows;
+	assert_int_equal(notify_list(&f->db, &f->arena, f->member, 10, &rows), 2);
+	assert_string_equal(rows[0].recipient, "member@unit.example");
+	assert_string_equal(rows[0].status, "queued");
+	assert_string_equal(rows[0].channel, "email");
+	n.account_id = 999999;     /* no such account: nothing queued */
+	assert_int_equal(notify_queue(&f->db, &f->arena, f->now, &n), 0);
+}
+
 int main(void)
 {
 	setenv("TZ", "UTC", 1);
@@ -310,6 +332,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_paying_another_plan_cancels_pending, setup,
 			teardown),
 		cmocka_unit_test(test_provider_registry),
+		cmocka_unit_test_setup_teardown(test_outbox_dedupe, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
