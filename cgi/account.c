@@ -99,14 +99,23 @@ void page_account_logout(struct ctx *c)
 	web_redirect(c, "/");
 }
 
+/* Whether any plan is on offer: with none, visitors register without a
+** membership (and join one later at the desk). */
+static bool plans_offered(struct ctx *c)
+{
+	return db_int(c->db, 0, "SELECT count(*) FROM plan WHERE active", NULL) > 0;
+}
+
 /* The register and profile pages: the same fields, shown again with what
 ** was typed and an error under each field that needs one. */
 static void details_form(struct ctx *c, const char *page,
 	const struct account_input *in, const struct form_errors *errs, int status)
 {
 	web_form_token(c);
-	if (!strcmp(page, "register"))
+	if (!strcmp(page, "register")) {
 		members_view_plans(c, "plans", true, valid_id(http_form(c->req, "plan")));
+		tv_set_bool(c->view, "plans_offered", plans_offered(c));
+	}
 	tv_set_str(c->view, "name", in->name);
 	tv_set_str(c->view, "email", in->email);
 	tv_set_str(c->view, "phone", in->phone);
@@ -121,16 +130,11 @@ static const char *join_plan(struct ctx *c, long long account_id, const struct p
 {
 	if (p->price_cents == 0) {
 		struct pay_result r;
-		payment_free_plan(c->db, c->arena, c->now, account_id, p->id, &r);
+		payment_free_plan(c->db, c->arena, c->now, account_id, p->id, 0, &r);
 		return r.ok ? "welcome" : "welcome_later";
 	}
-	if (db_begin(c->db))
-		return "welcome_later";
-	if (membership_add_pending(c->db, account_id, p, c->now) || db_commit(c->db)) {
-		db_rollback(c->db);
-		return "welcome_later";
-	}
-	return "welcome_pending";
+	return membership_join_pending(c->db, account_id, p, c->now)
+		? "welcome_later" : "welcome_pending";
 }
 
 void page_account_register_form(struct ctx *c)
@@ -150,8 +154,9 @@ void page_account_register(struct ctx *c)
 	struct form_errors errs = { .n = 0 };
 	struct plan plan;
 	account_validate(c->arena, &in, &errs);
-	if (plan_get(c->db, c->arena, valid_id(http_form(c->req, "plan")), &plan) ||
-	    !plan.active)
+	bool chosen = !plan_get(c->db, c->arena, valid_id(http_form(c->req, "plan")), &plan) &&
+		plan.active;
+	if (!chosen && plans_offered(c))
 		form_error(&errs, "plan", "Choose one of the membership plans.");
 	if (errs.n) {
 		details_form(c, "register", &in, &errs, 422);
@@ -161,7 +166,7 @@ void page_account_register(struct ctx *c)
 	long long id = 0;
 	switch (account_create(c->db, &cost, &in, ROLE_MEMBER, c->now, &errs, &id)) {
 	case ACCOUNT_OK: {
-		const char *done = join_plan(c, id, &plan);
+		const char *done = chosen ? join_plan(c, id, &plan) : "welcome_no_plan";
 		start_session(c, id);
 		if (c->resp->status != 500)
 			web_redirect(c, arena_printf(c->arena, "/account?done=%s", done));
@@ -187,6 +192,9 @@ static const char *done_message(const char *key)
 			"as it is paid for: pay online below or at the desk." },
 		{ "welcome_later", "Welcome to the library! Your account is ready, but your "
 			"membership could not be set up just now: please ask at the desk." },
+		{ "welcome_no_plan", "Welcome to the library! Your account is ready. No "
+			"membership plans are offered online just now: please ask at the desk "
+			"about borrowing." },
 		{ "profile", "Your profile was saved." },
 		{ "password", "Your password was changed. Other devices were logged out." },
 		{ "renewed", "The loan was renewed. See its new due date below." },

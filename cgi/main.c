@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "isbn.h"
+#include "payments.h"
 #include "web.h"
 
 #define MAX_WORKERS 64
@@ -418,6 +419,11 @@ int main(int argc, char **argv)
 	char err[512];
 	if (config_load(&cfg, err, sizeof err)) {
 		fprintf(stderr, "carrel: %s\n", err);
+		return 1;
+	}
+	if (!payment_provider_named(cfg.payment_provider)) {
+		fprintf(stderr, "carrel: payment_provider = %s names no provider this build "
+			"knows (it knows: test)\n", cfg.payment_provider);
 		return 1;
 	}
 	if (sodium_init() < 0) {

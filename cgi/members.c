@@ -1,7 +1,8 @@
 /*
 ** members.c: the staff's member screens (list, new, edit, the member page,
-** renewals, payments and fines), receipts, the member's own payments page,
-** the built-in test payment provider and its callback, and /admin/plans.
+** renewals, payments, refunds and fines) and /admin/plans. Receipts, the
+** member's own payments and the payment provider's pages are in
+** payments.c.
 */
 #include <sodium.h>
 #include <stdio.h>
@@ -20,15 +21,6 @@
 static lday today(const struct ctx *c) { return cal_day_of(c->now); }
 
 static const char *money(struct ctx *c, long cents) { return circ_money(c->arena, cents); }
-
-/* Put a fixed message for ?done=key in the view (never echo the address). */
-static void done_notice(struct ctx *c, const char *const (*messages)[2], size_t n)
-{
-	const char *key = http_query(c->req, "done");
-	for (size_t i = 0; key && i < n; i++)
-		if (!strcmp(key, messages[i][0]))
-			tv_set_str(c->view, "notice", messages[i][1]);
-}
 
 void members_view_plans(struct ctx *c, const char *key, bool active_only, long long chosen)
 {
@@ -70,28 +62,6 @@ void members_view_standing(struct ctx *c, long long account_id)
 	}
 }
 
-static void view_payments(struct ctx *c, long long account_id)
-{
-	struct payment *p;
-	int n = payment_list(c->db, c->arena, account_id, 100, &p);
-	tv_set_bool(c->view, "has_payments", n > 0);
-	struct tv *list = tv_set_list(c->view, "payments");
-	for (int i = 0; i < n; i++) {
-		struct tv *o = tv_obj(c->arena);
-		tv_set_int(o, "id", p[i].id);
-		tv_set_str(o, "date", web_date(c, p[i].created_at));
-		tv_set_str(o, "amount", money(c, p[i].amount_cents));
-		tv_set_str(o, "purpose", p[i].purpose);
-		tv_set_str(o, "plan", p[i].plan_name);
-		tv_set_str(o, "method", p[i].method);
-		tv_set_str(o, "status", p[i].status);
-		tv_set_bool(o, "completed", !strcmp(p[i].status, "completed"));
-		tv_set_str(o, "reference", p[i].reference);
-		tv_set_str(o, "note", p[i].note);
-		tv_push(list, o);
-	}
-}
-
 /* ---- the list ---- */
 
 static void view_member_rows(struct ctx *c, const struct member_row *rows, long n)
@@ -121,6 +91,7 @@ static void view_sort_links(struct ctx *c, const char *filters, const struct mem
 		{ MSORT_NAME, "Name" }, { MSORT_EMAIL, "Email" }, { MSORT_PHONE, "Phone" },
 		{ MSORT_CARD, "Card" }, { MSORT_CATEGORY, "Category" }, { MSORT_PLAN, "Plan" },
 		{ MSORT_UNTIL, "Member until" }, { MSORT_OWED, "Fines owed" },
+		{ MSORT_STATUS, "Status" },
 	};
 	struct tv *list = tv_set_list(c->view, "columns");
 	for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
@@ -284,12 +255,9 @@ void page_members_new(struct ctx *c)
 	const char *next = "";
 	if (plan.id && plan.price_cents == 0) {
 		struct pay_result r;
-		payment_free_plan(c->db, c->arena, c->now, id, plan.id, &r);
+		payment_free_plan(c->db, c->arena, c->now, id, plan.id, c->sess.account_id, &r);
 	} else if (plan.id) {
-		if (!db_begin(c->db)) {
-			if (membership_add_pending(c->db, id, &plan, c->now) || db_commit(c->db))
-				db_rollback(c->db);
-		}
+		membership_join_pending(c->db, id, &plan, c->now);
 		next = arena_printf(c->arena, "&plan=%lld", plan.id);
 	}
 	/* The temporary password is shown once, on the page after the redirect. */
@@ -401,6 +369,7 @@ static void view_periods(struct ctx *c, long long id)
 		tv_set_str(o, "start", p[i].start_day);
 		tv_set_str(o, "end", p[i].end_day);
 		tv_set_str(o, "price", money(c, p[i].price_cents));
+		tv_set_str(o, "note", p[i].note);
 		if (p[i].payment_id)
 			tv_set_int(o, "payment_id", p[i].payment_id);
 		tv_push(list, o);
@@ -421,7 +390,7 @@ void page_members_show(struct ctx *c)
 		{ "extended", "The membership was renewed." },
 		{ "password", "A new temporary password was issued." },
 	};
-	done_notice(c, notices, sizeof notices / sizeof notices[0]);
+	web_done_notice(c, notices, sizeof notices / sizeof notices[0]);
 	/* Shown once after "new": hex digits only, so nothing else is echoed. */
 	const char *pw = http_query(c->req, "pw");
 	if (pw && strlen(pw) == 12 && strspn(pw, "0123456789abcdef") == 12)
@@ -429,8 +398,9 @@ void page_members_show(struct ctx *c)
 	members_view_standing(c, id);
 	view_periods(c, id);
 	members_view_plans(c, "plans", true, valid_id(http_query(c->req, "plan")));
-	view_payments(c, id);
+	payments_view_list(c, id, true);
 	circ_view_member(c, id, true);
+	notifications_view_member(c, id);
 	web_form_token(c);
 	web_render(c, "staff_member", 200);
 }
@@ -459,7 +429,7 @@ void page_members_renew(struct ctx *c)
 	}
 	struct pay_result r;
 	if (p.price_cents == 0) {
-		payment_free_plan(c->db, c->arena, c->now, id, plan_id, &r);
+		payment_free_plan(c->db, c->arena, c->now, id, plan_id, c->sess.account_id, &r);
 	} else {
 		if (method != PAY_CASH && method != PAY_CARD) {
 			web_error(c, 422, "Choose how the member paid: cash or card.");
@@ -473,7 +443,7 @@ void page_members_renew(struct ctx *c)
 		payment_record_desk(c->db, c->arena, c->now, &in, &r);
 	}
 	if (!r.ok)
-		web_error(c, 422, r.message);
+		payments_refused(c, &r);
 	else if (r.payment_id)
 		web_redirect(c, arena_printf(c->arena, "/payments/%lld?done=recorded", r.payment_id));
 	else
@@ -486,7 +456,7 @@ void page_members_payments(struct ctx *c)
 	if (!view_member_profile(c, id))
 		return;
 	members_view_standing(c, id);
-	view_payments(c, id);
+	payments_view_list(c, id, true);
 	members_view_plans(c, "plans", true, valid_id(http_query(c->req, "plan")));
 	tv_set_str(c->view, "balance", money(c, circ_balance(c->db, c->arena, id, c->now)));
 	web_form_token(c);
@@ -517,9 +487,24 @@ void page_members_payment_add(struct ctx *c)
 	struct pay_result r;
 	payment_record_desk(c->db, c->arena, c->now, &in, &r);
 	if (!r.ok)
-		web_error(c, 422, r.message);
+		payments_refused(c, &r);
 	else
 		web_redirect(c, arena_printf(c->arena, "/payments/%lld?done=recorded", r.payment_id));
+}
+
+/* A completed payment given back: its effect is reversed (payments.h). */
+void page_members_payment_refund(struct ctx *c)
+{
+	long long id = valid_id(c->req->params[0]);
+	if (!member_exists(c, id))
+		return;
+	struct pay_result r;
+	payment_refund(c->db, c->arena, c->now, valid_id(c->req->params[1]), id,
+		c->sess.account_id, valid_trim(c->arena, http_form(c->req, "reason")), &r);
+	if (r.ok)
+		web_redirect(c, arena_printf(c->arena, "/payments/%lld?done=refunded", r.payment_id));
+	else
+		payments_refused(c, &r);
 }
 
 /* Fines: "pay" records a desk payment for fines; "waive" needs a reason. */
@@ -556,177 +541,7 @@ void page_members_fines(struct ctx *c)
 	if (r.ok)
 		web_redirect(c, arena_printf(c->arena, "/staff/members/%lld?done=paid", id));
 	else
-		web_error(c, 422, r.message);
-}
-
-/* ---- receipts ---- */
-
-void page_payment_receipt(struct ctx *c)
-{
-	long long id = valid_id(c->req->params[0]);
-	struct payment p;
-	bool staff = c->sess.role >= ROLE_LIBRARIAN;
-	/* A member sees only their own: someone else's is "not found", not 403,
-	** so receipt numbers cannot be probed. */
-	if (payment_get(c->db, c->arena, id, &p) || (!staff && p.account_id != c->sess.account_id)) {
-		web_error(c, 404, "There is no payment with that number.");
-		return;
-	}
-	struct tv *r = tv_set_obj(c->view, "receipt");
-	tv_set_int(r, "id", p.id);
-	tv_set_str(r, "reference", p.reference);
-	tv_set_str(r, "date", web_date(c, p.completed_at ? p.completed_at : p.created_at));
-	tv_set_str(r, "member", p.member_name);
-	tv_set_str(r, "email", p.member_email);
-	tv_set_str(r, "card", p.card_number);
-	tv_set_str(r, "amount", money(c, p.amount_cents));
-	tv_set_str(r, "purpose", p.purpose);
-	tv_set_str(r, "plan", p.plan_name);
-	tv_set_str(r, "method", p.method);
-	tv_set_str(r, "status", p.status);
-	tv_set_bool(r, "completed", !strcmp(p.status, "completed"));
-	tv_set_str(r, "note", p.note);
-	tv_set_str(r, "recorded_by", p.recorded_by_name);
-	tv_set_int(r, "account_id", p.account_id);
-	tv_set_bool(c->view, "staff", staff);
-	if (p.plan_id) {
-		struct membership_status s;
-		membership_status(c->db, c->arena, p.account_id, today(c), &s);
-		tv_set_str(r, "member_until", s.until);
-	}
-	static const char *const notices[][2] = {
-		{ "recorded", "The payment was recorded." },
-	};
-	done_notice(c, notices, 1);
-	web_render(c, "receipt", 200);
-}
-
-/* ---- the member's own payments ---- */
-
-void page_account_payments(struct ctx *c)
-{
-	long long id = c->sess.account_id;
-	static const char *const notices[][2] = {
-		{ "paid", "Thank you: your payment was received." },
-		{ "declined", "The payment was declined; nothing was charged. You can try "
-			"again or pay at the desk." },
-		{ "extended", "Your membership was renewed." },
-	};
-	done_notice(c, notices, sizeof notices / sizeof notices[0]);
-	members_view_standing(c, id);
-	view_payments(c, id);
-	members_view_plans(c, "plans", true, 0);
-	long owed = circ_balance(c->db, c->arena, id, c->now);
-	if (owed > 0)
-		tv_set_str(c->view, "owed", money(c, owed));
-	web_form_token(c);
-	web_render(c, "account_payments", 200);
-}
-
-void page_account_payment_start(struct ctx *c)
-{
-	long long id = c->sess.account_id;
-	int purpose = payment_purpose_parse(http_form(c->req, "purpose"));
-	long long plan_id = valid_id(http_form(c->req, "plan"));
-	struct pay_result r;
-	if (purpose == PAY_PLAN) {
-		struct plan p;
-		if (plan_get(c->db, c->arena, plan_id, &p) || !p.active) {
-			web_error(c, 422, "Choose one of the plans on offer.");
-			return;
-		}
-		if (p.price_cents == 0) {
-			payment_free_plan(c->db, c->arena, c->now, id, plan_id, &r);
-			if (r.ok)
-				web_redirect(c, "/account/payments?done=extended");
-			else
-				web_error(c, 422, r.message);
-			return;
-		}
-	} else if (purpose != PAY_FINE) {
-		web_error(c, 422, "Choose to pay your fines or to renew your membership.");
-		return;
-	}
-	struct payment_input in = { .account_id = id, .purpose = (enum pay_purpose)purpose,
-		.plan_id = plan_id, .note = "" };
-	payment_start_online(c->db, c->arena, c->now, &in, &r);
-	if (!r.ok) {
-		web_error(c, 422, r.message);
-		return;
-	}
-	web_redirect(c, arena_printf(c->arena, "/payments/test-provider/%s", r.reference));
-}
-
-/* ---- the built-in test provider ---- */
-
-/* Its checkout page: what a hosted payment page would show. */
-void page_test_provider_form(struct ctx *c)
-{
-	struct payment p;
-	if (payment_by_reference(c->db, c->arena, c->req->params[0], &p) ||
-	    strcmp(p.method, "online")) {
-		web_error(c, 404, "The payment provider knows no such payment.");
-		return;
-	}
-	tv_set_str(c->view, "reference", p.reference);
-	tv_set_str(c->view, "amount", money(c, p.amount_cents));
-	tv_set_str(c->view, "purpose", *p.plan_name ? arena_printf(c->arena, "%s membership",
-		p.plan_name) : "Library fines");
-	tv_set_bool(c->view, "pending", !strcmp(p.status, "pending"));
-	tv_set_str(c->view, "status", p.status);
-	web_form_token(c);
-	web_render(c, "test_provider", 200);
-}
-
-/* The member approved or declined: the provider signs its answer and hands
-** it back through the browser to /payments/callback. */
-void page_test_provider_answer(struct ctx *c)
-{
-	struct payment p;
-	if (payment_by_reference(c->db, c->arena, c->req->params[0], &p) ||
-	    strcmp(p.method, "online")) {
-		web_error(c, 404, "The payment provider knows no such payment.");
-		return;
-	}
-	const char *decision = http_form(c->req, "decision");
-	struct provider_answer ans = {
-		.reference = p.reference,
-		.status = decision && !strcmp(decision, "approve") ? "completed" : "failed",
-		.amount_cents = arena_printf(c->arena, "%ld", p.amount_cents),
-	};
-	if (test_provider_sign(c->db, c->arena, c->now, &ans)) {
-		web_error(c, 500, "The payment provider is not available just now.");
-		return;
-	}
-	struct tv *a = tv_set_obj(c->view, "answer");
-	tv_set_str(a, "reference", ans.reference);
-	tv_set_str(a, "status", ans.status);
-	tv_set_str(a, "amount_cents", ans.amount_cents);
-	tv_set_str(a, "nonce", ans.nonce);
-	tv_set_str(a, "timestamp", ans.timestamp);
-	tv_set_str(a, "signature", ans.signature);
-	tv_set_bool(c->view, "approved", !strcmp(ans.status, "completed"));
-	web_render(c, "test_provider_return", 200);
-}
-
-void page_payment_callback(struct ctx *c)
-{
-	struct provider_answer ans = {
-		.reference = http_form(c->req, "reference"),
-		.status = http_form(c->req, "status"),
-		.amount_cents = http_form(c->req, "amount_cents"),
-		.nonce = http_form(c->req, "nonce"),
-		.timestamp = http_form(c->req, "timestamp"),
-		.signature = http_form(c->req, "signature"),
-	};
-	struct pay_result r;
-	payment_callback(c->db, c->arena, c->now, &ans, &r);
-	if (r.ok)
-		web_redirect(c, "/account/payments?done=paid");
-	else if (r.declined)
-		web_redirect(c, "/account/payments?done=declined");
-	else
-		web_error(c, 400, r.message);
+		payments_refused(c, &r);
 }
 
 /* ---- /admin/plans ---- */
@@ -735,7 +550,7 @@ static void plans_page(struct ctx *c, const struct form_errors *errs, int status
 {
 	members_view_plans(c, "admin_plans", false, 0);
 	static const char *const notices[][2] = { { "saved", "The plan was saved." } };
-	done_notice(c, notices, 1);
+	web_done_notice(c, notices, 1);
 	if (errs)
 		web_form_errors(c, errs);
 	web_form_token(c);

@@ -77,6 +77,14 @@ void web_form_token(struct ctx *c)
 	tv_set_str(c->view, "csrf", c->anon_csrf);
 }
 
+void web_done_notice(struct ctx *c, const char *const (*messages)[2], size_t n)
+{
+	const char *key = http_query(c->req, "done");
+	for (size_t i = 0; key && i < n; i++)
+		if (!strcmp(key, messages[i][0]))
+			tv_set_str(c->view, "notice", messages[i][1]);
+}
+
 void web_form_errors(struct ctx *c, const struct form_errors *e)
 {
 	struct tv *errors = tv_set_obj(c->view, "errors");

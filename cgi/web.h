@@ -75,6 +75,10 @@ void web_redirect(struct ctx *c, const char *location);
 ** form. */
 void web_form_token(struct ctx *c);
 
+/* The message paired with ?done=key among messages ({key, text} pairs) as
+** "notice" in the view; nothing from the address itself is ever shown. */
+void web_done_notice(struct ctx *c, const char *const (*messages)[2], size_t n);
+
 /* Put form errors in the view as errors.<field> and error_count. */
 void web_form_errors(struct ctx *c, const struct form_errors *e);
 
@@ -103,6 +107,18 @@ void members_view_standing(struct ctx *c, long long account_id);
 ** marked. */
 void members_view_plans(struct ctx *c, const char *key, bool active_only,
 	long long chosen);
+
+/* A member's payments as "payments" (and has_payments) in the view; with
+** staff, each completed payment carries its refund form's address. */
+void payments_view_list(struct ctx *c, long long account_id, bool staff);
+
+struct pay_result;
+/* The error page for a refused payment operation, with the status its
+** problem calls for (422, 409, 404 or 500) and its message. */
+void payments_refused(struct ctx *c, const struct pay_result *r);
+
+/* A member's notices from the outbox as "notices" (and has_notices). */
+void notifications_view_member(struct ctx *c, long long account_id);
 
 /* Handlers, by area. */
 void page_opac_home(struct ctx *c);
@@ -163,6 +179,8 @@ void page_members_renew(struct ctx *c);
 void page_members_payments(struct ctx *c);
 void page_members_payment_add(struct ctx *c);
 void page_members_fines(struct ctx *c);
+void page_members_payment_refund(struct ctx *c);
+void page_account_notifications(struct ctx *c);
 void page_payment_receipt(struct ctx *c);
 void page_account_payments(struct ctx *c);
 void page_account_payment_start(struct ctx *c);

@@ -4,6 +4,7 @@
 */
 #include "circulation.h"
 #include "members.h"
+#include "notify.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -335,13 +336,37 @@ const char *circ_blocked(struct db *db, struct arena *a, long long member_id, ti
 
 /* ---- holds ---- */
 
+/* Tell a member their hold is ready to collect. The dedupe key (the hold
+** and its ready day) makes this once per hold, however often it runs. */
+static void notify_hold_ready(struct db *db, struct arena *a, time_t now,
+	long long account_id, long long hold_id, long long title_id, const char *name,
+	const char *ready, const char *pickup)
+{
+	const char *title = "";
+	sqlite3_stmt *st = db_query(db, "SELECT title FROM title WHERE id = ?", "i", title_id);
+	if (db_row(db, st)) {
+		title = db_text(a, st, 0);
+		db_done(st);
+	}
+	struct notice n = {
+		.kind = "hold-ready", .account_id = account_id,
+		.object = arena_printf(a, "hold:%lld", hold_id), .bucket = ready,
+		.subject = arena_printf(a, "Ready to collect: %s", title),
+		.body = arena_printf(a, "Dear %s,\n\n%s, which you reserved, is waiting for you "
+			"on the hold shelf. Please collect it by %s; after that it goes to the next "
+			"reader.\n", name, title, pickup),
+	};
+	notify_queue(db, a, now, &n);
+}
+
 /* Give copy_id to the first waiting hold on title_id (ready, on the hold
-** shelf until its pickup day), or put it back on the shelf. Returns the
-** hold id it went to, or 0. */
+** shelf until its pickup day, the member told), or put it back on the
+** shelf. Returns the hold id it went to, or 0. */
 static long long pass_copy_along(struct db *db, struct arena *a,
 	const struct closed_days *closed, long long copy_id, long long title_id,
-	lday today, struct circ_result *r)
+	time_t now, struct circ_result *r)
 {
+	lday today = cal_day_of(now);
 	long long hold_id = 0, account_id = 0;
 	sqlite3_stmt *st = db_query(db, "SELECT id, account_id FROM waiting_hold "
 		"WHERE title_id = ? AND place = 1", "i", title_id);
@@ -373,6 +398,7 @@ static long long pass_copy_along(struct db *db, struct arena *a,
 		"pickup_by = ? WHERE id = ?", "itti", copy_id, ready, pickup,
 		hold_id);
 	db_exec(db, "UPDATE copy SET status = 'on-hold-shelf' WHERE id = ?", "i", copy_id);
+	notify_hold_ready(db, a, now, account_id, hold_id, title_id, name, ready, pickup);
 	if (r) {
 		r->held_for = name;
 		memcpy(r->pickup_by, pickup, sizeof pickup);
@@ -419,7 +445,7 @@ static int expire_lapsed_holds(struct db *db, struct arena *a, time_t now)
 		if (db_exec(db, "UPDATE hold SET status = 'expired', ended_at = ? WHERE id = ?",
 			"ii", (long long)now, hold_id) != SQLITE_OK)
 			return -1;
-		pass_copy_along(db, a, &closed, copy_id, title_id, today, NULL);
+		pass_copy_along(db, a, &closed, copy_id, title_id, now, NULL);
 		expired++;
 	}
 }
@@ -490,7 +516,7 @@ void circ_hold_place(struct db *db, struct arena *a, time_t now, long long title
 		struct closed_days closed;
 		if (circ_closed_days(db, a, &closed))
 			goto error;
-		pass_copy_along(db, a, &closed, copy_id, title_id, cal_day_of(now), r);
+		pass_copy_along(db, a, &closed, copy_id, title_id, now, r);
 	}
 	r->queue_place = circ_hold_place_in_queue(db, r->hold_id);
 	db_exec(db, "UPDATE title SET popularity = popularity + 1 WHERE id = ?", "i", title_id);
@@ -539,7 +565,7 @@ void circ_hold_cancel(struct db *db, struct arena *a, time_t now, long long hold
 		struct closed_days closed;
 		if (circ_closed_days(db, a, &closed))
 			goto error;
-		pass_copy_along(db, a, &closed, copy_id, title_id, cal_day_of(now), NULL);
+		pass_copy_along(db, a, &closed, copy_id, title_id, now, NULL);
 	}
 	if (db_commit(db))
 		goto error;
@@ -773,7 +799,7 @@ void circ_checkin(struct db *db, struct arena *a, time_t now, const char *barcod
 		"fine_cents = ? WHERE id = ?", "itii", (long long)now, today_s,
 		(long long)accrued_for_loan(db, loan_id), loan_id) != SQLITE_OK)
 		goto error;
-	pass_copy_along(db, a, &closed, c.id, c.title_id, today, r);
+	pass_copy_along(db, a, &closed, c.id, c.title_id, now, r);
 	if (db_commit(db))
 		goto error;
 	return;

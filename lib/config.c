@@ -33,6 +33,7 @@ static const struct config_key config_keys[] = {
 	NUM(login_max_failures, KEY_INT), NUM(login_window, KEY_LONG),
 	NUM(public_cache_seconds, KEY_INT), NUM(test_clock, KEY_BOOL),
 	NUM(search_window, KEY_LONG),
+	STR(payment_provider),
 };
 
 #define NKEYS (sizeof config_keys / sizeof config_keys[0])
@@ -59,6 +60,7 @@ static void config_defaults(struct config *cfg)
 	cfg->login_window = 15 * 60;
 	cfg->public_cache_seconds = 5;
 	cfg->search_window = 100000;
+	snprintf(cfg->payment_provider, sizeof cfg->payment_provider, "test");
 }
 
 static int parse_number(const char *value, long long min, long long max,

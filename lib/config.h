@@ -41,6 +41,7 @@ struct config {
 	long search_window;      /* titles a search of several words reads for
 	                            matches outside the title fields (0: all);
 	                            see lib/search.c, anywhere_bound */
+	char payment_provider[32]; /* the online payment provider ("test") */
 };
 
 /* Fill cfg with defaults, then the file, then the environment. Returns 0,

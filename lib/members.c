@@ -207,6 +207,25 @@ static int sync_account(struct db *db, long long account_id, time_t now)
 		? 0 : -1;
 }
 
+/* Periods still waiting for a payment once the membership has been
+** activated or extended some other way (another plan paid for, a free
+** plan, staff setting an expiry) are not needed any more: cancelled, so the
+** member is not shown "waiting for payment" of a plan they did not take. */
+static int cancel_pending(struct db *db, long long account_id, const char *by_plan,
+	time_t now)
+{
+	struct arena scratch;
+	arena_init(&scratch, 0);
+	const char *note = *by_plan
+		? arena_printf(&scratch, "not needed: the membership was taken with %s", by_plan)
+		: "not needed: the membership was set by staff";
+	int rc = db_exec(db, "UPDATE membership SET status = 'cancelled', cancelled_at = ?, "
+		"note = ? WHERE account_id = ? AND status = 'pending'", "iti", (long long)now, note,
+		account_id);
+	arena_free(&scratch);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
 int membership_add_pending(struct db *db, long long account_id, const struct plan *p,
 	time_t now)
 {
@@ -215,29 +234,46 @@ int membership_add_pending(struct db *db, long long account_id, const struct pla
 		(long long)p->price_cents, (long long)now) == SQLITE_OK ? 0 : -1;
 }
 
+int membership_join_pending(struct db *db, long long account_id, const struct plan *p,
+	time_t now)
+{
+	if (db_begin(db))
+		return -1;
+	if (membership_add_pending(db, account_id, p, now) || db_commit(db)) {
+		db_rollback(db);
+		return -1;
+	}
+	return 0;
+}
+
+/* The member's last valid day into out ("" when never a member); true
+** when there is one. */
+static bool member_until(struct db *db, long long account_id, char out[11])
+{
+	out[0] = '\0';
+	sqlite3_stmt *st = db_query(db, "SELECT member_until FROM account WHERE id = ? "
+		"AND member_until IS NOT NULL", "i", account_id);
+	if (!db_row(db, st))
+		return false;
+	snprintf(out, 11, "%s", (const char *)sqlite3_column_text(st, 0));
+	db_done(st);
+	return true;
+}
+
 /* The first day of a renewal: the later of today and the current expiry
 ** (renewing early loses nothing; renewing late does not back-date). */
-static lday renewal_start(struct db *db, struct arena *a, long long account_id, lday today)
+static lday renewal_start(struct db *db, long long account_id, lday today)
 {
-	sqlite3_stmt *st = db_query(db, "SELECT member_until FROM account WHERE id = ?",
-		"i", account_id);
-	lday start = today, until;
-	if (db_row(db, st)) {
-		const char *s = db_text(a, st, 0);
-		db_done(st);
-		if (*s && cal_parse(s, &until) && until > today)
-			start = until;
-	}
-	return start;
+	char s[11];
+	lday until;
+	return member_until(db, account_id, s) && cal_parse(s, &until) && until > today
+		? until : today;
 }
 
 int membership_extend(struct db *db, long long account_id, const struct plan *p,
 	long long payment_id, lday today, time_t now, char until[11])
 {
-	struct arena scratch;
-	arena_init(&scratch, 0);
-	lday start = renewal_start(db, &scratch, account_id, today);
-	arena_free(&scratch);
+	lday start = renewal_start(db, account_id, today);
 	lday end = start + p->duration_days;
 	char start_s[11], end_s[11];
 	cal_format(start, start_s);
@@ -253,7 +289,8 @@ int membership_extend(struct db *db, long long account_id, const struct plan *p,
 			"end_day, price_cents, payment_id, created_at) "
 			"VALUES (?, ?, 'active', ?, ?, ?, nullif(?, 0), ?)", "iittiii", account_id,
 			p->id, start_s, end_s, (long long)p->price_cents, payment_id, (long long)now);
-	if (rc != SQLITE_OK || sync_account(db, account_id, now))
+	if (rc != SQLITE_OK || cancel_pending(db, account_id, p->name, now) ||
+	    sync_account(db, account_id, now))
 		return -1;
 	snprintf(until, 11, "%s", end_s);
 	return 0;
@@ -267,9 +304,95 @@ int membership_set_until(struct db *db, long long account_id, long long plan_id,
 	cal_format(until, end_s);
 	if (db_exec(db, "INSERT INTO membership(account_id, plan_id, status, start_day, end_day, "
 		"created_at) VALUES (?, nullif(?, 0), 'active', ?, ?, ?)", "iitti", account_id,
-		plan_id, start_s, end_s, (long long)now) != SQLITE_OK)
+		plan_id, start_s, end_s, (long long)now) != SQLITE_OK ||
+	    cancel_pending(db, account_id, "", now))
 		return -1;
 	return sync_account(db, account_id, now);
+}
+
+const char *membership_free_plan_refusal(struct db *db, struct arena *a,
+	long long account_id, lday today)
+{
+	long window = (long)db_int(db, 14, "SELECT CAST(value AS INTEGER) FROM setting "
+		"WHERE key = 'membership.free_plan_window_days'", NULL);
+	char until_s[11];
+	lday until;
+	if (!member_until(db, account_id, until_s) || !cal_parse(until_s, &until) ||
+	    until - today <= window)
+		return NULL;
+	char opens[11];
+	cal_format(until - window, opens);
+	return arena_printf(a, "Your membership is valid until %s. A free plan can be taken "
+		"again from %s, %ld days before it ends; a paid plan can be added at any time.",
+		until_s, opens, window);
+}
+
+/* Move the active periods of a member that start on or after day `from`
+** back by `days` (they were chained after a period that was cut). */
+static int shift_later_periods(struct db *db, long long account_id, long long except_id,
+	const char *from, long days, const char *note)
+{
+	return db_exec(db, "UPDATE membership SET "
+		"start_day = date(start_day, printf('-%d days', ?1)), "
+		"end_day = date(end_day, printf('-%d days', ?1)), "
+		"note = trim(note || ' ' || ?2) "
+		"WHERE account_id = ?3 AND status = 'active' AND id <> ?4 AND start_day >= ?5",
+		"itiit", (long long)days, note, account_id, except_id, from) == SQLITE_OK ? 0 : -1;
+}
+
+/* Cancel (not begun) or cut short (under way) period id running from
+** start to end; out gets the days taken off. */
+static int cut_period(struct db *db, struct arena *a, long long id, lday start, lday end,
+	const char *why, lday today, time_t now, struct membership_undo *out)
+{
+	char end_s[11];
+	cal_format(end, end_s);
+	if (start >= today) {
+		out->cancelled = true;
+		out->days_removed = end - start;
+		return db_exec(db, "UPDATE membership SET status = 'cancelled', cancelled_at = ?, "
+			"note = ? WHERE id = ?", "iti", (long long)now,
+			arena_printf(a, "cancelled: %s", why), id) == SQLITE_OK ? 0 : -1;
+	}
+	if (end < today)
+		return 0;      /* over already: nothing to take back */
+	char new_end[11];
+	cal_format(today - 1, new_end);
+	out->days_removed = end - (today - 1);
+	return db_exec(db, "UPDATE membership SET end_day = ?, note = ? WHERE id = ?", "tti",
+		new_end, arena_printf(a, "cut short (was until %s): %s", end_s, why), id)
+		== SQLITE_OK ? 0 : -1;
+}
+
+int membership_undo_payment(struct db *db, struct arena *a, long long payment_id,
+	const char *why, lday today, time_t now, struct membership_undo *out)
+{
+	memset(out, 0, sizeof *out);
+	long long id = 0, account_id = 0;
+	lday start = 0, end = 0;
+	sqlite3_stmt *st = db_query(db, "SELECT id, account_id, start_day, end_day FROM membership "
+		"WHERE payment_id = ? AND status = 'active'", "i", payment_id);
+	if (db_row(db, st)) {
+		id = db_col_int(st, 0);
+		account_id = db_col_int(st, 1);
+		cal_parse(db_text(a, st, 2), &start);
+		cal_parse(db_text(a, st, 3), &end);
+		db_done(st);
+	}
+	if (!id)
+		return 0;
+	char end_s[11];
+	cal_format(end, end_s);
+	if (cut_period(db, a, id, start, end, why, today, now, out))
+		return -1;
+	if (out->days_removed > 0 && shift_later_periods(db, account_id, id, end_s,
+		out->days_removed, arena_printf(a, "moved back %ld days: %s", out->days_removed, why)))
+		return -1;
+	if (sync_account(db, account_id, now))
+		return -1;
+	out->found = true;
+	member_until(db, account_id, out->until);
+	return 0;
 }
 
 int membership_periods(struct db *db, struct arena *a, long long account_id,
@@ -283,7 +406,7 @@ int membership_periods(struct db *db, struct arena *a, long long account_id,
 	sqlite3_stmt *st = db_query(db, "SELECT m.id, coalesce(p.name, ''), "
 		"CASE WHEN m.status = 'active' AND m.end_day < ? THEN 'expired' ELSE m.status END, "
 		"coalesce(m.start_day, ''), coalesce(m.end_day, ''), m.price_cents, "
-		"coalesce(m.payment_id, 0) FROM membership m LEFT JOIN plan p ON p.id = m.plan_id "
+		"coalesce(m.payment_id, 0), m.note FROM membership m LEFT JOIN plan p ON p.id = m.plan_id "
 		"WHERE m.account_id = ? ORDER BY m.id DESC", "ti", today_s, account_id);
 	if (!st)
 		return -1;
@@ -301,6 +424,7 @@ int membership_periods(struct db *db, struct arena *a, long long account_id,
 		m->end_day = db_text(a, st, 4);
 		m->price_cents = (long)db_col_int(st, 5);
 		m->payment_id = db_col_int(st, 6);
+		m->note = db_text(a, st, 7);
 	}
 	return i;
 }
@@ -315,7 +439,7 @@ int member_set_category(struct db *db, long long account_id, const char *categor
 /* ---- the member list ---- */
 
 static const char *const sort_names[MSORT_COUNT] = {
-	"name", "email", "phone", "card", "category", "plan", "until", "owed",
+	"name", "email", "phone", "card", "category", "plan", "until", "owed", "status",
 };
 
 /* ORDER BY terms, each with the id as a tie-break so pages are stable. */
@@ -328,6 +452,7 @@ static const char *const sort_sql[MSORT_COUNT] = {
 	"plan_name COLLATE NOCASE %s, a.name COLLATE NOCASE, a.id",
 	"a.member_until %s NULLS LAST, a.id",
 	"owed %s, a.name COLLATE NOCASE, a.id",
+	"status %s, a.name COLLATE NOCASE, a.id",
 };
 
 enum member_sort member_sort_parse(const char *s)
@@ -385,7 +510,7 @@ static const char *member_page_sql(enum member_sort sort, bool descending)
 		"CASE WHEN a.member_until >= ?5 THEN 'active' "
 		"     WHEN a.member_until < ?5 THEN 'expired' "
 		"     WHEN EXISTS (SELECT 1 FROM membership m WHERE m.account_id = a.id "
-		"                  AND m.status = 'pending') THEN 'pending' ELSE 'none' END, "
+		"                  AND m.status = 'pending') THEN 'pending' ELSE 'none' END AS status, "
 		"fb.balance_cents AS owed "
 		MEMBER_FROM "LEFT JOIN plan p ON p.id = a.member_plan_id "
 		MEMBER_WHERE "ORDER BY %s LIMIT ?8 OFFSET ?9", order) < 0)

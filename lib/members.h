@@ -79,17 +79,46 @@ const char *membership_refusal(struct db *db, struct arena *a, long long account
 int membership_add_pending(struct db *db, long long account_id, const struct plan *p,
 	time_t now);
 
+/* The same in a transaction of its own (a new member joining a paid plan).
+** Returns 0 or -1 (nothing saved). */
+int membership_join_pending(struct db *db, long long account_id, const struct plan *p,
+	time_t now);
+
 /* Inside a transaction: the plan has been paid for (payment_id, or 0 for a
 ** free plan). Activates the member's pending period of that plan, or adds
 ** a new one, running from the later of today and the current expiry for
-** the plan's duration. The new last day goes to until. Returns 0 or -1. */
+** the plan's duration; the member's other pending periods are cancelled.
+** The new last day goes to until. Returns 0 or -1. */
 int membership_extend(struct db *db, long long account_id, const struct plan *p,
 	long long payment_id, lday today, time_t now, char until[11]);
 
 /* Inside a transaction: an active period with a given last day (imports,
-** and staff setting an expiry). */
+** and staff setting an expiry); pending periods are cancelled. */
 int membership_set_until(struct db *db, long long account_id, long long plan_id,
 	lday today, lday until, time_t now);
+
+/* Why this member may not take a free plan now (they have a membership
+** that ends more than membership.free_plan_window_days from today, 14 by
+** default), or NULL when they may. Staff are not held to it. */
+const char *membership_free_plan_refusal(struct db *db, struct arena *a,
+	long long account_id, lday today);
+
+/* What undoing a period did. */
+struct membership_undo {
+	bool found;              /* a period was bought with the payment */
+	bool cancelled;          /* it had not begun: cancelled whole */
+	long days_removed;       /* days taken off (0: it had run its course) */
+	char until[11];          /* the member's last valid day now, "" if none */
+};
+
+/* Inside a transaction: the payment that bought a period is refunded. A
+** period not yet begun is cancelled; one under way ends yesterday; one
+** already over stays. The member's later periods (chained after it) move
+** back by the days taken off, so the expiry goes back as far. Every change
+** is noted on the period with why. Returns 0 (out->found false when no
+** period names the payment), or -1. */
+int membership_undo_payment(struct db *db, struct arena *a, long long payment_id,
+	const char *why, lday today, time_t now, struct membership_undo *out);
 
 struct membership_period {
 	long long id;
@@ -98,6 +127,7 @@ struct membership_period {
 	const char *start_day, *end_day;
 	long price_cents;
 	long long payment_id;
+	const char *note;        /* why it was cancelled, cut short or moved */
 };
 
 /* Every period of a member, newest first. Returns the count, or -1. */
@@ -107,7 +137,7 @@ int membership_periods(struct db *db, struct arena *a, long long account_id,
 /* ---- the member list (staff) ---- */
 
 enum member_sort { MSORT_NAME, MSORT_EMAIL, MSORT_PHONE, MSORT_CARD, MSORT_CATEGORY,
-	MSORT_PLAN, MSORT_UNTIL, MSORT_OWED, MSORT_COUNT };
+	MSORT_PLAN, MSORT_UNTIL, MSORT_OWED, MSORT_STATUS, MSORT_COUNT };
 
 struct member_filter {
 	const char *q;            /* name, email, phone (substring) or card */

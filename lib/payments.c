@@ -1,6 +1,6 @@
 /*
-** payments.c: the payments ledger, desk and online payments, and the
-** built-in test provider. See payments.h.
+** payments.c: the payments ledger, desk and online payments, refunds.
+** See payments.h.
 */
 #include "payments.h"
 
@@ -12,6 +12,8 @@
 #include "calendar.h"
 #include "circulation.h"
 #include "members.h"
+#include "notify.h"
+#include "testprovider.h"
 
 static const char *const purpose_names[] = { "plan", "fine", "other" };
 static const char *const method_names[] = { "cash", "card", "online" };
@@ -30,10 +32,16 @@ static int parse_name(const char *s, const char *const *names, int n)
 int payment_purpose_parse(const char *s) { return parse_name(s, purpose_names, 3); }
 int payment_method_parse(const char *s) { return parse_name(s, method_names, 3); }
 
-static void refuse(struct pay_result *r, const char *message)
+static void refuse_as(struct pay_result *r, enum pay_problem problem, const char *message)
 {
 	r->ok = false;
+	r->problem = problem;
 	r->message = message;
+}
+
+static void refuse(struct pay_result *r, const char *message)
+{
+	refuse_as(r, PAY_PROBLEM_INPUT, message);
 }
 
 /* A reference nobody can guess: a letter for where it came from and 12
@@ -50,6 +58,68 @@ static const char *new_reference(struct arena *a, char kind)
 	return arena_printf(a, "%c-%s", kind, hex);
 }
 
+/* What a payment was for, for people: "Annual membership". */
+static const char *payment_what(struct arena *a, const struct payment *p)
+{
+	if (*p->plan_name)
+		return arena_printf(a, "%s membership", p->plan_name);
+	return !strcmp(p->purpose, "fine") ? "library fines" : p->note;
+}
+
+/* ---- notices ---- */
+
+/* Inside the payment's transaction: tell the member it was received
+** (kind "payment-receipt") or refunded ("payment-refund"). */
+static int notify_payment(struct db *db, struct arena *a, time_t now, long long payment_id,
+	const char *kind)
+{
+	struct payment p;
+	if (payment_get(db, a, payment_id, &p))
+		return -1;
+	char day[11];
+	cal_format(cal_day_of(now), day);
+	bool refund = !strcmp(kind, "payment-refund");
+	const char *amount = circ_money(a, p.amount_cents), *what = payment_what(a, &p);
+	struct notice n = {
+		.kind = kind, .account_id = p.account_id,
+		.object = arena_printf(a, "payment:%lld", p.id), .bucket = day,
+		.subject = arena_printf(a, "%s %s: %s", refund ? "Refund" : "Receipt",
+			p.reference, amount),
+		.body = refund
+			? arena_printf(a, "Dear %s,\n\nyour payment %s of %s (%s) was refunded on %s: "
+				"%s.\n", p.member_name, p.reference, amount, what, day, p.refund_reason)
+			: arena_printf(a, "Dear %s,\n\nthank you: we received %s for %s, paid by %s on "
+				"%s. Reference %s.%s\n", p.member_name, amount, what, p.method, day,
+				p.reference, p.excess_cents ? arena_printf(a, " Of this, %s was more "
+				"than you owed; please ask at the desk for it back.",
+				circ_money(a, p.excess_cents)) : ""),
+	};
+	return notify_queue(db, a, now, &n) < 0 ? -1 : 0;
+}
+
+/* ---- taking payments ---- */
+
+/* A fine payment credits what is owed; what is beyond that (an online
+** payment that completes after the fines were paid some other way) is
+** kept on the payment as its excess, shown on the receipt. */
+static int apply_fine_payment(struct db *db, struct arena *a, time_t now, long long payment_id,
+	const struct payment_input *in, struct pay_result *r)
+{
+	long owed = circ_balance(db, a, in->account_id, now);
+	long credit = in->amount_cents < owed ? in->amount_cents : owed;
+	if (credit < 0)
+		credit = 0;
+	struct circ_result cr;
+	if (credit > 0 && circ_fine_credit_in_tx(db, a, now, in->account_id, credit,
+		"paid", in->note ? in->note : "", in->recorded_by, payment_id, &cr))
+		return refuse(r, cr.message), -1;
+	long excess = in->amount_cents - credit;
+	if (excess > 0 && db_exec(db, "UPDATE payment SET excess_cents = ? WHERE id = ?", "ii",
+		(long long)excess, payment_id) != SQLITE_OK)
+		return refuse_as(r, PAY_PROBLEM_ERROR, "The payment could not be recorded just now."), -1;
+	return 0;
+}
+
 /* The effect of a completed payment, inside its transaction. */
 static int apply_payment(struct db *db, struct arena *a, time_t now, long long payment_id,
 	const struct payment_input *in, struct pay_result *r)
@@ -61,14 +131,12 @@ static int apply_payment(struct db *db, struct arena *a, time_t now, long long p
 		if (membership_extend(db, in->account_id, &p, payment_id, cal_day_of(now), now,
 			r->member_until))
 			return refuse(r, "The membership could not be extended just now."), -1;
-	} else if (in->purpose == PAY_FINE) {
-		long owed = circ_balance(db, a, in->account_id, now);
-		long credit = in->amount_cents < owed ? in->amount_cents : owed;
-		struct circ_result cr;
-		if (credit > 0 && circ_fine_credit_in_tx(db, a, now, in->account_id, credit,
-			"paid", in->note ? in->note : "", in->recorded_by, payment_id, &cr))
-			return refuse(r, cr.message), -1;
+	} else if (in->purpose == PAY_FINE &&
+	           apply_fine_payment(db, a, now, payment_id, in, r)) {
+		return -1;
 	}
+	if (notify_payment(db, a, now, payment_id, "payment-receipt"))
+		return refuse_as(r, PAY_PROBLEM_ERROR, "The payment could not be recorded just now."), -1;
 	return 0;
 }
 
@@ -100,16 +168,16 @@ static bool check_input(struct db *db, struct arena *a, time_t now,
 }
 
 static int insert_payment(struct db *db, const struct payment_input *in, const char *status,
-	const char *reference, time_t now)
+	const char *reference, const char *provider, time_t now)
 {
 	return db_exec(db, "INSERT INTO payment(account_id, amount_cents, purpose, plan_id, "
-		"method, status, reference, note, recorded_by, created_at, completed_at) "
-		"VALUES (?, ?, ?, nullif(?, 0), ?, ?, ?, ?, nullif(?, 0), ?, "
-		"CASE WHEN ? = 'completed' THEN ? END)", "iitittttiiti",
+		"method, status, reference, note, recorded_by, provider, created_at, completed_at) "
+		"VALUES (?, ?, ?, nullif(?, 0), ?, ?, ?, ?, nullif(?, 0), ?, ?, "
+		"CASE WHEN ? = 'completed' THEN ? END)", "iitittttitiii",
 		in->account_id, (long long)in->amount_cents, payment_purpose_name(in->purpose),
 		in->purpose == PAY_PLAN ? in->plan_id : 0, payment_method_name(in->method),
-		status, reference, in->note ? in->note : "", in->recorded_by, (long long)now,
-		status, (long long)now) == SQLITE_OK ? 0 : -1;
+		status, reference, in->note ? in->note : "", in->recorded_by, provider,
+		(long long)now, status, (long long)now) == SQLITE_OK ? 0 : -1;
 }
 
 void payment_record_desk(struct db *db, struct arena *a, time_t now,
@@ -120,19 +188,19 @@ void payment_record_desk(struct db *db, struct arena *a, time_t now,
 	if (in.method == PAY_ONLINE)
 		return refuse(r, "Online payments are made by the member from their account.");
 	if (db_begin(db))
-		return refuse(r, "The payment could not be recorded just now.");
+		return refuse_as(r, PAY_PROBLEM_ERROR, "The payment could not be recorded just now.");
 	if (!check_input(db, a, now, &in, r))
 		goto fail;
 	r->reference = new_reference(a, 'D');
-	if (insert_payment(db, &in, "completed", r->reference, now)) {
-		refuse(r, "The payment could not be recorded just now.");
+	if (insert_payment(db, &in, "completed", r->reference, "", now)) {
+		refuse_as(r, PAY_PROBLEM_ERROR, "The payment could not be recorded just now.");
 		goto fail;
 	}
 	r->payment_id = db_last_id(db);
 	if (apply_payment(db, a, now, r->payment_id, &in, r))
 		goto fail;
 	if (db_commit(db)) {
-		refuse(r, "The payment could not be recorded just now.");
+		refuse_as(r, PAY_PROBLEM_ERROR, "The payment could not be recorded just now.");
 		goto fail;
 	}
 	r->ok = true;
@@ -142,7 +210,7 @@ fail:
 }
 
 void payment_free_plan(struct db *db, struct arena *a, time_t now,
-	long long account_id, long long plan_id, struct pay_result *r)
+	long long account_id, long long plan_id, long long staff_id, struct pay_result *r)
 {
 	memset(r, 0, sizeof *r);
 	struct plan p;
@@ -151,38 +219,192 @@ void payment_free_plan(struct db *db, struct arena *a, time_t now,
 	if (p.price_cents > 0)
 		return refuse(r, "That plan has a price: record its payment.");
 	if (db_begin(db))
-		return refuse(r, "The membership could not be renewed just now.");
+		return refuse_as(r, PAY_PROBLEM_ERROR, "The membership could not be renewed just now.");
+	const char *why = staff_id ? NULL
+		: membership_free_plan_refusal(db, a, account_id, cal_day_of(now));
+	if (why) {
+		db_rollback(db);
+		return refuse_as(r, PAY_PROBLEM_STATE, why);
+	}
 	if (membership_extend(db, account_id, &p, 0, cal_day_of(now), now, r->member_until) ||
 	    db_commit(db)) {
 		db_rollback(db);
-		return refuse(r, "The membership could not be renewed just now.");
+		return refuse_as(r, PAY_PROBLEM_ERROR, "The membership could not be renewed just now.");
 	}
 	r->ok = true;
 }
 
-void payment_start_online(struct db *db, struct arena *a, time_t now,
-	const struct payment_input *in_, struct pay_result *r)
+/* ---- online payments ---- */
+
+static const struct payment_provider *const providers[] = { &testprovider };
+
+const struct payment_provider *payment_provider_named(const char *name)
 {
-	memset(r, 0, sizeof *r);
-	struct payment_input in = *in_;
-	in.method = PAY_ONLINE;
-	in.recorded_by = 0;
-	if (in.purpose == PAY_FINE) {
-		in.amount_cents = circ_balance(db, a, in.account_id, now);
-		if (in.amount_cents <= 0)
-			return refuse(r, "There are no fines to pay.");
-	}
+	for (size_t i = 0; name && i < sizeof providers / sizeof providers[0]; i++)
+		if (!strcmp(name, providers[i]->name))
+			return providers[i];
+	return NULL;
+}
+
+/* Insert the pending row of an online payment; r->payment_id gets it. */
+static bool insert_pending(struct db *db, struct arena *a, time_t now,
+	const struct payment_provider *provider, struct payment_input *in, struct pay_result *r)
+{
 	if (db_begin(db))
-		return refuse(r, "The payment could not be started just now.");
-	if (!check_input(db, a, now, &in, r))
+		return refuse_as(r, PAY_PROBLEM_ERROR, "The payment could not be started just now."),
+			false;
+	if (in->purpose == PAY_FINE)
+		in->amount_cents = circ_balance(db, a, in->account_id, now);
+	if (in->purpose == PAY_FINE && in->amount_cents <= 0) {
+		refuse_as(r, PAY_PROBLEM_STATE, "There are no fines to pay.");
 		goto fail;
-	r->reference = new_reference(a, 'T');
-	if (insert_payment(db, &in, "pending", r->reference, now) || db_commit(db)) {
-		refuse(r, "The payment could not be started just now.");
+	}
+	if (!check_input(db, a, now, in, r))
+		goto fail;
+	r->reference = new_reference(a, 'O');
+	if (insert_payment(db, in, "pending", r->reference, provider->name, now)) {
+		refuse_as(r, PAY_PROBLEM_ERROR, "The payment could not be started just now.");
 		goto fail;
 	}
 	r->payment_id = db_last_id(db);
+	if (db_commit(db)) {
+		refuse_as(r, PAY_PROBLEM_ERROR, "The payment could not be started just now.");
+		goto fail;
+	}
+	return true;
+fail:
+	db_rollback(db);
+	return false;
+}
+
+void payment_start_online(struct db *db, struct arena *a, time_t now,
+	const struct payment_provider *provider, const struct payment_input *in_,
+	struct pay_result *r)
+{
+	memset(r, 0, sizeof *r);
+	if (!provider)
+		return refuse_as(r, PAY_PROBLEM_ERROR, "Online payments are not set up here; "
+			"please pay at the desk.");
+	struct payment_input in = *in_;
+	in.method = PAY_ONLINE;
+	in.recorded_by = 0;
+	if (!insert_pending(db, a, now, provider, &in, r))
+		return;
+	struct payment p;
+	if (!payment_get(db, a, r->payment_id, &p))
+		r->checkout_url = provider->checkout_url(db, a, &p);
+	if (!r->checkout_url) {
+		db_exec(db, "UPDATE payment SET status = 'failed', completed_at = ? WHERE id = ?",
+			"ii", (long long)now, r->payment_id);
+		return refuse_as(r, PAY_PROBLEM_ERROR, "The payment provider cannot take the "
+			"payment just now; nothing was charged. Please try later or pay at the desk.");
+	}
 	r->ok = true;
+}
+
+/* ---- refunds ---- */
+
+/* The fines a payment paid off are owed again: one ledger entry. */
+static int reinstate_fines(struct db *db, struct arena *a, time_t now,
+	const struct payment *p, long long staff_id, const char *why, const char **effect)
+{
+	long paid_off = -(long)db_int(db, 0, "SELECT coalesce(sum(amount_cents), 0) FROM fine "
+		"WHERE payment_id = ? AND kind = 'paid'", "i", p->id);
+	if (paid_off <= 0) {
+		*effect = "It had paid no fines off, so the fines are unchanged.";
+		return 0;
+	}
+	*effect = arena_printf(a, "The %s of fines it paid are owed again.",
+		circ_money(a, paid_off));
+	return db_exec(db, "INSERT INTO fine(account_id, kind, amount_cents, reason, recorded_by, "
+		"at, payment_id) VALUES (?, 'accrued', ?, ?, nullif(?, 0), ?, ?)", "iitiii",
+		p->account_id, (long long)paid_off, arena_printf(a, "Owed again: %s", why),
+		staff_id, (long long)now, p->id) == SQLITE_OK ? 0 : -1;
+}
+
+/* The period a plan payment bought is cancelled or cut short. */
+static int undo_plan(struct db *db, struct arena *a, time_t now, const struct payment *p,
+	const char *why, const char **effect, char until[11])
+{
+	struct membership_undo u;
+	if (membership_undo_payment(db, a, p->id, why, cal_day_of(now), now, &u))
+		return -1;
+	snprintf(until, 11, "%s", u.until);
+	if (!u.found)
+		*effect = "No membership period was bought with it, so the membership is unchanged.";
+	else if (!u.days_removed)
+		*effect = "The period it paid for had already ended, so the membership is unchanged.";
+	else if (*u.until)
+		*effect = arena_printf(a, "The membership now ends on %s, %ld day(s) earlier.",
+			u.until, u.days_removed);
+	else
+		*effect = "The membership it paid for was cancelled; there is no other.";
+	return 0;
+}
+
+/* Reverse what a completed payment did; *effect says what, for people. */
+static int reverse_payment(struct db *db, struct arena *a, time_t now, const struct payment *p,
+	long long staff_id, const char *reason, const char **effect, char until[11])
+{
+	const char *why = arena_printf(a, "payment %s refunded (%s)", p->reference, reason);
+	if (!strcmp(p->purpose, "plan"))
+		return undo_plan(db, a, now, p, why, effect, until);
+	if (!strcmp(p->purpose, "fine"))
+		return reinstate_fines(db, a, now, p, staff_id, why, effect);
+	*effect = "Nothing else depended on it.";
+	return 0;
+}
+
+/* The payment, if this member's and completed; else r says why not. */
+static bool refundable(struct db *db, struct arena *a, long long payment_id,
+	long long account_id, struct payment *p, struct pay_result *r)
+{
+	if (payment_get(db, a, payment_id, p) || p->account_id != account_id)
+		return refuse_as(r, PAY_PROBLEM_MISSING, "This member has no payment with that "
+			"number."), false;
+	r->payment_id = p->id;
+	r->reference = p->reference;
+	if (p->refunded_at) {
+		char day[11];
+		cal_format(cal_day_of((time_t)p->refunded_at), day);
+		return refuse_as(r, PAY_PROBLEM_STATE, arena_printf(a, "Payment %s was already "
+			"refunded on %s; nothing was changed.", p->reference, day)), false;
+	}
+	if (strcmp(p->status, "completed"))
+		return refuse_as(r, PAY_PROBLEM_STATE, arena_printf(a, "Payment %s is %s: only a "
+			"completed payment can be refunded; nothing was changed.", p->reference,
+			p->status)), false;
+	return true;
+}
+
+void payment_refund(struct db *db, struct arena *a, time_t now, long long payment_id,
+	long long account_id, long long staff_id, const char *reason, struct pay_result *r)
+{
+	memset(r, 0, sizeof *r);
+	if (!reason || !*reason)
+		return refuse(r, "Give the reason for the refund; nothing was changed.");
+	if (strlen(reason) > 200)
+		return refuse(r, "Keep the reason for the refund to 200 characters.");
+	if (db_begin(db))
+		return refuse_as(r, PAY_PROBLEM_ERROR, "The refund could not be recorded just now.");
+	struct payment p;
+	const char *effect = "";
+	if (!refundable(db, a, payment_id, account_id, &p, r))
+		goto fail;
+	refuse_as(r, PAY_PROBLEM_ERROR, "The refund could not be recorded just now.");
+	if (db_exec(db, "UPDATE payment SET status = 'refunded', refunded_at = ?, "
+		"refunded_by = nullif(?, 0), refund_reason = ? WHERE id = ? AND status = 'completed'",
+		"iiti", (long long)now, staff_id, reason, p.id) != SQLITE_OK ||
+	    reverse_payment(db, a, now, &p, staff_id, reason, &effect, r->member_until) ||
+	    db_exec(db, "INSERT INTO audit(at, actor_id, action, object, detail) "
+		"VALUES (?, nullif(?, 0), 'payment.refund', ?, ?)", "iitt", (long long)now, staff_id,
+		arena_printf(a, "payment:%lld", p.id), arena_printf(a, "%s, %s for %s: %s. %s",
+		p.reference, circ_money(a, p.amount_cents), payment_what(a, &p), reason,
+		effect)) != SQLITE_OK ||
+	    notify_payment(db, a, now, p.id, "payment-refund") || db_commit(db))
+		goto fail;
+	r->ok = true;
+	r->message = effect;
 	return;
 fail:
 	db_rollback(db);
@@ -194,8 +416,11 @@ fail:
 	"coalesce(p.recorded_by, 0), p.amount_cents, p.purpose, p.method, p.status, " \
 	"p.reference, p.note, coalesce(pl.name, ''), a.name, a.email, " \
 	"coalesce(a.card_number, ''), coalesce(s.name, ''), p.created_at, " \
-	"coalesce(p.completed_at, 0) FROM payment p JOIN account a ON a.id = p.account_id " \
-	"LEFT JOIN plan pl ON pl.id = p.plan_id LEFT JOIN account s ON s.id = p.recorded_by "
+	"coalesce(p.completed_at, 0), p.excess_cents, p.provider, " \
+	"coalesce(p.refunded_at, 0), p.refund_reason, coalesce(rb.name, '') " \
+	"FROM payment p JOIN account a ON a.id = p.account_id " \
+	"LEFT JOIN plan pl ON pl.id = p.plan_id LEFT JOIN account s ON s.id = p.recorded_by " \
+	"LEFT JOIN account rb ON rb.id = p.refunded_by "
 
 static void read_payment(struct arena *a, sqlite3_stmt *st, struct payment *p)
 {
@@ -216,6 +441,11 @@ static void read_payment(struct arena *a, sqlite3_stmt *st, struct payment *p)
 	p->recorded_by_name = db_text(a, st, 14);
 	p->created_at = db_col_int(st, 15);
 	p->completed_at = db_col_int(st, 16);
+	p->excess_cents = (long)db_col_int(st, 17);
+	p->provider = db_text(a, st, 18);
+	p->refunded_at = db_col_int(st, 19);
+	p->refund_reason = db_text(a, st, 20);
+	p->refunded_by_name = db_text(a, st, 21);
 }
 
 static int payment_one(struct db *db, struct arena *a, sqlite3_stmt *st, struct payment *out)
@@ -254,130 +484,74 @@ int payment_list(struct db *db, struct arena *a, long long account_id, int max,
 
 /* ---- the provider's answer ---- */
 
-const char *payment_answer_message(struct arena *a, const struct provider_answer *ans)
-{
-	return arena_printf(a, "carrel-payment-v1\n%s\n%s\n%s\n%s\n%s", ans->reference,
-		ans->status, ans->amount_cents, ans->nonce, ans->timestamp);
-}
-
-/* The test provider's key pair, made on first use. The secret stays with
-** the "provider"; the callback check reads only the public key. */
-static int provider_keys(struct db *db, struct arena *a,
-	unsigned char pk[crypto_sign_PUBLICKEYBYTES], unsigned char sk[crypto_sign_SECRETKEYBYTES])
-{
-	const char *sql = "SELECT value FROM setting WHERE key = ?";
-	for (int attempt = 0; attempt < 2; attempt++) {
-		sqlite3_stmt *st = db_query(db, sql, "t", "payment.test_provider.public_key");
-		if (db_row(db, st)) {
-			const char *hex = db_text(a, st, 0);
-			db_done(st);
-			if (sodium_hex2bin(pk, crypto_sign_PUBLICKEYBYTES, hex, strlen(hex), NULL,
-				NULL, NULL))
-				return -1;
-			if (!sk)
-				return 0;
-			st = db_query(db, sql, "t", "payment.test_provider.secret_key");
-			if (!db_row(db, st))
-				return -1;
-			hex = db_text(a, st, 0);
-			db_done(st);
-			return sodium_hex2bin(sk, crypto_sign_SECRETKEYBYTES, hex, strlen(hex), NULL,
-				NULL, NULL) ? -1 : 0;
-		}
-		unsigned char npk[crypto_sign_PUBLICKEYBYTES], nsk[crypto_sign_SECRETKEYBYTES];
-		char pk_hex[sizeof npk * 2 + 1], sk_hex[sizeof nsk * 2 + 1];
-		crypto_sign_keypair(npk, nsk);
-		sodium_bin2hex(pk_hex, sizeof pk_hex, npk, sizeof npk);
-		sodium_bin2hex(sk_hex, sizeof sk_hex, nsk, sizeof nsk);
-		sodium_memzero(nsk, sizeof nsk);
-		/* Two workers may race here: the first pair written wins. */
-		if (db_begin(db))
-			return -1;
-		db_exec(db, "INSERT OR IGNORE INTO setting(key, value) VALUES "
-			"('payment.test_provider.public_key', ?), "
-			"('payment.test_provider.secret_key', ?)", "tt", pk_hex, sk_hex);
-		sodium_memzero(sk_hex, sizeof sk_hex);
-		if (db_commit(db)) {
-			db_rollback(db);
-			return -1;
-		}
-	}
-	return -1;
-}
-
-int test_provider_sign(struct db *db, struct arena *a, time_t now,
-	struct provider_answer *ans)
-{
-	unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
-	if (provider_keys(db, a, pk, sk))
-		return -1;
-	unsigned char raw[16], sig[crypto_sign_BYTES];
-	char *nonce = arena_alloc(a, sizeof raw * 2 + 1);
-	randombytes_buf(raw, sizeof raw);
-	sodium_bin2hex(nonce, sizeof raw * 2 + 1, raw, sizeof raw);
-	ans->nonce = nonce;
-	ans->timestamp = arena_printf(a, "%lld", (long long)now);
-	const char *msg = payment_answer_message(a, ans);
-	crypto_sign_detached(sig, NULL, (const unsigned char *)msg, strlen(msg), sk);
-	sodium_memzero(sk, sizeof sk);
-	char *hex = arena_alloc(a, sizeof sig * 2 + 1);
-	sodium_bin2hex(hex, sizeof sig * 2 + 1, sig, sizeof sig);
-	ans->signature = hex;
-	return 0;
-}
-
-static bool all_digits(const char *s, size_t min, size_t max)
+static bool chars_in(const char *s, size_t min, size_t max, const char *set)
 {
 	size_t n = s ? strlen(s) : 0;
-	if (n < min || n > max)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-	return true;
+	return n >= min && n <= max && strspn(s, set) == n;
 }
+
+#define DIGITS "0123456789"
+#define HEX DIGITS "abcdefABCDEF"
 
 static bool answer_well_formed(const struct provider_answer *ans)
 {
 	return ans->reference && *ans->reference && strlen(ans->reference) < 64 &&
 		ans->status && (!strcmp(ans->status, "completed") || !strcmp(ans->status, "failed")) &&
-		all_digits(ans->amount_cents, 1, 12) && all_digits(ans->timestamp, 1, 12) &&
-		ans->nonce && strlen(ans->nonce) == 32 &&
-		ans->signature && strlen(ans->signature) == crypto_sign_BYTES * 2;
-}
-
-static bool signature_valid(struct db *db, struct arena *a, const struct provider_answer *ans)
-{
-	unsigned char pk[crypto_sign_PUBLICKEYBYTES], sig[crypto_sign_BYTES];
-	size_t sig_len = 0;
-	if (provider_keys(db, a, pk, NULL))
-		return false;
-	if (sodium_hex2bin(sig, sizeof sig, ans->signature, strlen(ans->signature), NULL,
-		&sig_len, NULL) || sig_len != sizeof sig)
-		return false;
-	const char *msg = payment_answer_message(a, ans);
-	return crypto_sign_verify_detached(sig, (const unsigned char *)msg, strlen(msg), pk) == 0;
+		chars_in(ans->amount_cents, 1, 12, DIGITS) && chars_in(ans->timestamp, 1, 12, DIGITS) &&
+		chars_in(ans->nonce, 16, 64, HEX) && chars_in(ans->signature, 1, 512, HEX);
 }
 
 #define ANSWER_MAX_AGE 3600
+
+/* Vouched for by the payment's own provider, and recent. */
+static bool answer_acceptable(struct db *db, struct arena *a, time_t now,
+	const struct provider_answer *ans, struct pay_result *r)
+{
+	static const char *forged = "The payment answer could not be verified; nothing "
+		"was changed.";
+	struct payment p;
+	const struct payment_provider *provider = NULL;
+	if (answer_well_formed(ans) && !payment_by_reference(db, a, ans->reference, &p))
+		provider = payment_provider_named(p.provider);
+	if (!provider || !provider->answer_genuine(db, a, ans))
+		return refuse(r, forged), false;
+	long long sent = strtoll(ans->timestamp, NULL, 10);
+	if (sent > now + 300 || now - sent > ANSWER_MAX_AGE)
+		return refuse(r, "The payment answer is too old; nothing was changed."), false;
+	return true;
+}
+
+/* Inside the transaction: settle a pending payment as the answer says. */
+static int settle(struct db *db, struct arena *a, time_t now, const struct payment *p,
+	bool completed, struct pay_result *r)
+{
+	if (db_exec(db, "UPDATE payment SET status = ?, completed_at = ? WHERE id = ?", "tii",
+		completed ? "completed" : "failed", (long long)now, p->id) != SQLITE_OK)
+		return refuse_as(r, PAY_PROBLEM_ERROR, "The payment answer could not be "
+			"processed just now."), -1;
+	if (!completed)
+		return 0;
+	struct payment_input in = {
+		.account_id = p->account_id, .amount_cents = p->amount_cents,
+		.purpose = (enum pay_purpose)payment_purpose_parse(p->purpose),
+		.plan_id = p->plan_id, .method = PAY_ONLINE, .note = "online",
+	};
+	return apply_payment(db, a, now, p->id, &in, r);
+}
 
 void payment_callback(struct db *db, struct arena *a, time_t now,
 	const struct provider_answer *ans, struct pay_result *r)
 {
 	memset(r, 0, sizeof *r);
-	static const char *forged = "The payment answer could not be verified; nothing "
-		"was changed.";
-	if (!answer_well_formed(ans) || !signature_valid(db, a, ans))
-		return refuse(r, forged);
-	long long sent = strtoll(ans->timestamp, NULL, 10);
-	if (sent > now + 300 || now - sent > ANSWER_MAX_AGE)
-		return refuse(r, "The payment answer is too old; nothing was changed.");
+	if (!answer_acceptable(db, a, now, ans, r))
+		return;
 	if (db_begin(db))
-		return refuse(r, "The payment answer could not be processed just now.");
+		return refuse_as(r, PAY_PROBLEM_ERROR, "The payment answer could not be processed "
+			"just now.");
 	struct payment p;
 	if (payment_by_reference(db, a, ans->reference, &p) ||
 	    p.amount_cents != strtol(ans->amount_cents, NULL, 10)) {
-		refuse(r, forged);
+		refuse(r, "The payment answer could not be verified; nothing was changed.");
 		goto fail;
 	}
 	r->payment_id = p.id;
@@ -388,27 +562,15 @@ void payment_callback(struct db *db, struct arena *a, time_t now,
 		goto fail;
 	}
 	if (strcmp(p.status, "pending")) {
-		refuse(r, arena_printf(a, "Payment %s is already %s; nothing was changed.",
-			p.reference, p.status));
+		refuse_as(r, PAY_PROBLEM_STATE, arena_printf(a, "Payment %s is already %s; nothing "
+			"was changed.", p.reference, p.status));
 		goto fail;
 	}
 	bool completed = !strcmp(ans->status, "completed");
-	if (db_exec(db, "UPDATE payment SET status = ?, completed_at = ? WHERE id = ?", "tii",
-		completed ? "completed" : "failed", (long long)now, p.id) != SQLITE_OK) {
-		refuse(r, "The payment answer could not be processed just now.");
+	if (settle(db, a, now, &p, completed, r))
 		goto fail;
-	}
-	if (completed) {
-		struct payment_input in = {
-			.account_id = p.account_id, .amount_cents = p.amount_cents,
-			.purpose = (enum pay_purpose)payment_purpose_parse(p.purpose),
-			.plan_id = p.plan_id, .method = PAY_ONLINE, .note = "online",
-		};
-		if (apply_payment(db, a, now, p.id, &in, r))
-			goto fail;
-	}
 	if (db_commit(db)) {
-		refuse(r, "The payment answer could not be processed just now.");
+		refuse_as(r, PAY_PROBLEM_ERROR, "The payment answer could not be processed just now.");
 		goto fail;
 	}
 	r->ok = completed;

@@ -6,104 +6,16 @@ provider and its signed callback (forged, altered and replayed answers
 change nothing), fines paid online, the staff member list (search, sort,
 filters, paging), member create/edit, receipts and /admin/plans.
 Tests move the library's clock with the setting test.clock_offset."""
-import datetime
 import html
 import os
 import re
 import sys
-import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Client, Stack, plan_id, run_module  # noqa: E402
-
-LIBRARIAN = ("desk@test.example", "desk password 1")
-ADMIN = ("boss@test.example", "boss password 1")
-_n = [0]
-
-
-def today(offset_days=0):
-    return datetime.datetime.now(datetime.timezone.utc).date() + datetime.timedelta(offset_days)
-
-
-def set_clock(stack, days):
-    with stack.db() as db:
-        db.execute("INSERT OR REPLACE INTO setting(key, value) VALUES ('test.clock_offset', ?)",
-                   (str(days * 86400),))
-
-
-def unique_email(tag="m"):
-    _n[0] += 1
-    return "%s%d.%d@test.example" % (tag, _n[0], os.getpid())
-
-
-def register(stack, plan, name="Reg Ister"):
-    c = Client(stack.port)
-    email = unique_email("reg")
-    page = c.get("/register")
-    r = c.post("/register", {"name": name, "email": email, "password": "member password",
-                             "plan": plan_id(page, plan), "csrf": page.csrf()})
-    assert r.status == 303, r
-    with stack.db() as db:
-        mid = db.execute("SELECT id FROM account WHERE email = ?", (email,)).fetchone()[0]
-    return c, email, mid, r.header("Location")
-
-
-def member_row(stack, mid):
-    with stack.db() as db:
-        return db.execute("SELECT member_until, card_number FROM account WHERE id = ?",
-                          (mid,)).fetchone()
-
-
-def payments(stack, mid):
-    with stack.db() as db:
-        return db.execute("SELECT amount_cents, purpose, method, status, recorded_by "
-                          "FROM payment WHERE account_id = ? ORDER BY id", (mid,)).fetchall()
-
-
-def add_title(stack, title):
-    _n[0] += 1
-    with stack.db() as db:
-        tid = db.execute("INSERT INTO title(title, created_at, updated_at) VALUES (?, 0, 0)",
-                         (title,)).lastrowid
-        code = "M%05d" % _n[0]
-        db.execute("INSERT INTO copy(barcode, title_id, created_at) VALUES (?, ?, 0)",
-                   (code, tid))
-    return code
-
-
-def checkout(staff, who, barcode):
-    page = staff.get("/staff/checkout")
-    return staff.post("/staff/checkout", {"member": who, "barcode": barcode, "csrf": page.csrf()})
-
-
-def desk_renew(staff, mid, plan, method="cash"):
-    page = staff.get("/staff/members/%d" % mid)
-    assert page.status == 200, page
-    return staff.post("/staff/members/%d/renew" % mid, {
-        "plan": plan_id(page, plan), "method": method, "csrf": page.csrf()})
-
-
-def provider_answer(body):
-    """The hidden fields of the test provider's signed answer form."""
-    form = body[body.index('id="provider-answer"'):]
-    form = form[:form.index("</form>")]
-    return {k: html.unescape(v) for k, v in
-            re.findall(r'name="(\w+)" value="([^"]*)"', form)}
-
-
-def pay_online(member, fields, decision="approve"):
-    """Start an online payment from /account/payments and answer it at the
-    test provider. Returns the provider's signed answer (not yet sent)."""
-    page = member.get("/account/payments")
-    assert page.status == 200, page
-    r = member.post("/account/payments", dict(fields, csrf=page.csrf()))
-    assert r.status == 303 and r.header("Location").startswith("/payments/test-provider/"), r
-    checkout_page = member.get(r.header("Location"))
-    assert checkout_page.status == 200 and "Approve the payment" in checkout_page.body
-    r = member.post(r.header("Location"), {"decision": decision,
-                                           "csrf": checkout_page.csrf()})
-    assert r.status == 200, r
-    return provider_answer(r.body)
+from harness import Client, plan_id  # noqa: E402
+from members_helpers import (ADMIN, LIBRARIAN, add_title, checkout,  # noqa: E402
+                             desk_renew, member_row, pay_online, payments, register,
+                             run_with_staff, set_clock, today, unique_email)
 
 
 # ---- the tests ----
@@ -280,6 +192,33 @@ def test_registration_needs_a_plan(stack):
                           (email,)).fetchone()[0] == 0
 
 
+def test_registration_without_plans_on_offer(stack):
+    with stack.db() as db:
+        offered = [r[0] for r in db.execute("SELECT id FROM plan WHERE active")]
+        db.execute("UPDATE plan SET active = 0")
+    try:
+        c = Client(stack.port)
+        page = c.get("/register")
+        assert 'name="plan"' not in page.body, page.body
+        assert "No membership plans are offered online" in page.body
+        email = unique_email("noplans")
+        r = c.post("/register", {"name": "Planless Person", "email": email,
+                                 "password": "member password", "csrf": page.csrf()})
+        assert r.status == 303 and r.header("Location") == "/account?done=welcome_no_plan", r
+        page = c.get(r.header("Location"))
+        assert "No membership plans are offered online" in page.body, page.body
+        assert "You have no membership yet" in page.body
+        with stack.db() as db:
+            mid, until = db.execute("SELECT id, member_until FROM account WHERE email = ?",
+                                    (email,)).fetchone()
+            n = db.execute("SELECT count(*) FROM membership WHERE account_id = ?",
+                           (mid,)).fetchone()[0]
+        assert until is None and n == 0, (until, n)
+    finally:
+        with stack.db() as db:
+            db.executemany("UPDATE plan SET active = 1 WHERE id = ?", [(i,) for i in offered])
+
+
 def make_members(stack, n, tag):
     """n members straight into the database (the list's own data)."""
     with stack.db() as db:
@@ -325,9 +264,29 @@ def test_member_list_search_sort_filter_page(stack):
     assert "1 member(s)" in page.body and "Zeta Person 002" in page.body and "0.75" in page.body
     page = staff.get("/staff/members?q=zeta&sort=owed&dir=desc")
     assert page.body.index("Zeta Person 002") < page.body.index("Zeta Person 000")
+    # By status: "active" sorts before "expired", every column is a link.
+    assert 'href="/staff/members?q=zeta&amp;status=&amp;plan=0&amp;expiring=&amp;sort=status"' \
+        in page.body, page.body
+    page = staff.get("/staff/members?q=zeta&sort=status&dir=desc")
+    assert page.body.index("Zeta Person 001") < page.body.index("Zeta Person 000"), page.body
+    assert "Zeta Person 059" not in page.body     # ties by name: on page 2
+    page = staff.get("/staff/members?q=zeta&sort=status")
+    assert "Zeta Person 001" not in page.body     # last of 60: on page 2
     # A filter that is not a choice is a 400, not an error inside.
     assert staff.get("/staff/members?status=bogus").status == 400
     assert staff.get("/staff/members?sort=%27%3Bdrop").status == 200   # unknown sort: by name
+
+
+def test_member_list_finds_a_card_number(stack):
+    _, _, mid, _ = register(stack, "Student", name="Carded Person")
+    card = member_row(stack, mid)[1]
+    assert len(card) == 10 and card.isdigit(), card
+    staff = stack.login(*LIBRARIAN)
+    page = staff.get("/staff/members?q=" + card)
+    assert "1 member(s)" in page.body and "Carded Person" in page.body, page.body
+    assert '<td data-label="Card">%s</td>' % card in page.body
+    page = staff.get("/staff/members?q=" + card[:9])
+    assert "0 member(s)" in page.body, page.body
 
 
 def test_member_list_by_plan_and_pending(stack):
@@ -403,15 +362,5 @@ def test_admin_plans(stack):
     assert staff.get("/admin/plans").status == 403
 
 
-def main():
-    stack = Stack(CARREL_TEST_CLOCK=1, CARREL_PUBLIC_CACHE_SECONDS=0,
-                  CARREL_SESSION_IDLE=315360000, CARREL_SESSION_MAX=315360000)
-    r = stack.cli("migrate")
-    assert r.returncode == 0, r.stderr
-    stack.add_user(LIBRARIAN[0], "Desk Person", "librarian", LIBRARIAN[1])
-    stack.add_user(ADMIN[0], "Boss Person", "admin", ADMIN[1])
-    return run_module(globals(), stack)
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_with_staff(globals()))

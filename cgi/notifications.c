@@ -1,0 +1,31 @@
+/*
+** notifications.c: the notices queued for a member (the outbox), on the
+** staff member page and on the member's /account/notifications.
+*/
+#include "notify.h"
+#include "web.h"
+
+#define NOTICES_SHOWN 100
+
+void notifications_view_member(struct ctx *c, long long account_id)
+{
+	struct notice_row *rows;
+	int n = notify_list(c->db, c->arena, account_id, NOTICES_SHOWN, &rows);
+	tv_set_bool(c->view, "has_notices", n > 0);
+	struct tv *list = tv_set_list(c->view, "notices");
+	for (int i = 0; i < n; i++) {
+		struct tv *o = tv_obj(c->arena);
+		tv_set_str(o, "date", web_date(c, rows[i].created_at));
+		tv_set_str(o, "channel", rows[i].channel);
+		tv_set_str(o, "recipient", rows[i].recipient);
+		tv_set_str(o, "subject", rows[i].subject);
+		tv_set_str(o, "status", rows[i].status);
+		tv_push(list, o);
+	}
+}
+
+void page_account_notifications(struct ctx *c)
+{
+	notifications_view_member(c, c->sess.account_id);
+	web_render(c, "account_notifications", 200);
+}
