@@ -82,8 +82,10 @@ static void configure_sqlite_once(void)
 
 int db_open(struct db *db, const char *path, char *err, size_t errlen)
 {
+	static unsigned long opened;
 	configure_sqlite_once();
 	memset(db, 0, sizeof *db);
+	db->serial = ++opened;
 	int rc = sqlite3_open_v2(path, &db->h,
 		SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {

@@ -34,6 +34,9 @@ struct db {
 	int tx_depth;                   /* 0 or 1: no nested transactions */
 	const char *tx_file;            /* where the open transaction began */
 	int tx_line;
+	unsigned long serial;           /* which connection of this process: a
+	                                   cache of per-connection things checks
+	                                   it (a new one may reuse the address) */
 };
 
 /* Open path with WAL, foreign keys on, a 5 s busy timeout and

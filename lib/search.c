@@ -34,9 +34,8 @@ const char *search_sort_name(enum search_sort s)
 	return (unsigned)s <= SORT_NEWEST ? sort_names[s] : "relevance";
 }
 
-/* Word characters: ASCII letters and digits, and every byte of a non-ASCII
-** UTF-8 sequence (FTS5's tokenizer decides about those). Everything else,
-** FTS5 syntax included, separates words. */
+/* Word characters for has_word_starting: ASCII letters and digits, and
+** every byte of a non-ASCII UTF-8 sequence. */
 static bool word_byte(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
@@ -44,54 +43,170 @@ static bool word_byte(unsigned char c)
 }
 
 struct words {
-	const char *w[SEARCH_WORDS_MAX];
+	const char *w[SEARCH_WORDS_MAX];   /* folded as the index folds them */
 	size_t len[SEARCH_WORDS_MAX];
 	int n;
 };
 
-/* Cut text into at most SEARCH_WORDS_MAX words (pointers into text). */
-static void split_words(const char *text, struct words *out)
+/* The indexes' tokenizer (unicode61, diacritics removed; schema 0007), for
+** the connection it was made for: search text is cut into words exactly as
+** titles were, so each word is one index term. A quoted string that the
+** tokenizer cut in two would be a phrase, which the indexes (detail=column)
+** cannot answer. */
+struct tokenizer {
+	unsigned long serial;    /* of the connection (struct db) */
+	fts5_tokenizer api;
+	Fts5Tokenizer *tok;
+};
+
+static fts5_api *fts5_api_of(sqlite3 *h)
 {
-	const unsigned char *p = (const unsigned char *)(text ? text : "");
-	size_t used = 0;
-	out->n = 0;
-	while (*p && out->n < SEARCH_WORDS_MAX && used < SEARCH_QUERY_MAX) {
-		while (*p && !word_byte(*p))
-			p++;
-		const unsigned char *start = p;
-		while (*p && word_byte(*p))
-			p++;
-		size_t len = (size_t)(p - start);
-		if (!len)
-			break;
-		/* Cut a long word on a character boundary. */
-		if (len > SEARCH_WORD_MAX) {
-			len = SEARCH_WORD_MAX;
-			while (len > 0 && (start[len] & 0xC0) == 0x80)
-				len--;
-		}
-		out->w[out->n] = (const char *)start;
-		out->len[out->n] = len;
-		out->n++;
-		used += len;
-	}
+	fts5_api *api = NULL;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(h, "SELECT fts5(?1)", -1, &st, NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+	return api;
 }
 
-/* How the last word is matched. */
-enum last_word { LAST_WHOLE, LAST_PREFIX };
+/* The tokenizer of db's connection, made on first use. Kept for the
+** process's life (a worker has one connection), and made anew when the
+** connection is another one. */
+static struct tokenizer *tokenizer_for(struct db *db)
+{
+	static struct tokenizer cached;
+	if (cached.tok && cached.serial == db->serial)
+		return &cached;
+	if (cached.tok)
+		cached.api.xDelete(cached.tok);
+	memset(&cached, 0, sizeof cached);
+	fts5_api *api = fts5_api_of(db->h);
+	void *user = NULL;
+	const char *args[] = { "remove_diacritics", "2" };
+	if (!api || api->xFindTokenizer(api, "unicode61", &user, &cached.api) != SQLITE_OK ||
+	    cached.api.xCreate(user, args, 2, &cached.tok) != SQLITE_OK) {
+		memset(&cached, 0, sizeof cached);
+		return NULL;
+	}
+	cached.serial = db->serial;
+	return &cached;
+}
+
+struct token_sink {
+	struct arena *a;
+	struct words *out;
+};
+
+static int take_token(void *ctx, int flags, const char *token, int len, int start, int end)
+{
+	(void)start;
+	(void)end;
+	struct token_sink *sink = ctx;
+	if (flags & FTS5_TOKEN_COLOCATED)
+		return SQLITE_OK;
+	if (sink->out->n == SEARCH_WORDS_MAX)
+		return SQLITE_DONE;
+	size_t n = (size_t)len;
+	/* Cut a long word on a character boundary. */
+	if (n > SEARCH_WORD_MAX) {
+		n = SEARCH_WORD_MAX;
+		while (n > 0 && ((unsigned char)token[n] & 0xC0) == 0x80)
+			n--;
+	}
+	sink->out->w[sink->out->n] = arena_strndup(sink->a, token, n);
+	sink->out->len[sink->out->n++] = n;
+	return SQLITE_OK;
+}
+
+/* Cut the first SEARCH_QUERY_MAX bytes of text into at most
+** SEARCH_WORDS_MAX words. Returns 0, or -1 when the tokenizer is missing. */
+static int split_words(struct db *db, struct arena *a, const char *text, struct words *out)
+{
+	out->n = 0;
+	size_t len = strlen(text ? text : "");
+	if (!len)
+		return 0;
+	if (len > SEARCH_QUERY_MAX) {
+		len = SEARCH_QUERY_MAX;
+		while (len > 0 && ((unsigned char)text[len] & 0xC0) == 0x80)
+			len--;
+	}
+	struct tokenizer *t = tokenizer_for(db);
+	if (!t) {
+		fprintf(stderr, "carrel: search: FTS5's unicode61 tokenizer is missing\n");
+		return -1;
+	}
+	struct token_sink sink = { a, out };
+	int rc = t->api.xTokenize(t->tok, &sink, FTS5_TOKENIZE_QUERY, text, (int)len, take_token);
+	return rc == SQLITE_OK || rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* How the last word is matched: whole; as a prefix; or by its first
+** PREFIX_INDEX_MAX characters as a prefix, each match then checked for a
+** word that begins with all of it (see stem_matches). */
+enum last_word { LAST_WHOLE, LAST_PREFIX, LAST_STEM };
+
+#define PREFIX_INDEX_MAX 5    /* the longest prefix index (schema 0007) */
+
+/* Bytes of the first n characters of the UTF-8 word w (len bytes). */
+static size_t first_chars(const char *w, size_t len, int n)
+{
+	size_t i = 0;
+	for (int chars = 0; i < len && chars < n; chars++)
+		for (i++; i < len && ((unsigned char)w[i] & 0xC0) == 0x80; i++)
+			;
+	return i;
+}
 
 /* Words as quoted FTS5 strings, space separated (AND). */
 static void append_terms(struct buf *out, const struct words *w, enum last_word last)
 {
 	for (int i = 0; i < w->n; i++) {
+		size_t len = w->len[i];
+		if (i == w->n - 1 && last == LAST_STEM)
+			len = first_chars(w->w[i], len, PREFIX_INDEX_MAX);
 		if (i)
 			buf_putc(out, ' ');
 		buf_putc(out, '"');
-		buf_append(out, w->w[i], w->len[i]);
+		buf_append(out, w->w[i], len);
 		buf_putc(out, '"');
 	}
-	if (w->n && last == LAST_PREFIX)
+	if (w->n && last != LAST_WHOLE)
 		buf_putc(out, '*');
+}
+
+/* Whether some word of text begins with prefix (len bytes), ASCII letters
+** in either case. */
+static bool has_word_starting(const char *text, const char *prefix, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	while (*p) {
+		while (*p && !word_byte(*p))
+			p++;
+		if (!*p)
+			break;
+		if (!strncasecmp((const char *)p, prefix, len))
+			return true;
+		while (*p && word_byte(*p))
+			p++;
+	}
+	return false;
+}
+
+/* Whether the title fields of the document with this key hold a word that
+** begins with the whole of the last word (a LAST_STEM match). */
+static bool stem_matches(struct db *db, long long key, const char *word, size_t len)
+{
+	sqlite3_stmt *st = db_query(db, "SELECT title || ' ' || subtitle || ' ' || authors "
+		"FROM title_doc WHERE key = ?", "i", key);
+	bool yes = false;
+	if (db_row(db, st)) {
+		yes = has_word_starting((const char *)sqlite3_column_text(st, 0), word, len);
+		db_done(st);
+	}
+	return yes;
 }
 
 /* The columns people search; "facets" holds filter tokens only. */
@@ -207,8 +322,11 @@ static enum last_word last_word_mode(const struct words *w)
 {
 	if (!w->n)
 		return LAST_WHOLE;
-	size_t n = w->len[w->n - 1];
-	return n >= 2 && n <= 5 ? LAST_PREFIX : LAST_WHOLE;
+	const char *last = w->w[w->n - 1];
+	size_t len = w->len[w->n - 1];
+	bool two_or_more = first_chars(last, len, 1) < len;
+	bool indexed = first_chars(last, len, PREFIX_INDEX_MAX) == len;
+	return two_or_more && indexed ? LAST_PREFIX : LAST_WHOLE;
 }
 
 struct candidate {
@@ -300,18 +418,28 @@ static const char sql_browse[] =
 
 /* The key of the window-th title in search order, or NO_BOUND when the
 ** catalogue is no larger than the window. Finding it walks the window's
-** keys (milliseconds at 100,000), so each process keeps the answer for a
-** minute: the window only moves as titles are added or borrowed, and a
-** window a minute old still bounds the work just as well. */
+** keys (milliseconds at 100,000), so each process keeps the answer until a
+** title is added, or for a minute: borrowing moves titles in the order,
+** but a window a minute old bounds the work just as well. */
 static long long window_bound(struct db *db, long window)
 {
-	static struct { long window; long long bound; time_t at; } cached;
+	static struct {
+		unsigned long serial;  /* of the connection */
+		long window;
+		long long newest;      /* the highest title id when computed */
+		long long bound;
+		time_t at;
+	} cached;
 	time_t now = time(NULL);
-	if (cached.at && cached.window == window && now - cached.at < 60 && now >= cached.at)
+	long long newest = db_int(db, 0, "SELECT max(id) FROM title", NULL);
+	if (cached.at && cached.serial == db->serial && cached.window == window &&
+	    cached.newest == newest && now - cached.at < 60 && now >= cached.at)
 		return cached.bound;
 	long long bound = db_int(db, 0, "SELECT key FROM title_doc ORDER BY key "
 		"LIMIT 1 OFFSET ?", "i", (long long)window);
+	cached.serial = db->serial;
 	cached.window = window;
+	cached.newest = newest;
 	cached.bound = bound ? bound : NO_BOUND;
 	cached.at = now;
 	return cached.bound;
@@ -323,6 +451,8 @@ struct gather {
 	bool more;           /* a pass had more than it could keep */
 	bool need_rows;      /* sorting needs title, authors, year */
 	bool shelf;          /* only titles with a copy on the shelf */
+	const char *stem;    /* when set, a match must hold a word that begins */
+	size_t stem_len;     /* with these bytes (LAST_STEM) */
 	bool windowed;       /* a pass was cut at the window and came up short */
 };
 
@@ -348,8 +478,10 @@ static int gather_pass(struct db *db, struct arena *a, const char *expr, int fts
 	bool browse = !*expr;
 	const char *sql = browse ? sql_browse : pass_sql[fts][g->need_rows ? PASS_ROWS
 		: g->shelf ? PASS_SHELF : PASS_KEYS];
-	sqlite3_stmt *st = db_query(db, sql, "tiii", expr, (long long)g->shelf,
-		(long long)(SEARCH_CANDIDATES + 1), bound);
+	/* A stem pass rejects some matches, so its walk is bounded by the
+	** window (the key bound) rather than by a count. */
+	long long limit = g->stem ? 0x7FFFFFFFLL : SEARCH_CANDIDATES + 1;
+	sqlite3_stmt *st = db_query(db, sql, "tiii", expr, (long long)g->shelf, limit, bound);
 	if (!st)
 		return -1;
 	bool with_rows = browse || g->need_rows;
@@ -357,6 +489,8 @@ static int gather_pass(struct db *db, struct arena *a, const char *expr, int fts
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		long long key = db_col_int(st, 0);
 		if (g->n && already_have(g, key))
+			continue;
+		if (g->stem && !stem_matches(db, key, g->stem, g->stem_len))
 			continue;
 		if (++kept > room) {
 			g->more = true;
@@ -406,8 +540,8 @@ static int collect_candidates(struct db *db, struct arena *a,
 	const struct search_query *q, struct gather *g)
 {
 	struct plan p;
-	split_words(q->q, &p.text);
-	split_words(q->author, &p.author);
+	if (split_words(db, a, q->q, &p.text) || split_words(db, a, q->author, &p.author))
+		return -1;
 	p.last = last_word_mode(&p.text);
 	p.years = year_tokens(db, a, q->year_from, q->year_to);
 	/* Filters alone: authors and filter tokens are in the title index. */
@@ -423,12 +557,17 @@ static int collect_candidates(struct db *db, struct arena *a,
 	if (g->n || p.last == LAST_PREFIX)
 		return 0;
 	/* A long last word found nothing whole: it may be half typed ("tolkie").
-	** Longer than the prefix index, such a prefix makes FTS5 merge the
-	** postings of every word it begins, so it is only looked for in the
-	** title fields of the window, where names are typed. */
+	** A prefix longer than the prefix index would make FTS5 merge the
+	** postings of every word it begins, so the index is asked for its first
+	** five letters and each match checked for the rest; only in the title
+	** fields (where names are typed) and within the window. */
 	g->windowed = false;
-	return gather_pass(db, a, build_expression(a, q, &p, LAST_PREFIX, TITLE_COLUMNS),
+	g->stem = p.text.w[p.text.n - 1];
+	g->stem_len = p.text.len[p.text.n - 1];
+	int rc = gather_pass(db, a, build_expression(a, q, &p, LAST_STEM, TITLE_COLUMNS),
 		0, 0, q->window > 0 && !q->deep ? window_bound(db, q->window) : NO_BOUND, g);
+	g->stem = NULL;
+	return rc;
 }
 
 static int load_hit(struct db *db, struct arena *a, long long id,
@@ -498,8 +637,8 @@ static int search_in_snapshot(struct db *db, struct arena *a,
 	if (search_by_isbn(db, a, q->q, out))
 		return 0;
 	struct words text, author;
-	split_words(q->q, &text);
-	split_words(q->author, &author);
+	if (split_words(db, a, q->q, &text) || split_words(db, a, q->author, &author))
+		return -1;
 	bool filtered = q->section_id || (q->genre && *q->genre) ||
 		(q->format && *q->format) || q->available || q->year_from || q->year_to;
 	if (!text.n && !author.n && !filtered)

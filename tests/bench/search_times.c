@@ -129,6 +129,13 @@ int main(int argc, char **argv)
 			arena_reset(&a);
 		}
 	}
+	if (getenv("SEARCH_TIMES_OUT")) {
+		FILE *o = fopen(getenv("SEARCH_TIMES_OUT"), "w");
+		for (size_t i = 0; o && i < n; i++)
+			fprintf(o, "%.0f %s\n", t[i].us, t[i].path);
+		if (o)
+			fclose(o);
+	}
 	qsort(t, n, sizeof *t, by_time);
 	printf("%zu queries: mean %.0f us, p50 %.0f, p90 %.0f, p99 %.0f, max %.0f us; "
 		"%.1f results a query\n", n, total / (double)n, t[n / 2].us, t[n * 9 / 10].us,

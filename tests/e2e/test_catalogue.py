@@ -301,6 +301,37 @@ def test_sections_pages(stack):
     assert Client(stack.port).get("/sections/99999").status == 404
 
 
+def test_words_outside_titles_are_looked_for_in_a_window(stack):
+    """Two words found only in a description, of a title beyond the first
+    CARREL_SEARCH_WINDOW (3) in search order: the page says where it looked
+    and links to a search of every title, which finds it."""
+    staff = stack.login(*LIBRARIAN)
+    r = new_title(staff, {"title": "Ledger of Tides", "authors": "Ora Vance",
+                          "description": "A zephyr and a quokka sail north."})
+    assert r.status == 303, r
+    target = title_id_from(r)
+    for i in range(4):   # newer titles come first in search order
+        assert new_title(staff, {"title": "Almanac Volume %d" % i,
+                                 "authors": "Ora Vance"}).status == 303
+    r = Client(stack.port).get("/catalogue?q=" + q("zephyr quokka"))
+    assert r.status == 200, r
+    assert found_titles(r) == [], found_titles(r)
+    assert "among the 3 most borrowed and newest titles" in r.body, r.body
+    m = re.search(r'href="(/catalogue\?q=[^"]*deep=1)"', r.body)
+    assert m, r.body
+    deep = Client(stack.port).get(m.group(1).replace("&amp;", "&"))
+    assert deep.status == 200, deep
+    assert found_titles(deep) == [(str(target), "Ledger of Tides")], found_titles(deep)
+    assert "most borrowed and newest" not in deep.body
+    # One word, or words in the title fields, are never bounded.
+    assert titles_found(stack, "q=zephyr") == ["Ledger of Tides"]
+    assert titles_found(stack, "q=" + q("ledger tides")) == ["Ledger of Tides"]
+    # Curly apostrophes and dashes cut words as the index does.
+    assert titles_found(stack, "q=" + q("Ledger’s tides—quokka")) == []
+    assert titles_found(stack, "q=" + q("ledger’s")) == []
+    assert "Ledger of Tides" in titles_found(stack, "q=" + q("ledger tides") + "&deep=1")
+
+
 def test_home_links_new_titles(stack):
     r = Client(stack.port).get("/")
     assert re.search(r'href="/titles/\d+">', r.body), r.body[:2000]
@@ -311,7 +342,7 @@ def main():
     server, port = fake_isbn_server.start()
     url = "http://127.0.0.1:%d/api/books?bibkeys=ISBN:{isbn}&format=json&jscmd=data" % port
     stack = Stack(CARREL_ISBN_URL=url, CARREL_ISBN_TIMEOUT_MS=1000,
-                  CARREL_PUBLIC_CACHE_SECONDS=0)
+                  CARREL_PUBLIC_CACHE_SECONDS=0, CARREL_SEARCH_WINDOW=3)
     r = stack.cli("migrate")
     assert r.returncode == 0, r.stderr
     with stack.db() as db:

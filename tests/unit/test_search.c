@@ -1,7 +1,8 @@
 /*
 ** test_search.c: the catalogue search on a small real database: hostile
-** search text never reaches FTS5 as syntax, prefixes, ranking tiers,
-** filters through the index's facet tokens, and the candidate cap.
+** search text never reaches FTS5 as syntax, words cut as the index cuts
+** them, prefixes, ranking tiers, filters (years too) through the index's
+** facet tokens, the candidate cap and the window.
 */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -208,6 +209,137 @@ static void test_bulk_load_defers_the_index(void **state)
 	assert_int_equal(r.total, 1);
 }
 
+/* Titles found by a year range q.year_from..q.year_to (0: open). */
+static long years(struct fixture *f, int from, int to)
+{
+	struct search_query q;
+	memset(&q, 0, sizeof q);
+	q.q = q.genre = q.author = q.format = "";
+	q.year_from = from;
+	q.year_to = to;
+	q.page = 1;
+	q.per_page = 20;
+	struct search_result r;
+	assert_int_equal(search_run(&f->db, &f->arena, &q, &r), 0);
+	return r.total;
+}
+
+static void test_year_ranges_are_index_tokens(void **state)
+{
+	struct fixture *f = *state;
+	/* 1937, 1983, 1999, 2001 */
+	assert_int_equal(years(f, 1990, 0), 2);
+	assert_int_equal(years(f, 0, 1990), 2);
+	assert_int_equal(years(f, 1937, 1937), 1);
+	assert_int_equal(years(f, 1938, 1982), 0);
+	assert_int_equal(years(f, 1983, 1999), 2);
+	assert_int_equal(years(f, 1900, 2100), 4);
+	assert_int_equal(years(f, 2002, 0), 0);
+	assert_int_equal(years(f, 1, 9999), 4);
+	/* Ranges that cross decade, century and millennium edges, checked
+	** against the years themselves. */
+	db_begin(&f->db);
+	for (int y = 1890; y <= 2030; y += 7) {
+		char title[32];
+		snprintf(title, sizeof title, "Year %d", y);
+		add_title(&f->db, title, "Annalist", "Annals", 0, "print", y, 0);
+	}
+	db_commit(&f->db);
+	static const int ranges[][2] = {
+		{ 1895, 1905 }, { 1899, 2001 }, { 1990, 2009 }, { 1900, 1999 },
+		{ 1901, 1998 }, { 2000, 0 }, { 0, 1899 }, { 1953, 1953 }, { 1954, 2031 },
+	};
+	for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++) {
+		long want = db_int(&f->db, -1, "SELECT count(*) FROM title WHERE pub_year > 0 "
+			"AND (?1 = 0 OR pub_year >= ?1) AND (?2 = 0 OR pub_year <= ?2)", "ii",
+			(long long)ranges[i][0], (long long)ranges[i][1]);
+		assert_int_equal(years(f, ranges[i][0], ranges[i][1]), want);
+	}
+	/* Changing a year moves the title in the index. */
+	db_exec(&f->db, "UPDATE title SET pub_year = 1850 WHERE title = 'The Hobbit'", NULL);
+	assert_int_equal(years(f, 1850, 1850), 1);
+}
+
+static void test_words_are_cut_as_the_index_cuts_them(void **state)
+{
+	struct fixture *f = *state;
+	add_title(&f->db, "Tolkien’s World — A Café Guide", "Zoë Ämter", "Essays", 0, "print", 2010, 0);
+	struct search_result r;
+	/* A typographic apostrophe or dash separates words, as in the index. */
+	assert_int_equal(run(f, "Tolkien’s World", &r), 0);
+	assert_int_equal(r.total, 1);
+	assert_int_equal(run(f, "world—café", &r), 0);
+	assert_int_equal(r.total, 1);
+	/* Accents and case are folded both ways. */
+	assert_int_equal(run(f, "cafe ZOE amter", &r), 0);
+	assert_int_equal(r.total, 1);
+	assert_int_equal(run(f, "Ämt", &r), 0);
+	assert_int_equal(r.total, 1);
+}
+
+static void test_long_last_word_found_as_a_prefix(void **state)
+{
+	struct fixture *f = *state;
+	struct search_result r;
+	/* "erikso" is no word: found as the start of one, checked in full. */
+	assert_int_equal(run(f, "gardens erikso", &r), 0);
+	assert_int_equal(r.total, 1);
+	/* The first five letters match "Erikson", the rest does not. */
+	assert_int_equal(run(f, "gardens eriksx", &r), 0);
+	assert_int_equal(r.total, 0);
+}
+
+/* A search of two words whose only matches outside the title fields lie
+** beyond the window says so, and finds them when asked to look further. */
+static void test_window_bounds_words_found_elsewhere(void **state)
+{
+	struct fixture *f = *state;
+	db_begin(&f->db);
+	for (int i = 0; i < 30; i++) {
+		char title[32];
+		snprintf(title, sizeof title, "Filler %d", i);
+		long long id = add_title(&f->db, title, "Someone", "Misc", 0, "print", 2000, 9);
+		(void)id;
+	}
+	db_commit(&f->db);
+	/* "sorcery war" is only in the description of Gardens of the Moon
+	** (popularity 40, so early in search order) and "sorcery" in the title
+	** of Sorcery (popularity 0, so last). */
+	struct search_query q;
+	memset(&q, 0, sizeof q);
+	q.q = "war sorcery";
+	q.genre = q.author = q.format = "";
+	q.page = 1;
+	q.per_page = 20;
+	q.window = 5;
+	struct search_result r;
+	assert_int_equal(search_run(&f->db, &f->arena, &q, &r), 0);
+	assert_int_equal(r.total, 1);
+	/* Found inside the window; fewer than the cap, so more may lie beyond. */
+	assert_true(r.windowed);
+	db_exec(&f->db, "UPDATE title SET description = 'Sorcery and war.' WHERE title = "
+		"'Sorcery'", NULL);
+	db_exec(&f->db, "UPDATE title SET description = '' WHERE title = 'Gardens of the Moon'", NULL);
+	assert_int_equal(search_run(&f->db, &f->arena, &q, &r), 0);
+	assert_int_equal(r.total, 0);
+	assert_true(r.windowed);
+	q.deep = true;
+	assert_int_equal(search_run(&f->db, &f->arena, &q, &r), 0);
+	assert_int_equal(r.total, 1);
+	assert_false(r.windowed);
+	assert_string_equal(r.hits[0].title, "Sorcery");
+	/* One word is never bounded: its own postings stop the walk. */
+	q.deep = false;
+	q.q = "war";
+	assert_int_equal(search_run(&f->db, &f->arena, &q, &r), 0);
+	assert_int_equal(r.total, 1);
+	assert_false(r.windowed);
+	/* Words in the title fields are never bounded either. */
+	q.q = "middle history";
+	assert_int_equal(search_run(&f->db, &f->arena, &q, &r), 0);
+	assert_int_equal(r.total, 1);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -220,6 +352,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_candidates_are_capped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_isbn_typed_with_hyphens, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bulk_load_defers_the_index, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_year_ranges_are_index_tokens, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_words_are_cut_as_the_index_cuts_them, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_long_last_word_found_as_a_prefix, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_window_bounds_words_found_elsewhere, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("search", tests, NULL, NULL);
 }
