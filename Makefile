@@ -130,8 +130,14 @@ bench-import: deps
 	@tests/bench/import.sh
 
 bench-catalogue: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all build/bench/search_times
 	@tests/bench/catalogue.sh
+
+# The search alone, in one process against a bench database (see
+# tests/bench/search_times.c); bench-catalogue runs it at every size.
+build/bench/search_times: $(call rel_obj,tests/bench/search_times.c $(LIB_SRC))
+	@mkdir -p $(dir $@)
+	$(CC) $(RELEASE) $^ -o $@ $(LIBS)
 
 FUZZ_SECONDS ?= 300
 fuzz:

@@ -5,7 +5,8 @@
 **   carrel-cron run     run every job that is due
 **
 ** Jobs today: expire holds not collected by their pickup day, passing each
-** copy to the next reader in the queue. Reminders, notices and the monthly
+** copy to the next reader in the queue; once a day, refresh the search's
+** list of common terms. Reminders, notices and the monthly
 ** report arrive with the notifications issue.
 */
 #include <sodium.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "catalogue.h"
 #include "circulation.h"
 #include "config.h"
 #include "db.h"
@@ -23,8 +25,21 @@ static void usage(FILE *out)
 	fputs("usage: carrel-cron run\n"
 	      "\n"
 	      "Runs the scheduled jobs once: today, expiring holds that were not\n"
-	      "collected in time (the copy passes to the next in the queue).\n"
+	      "collected in time (the copy passes to the next in the queue), and\n"
+	      "once a day refreshing the catalogue search's list of common words.\n"
 	      "Reminders, overdue notices and the monthly report are not built yet.\n", out);
+}
+
+/* Once a day, the search's list of common terms (lib/catalogue.h): words
+** become common as the catalogue grows. Returns 1 when refreshed, 0 when
+** not due, -1 on error. */
+static int refresh_common_terms(struct db *db, time_t now)
+{
+	long long at = db_int(db, 0, "SELECT CAST(value AS INTEGER) FROM setting "
+		"WHERE key = 'search.common_at'", NULL);
+	if (at > 0 && now - at < 24 * 60 * 60 && now >= at)
+		return 0;
+	return catalogue_common_terms(db) ? -1 : 1;
 }
 
 static int run_jobs(const struct config *cfg)
@@ -42,6 +57,7 @@ static int run_jobs(const struct config *cfg)
 	struct arena a;
 	arena_init(&a, 0);
 	int expired = circ_holds_expire(&db, &a, now);
+	int common = refresh_common_terms(&db, now);
 	arena_free(&a);
 	db_close(&db);
 	if (expired < 0) {
@@ -49,6 +65,12 @@ static int run_jobs(const struct config *cfg)
 		return 1;
 	}
 	printf("carrel-cron: %d hold(s) expired\n", expired);
+	if (common < 0) {
+		fputs("carrel-cron: refreshing the search's common terms failed\n", stderr);
+		return 1;
+	}
+	if (common)
+		puts("carrel-cron: the search's common terms refreshed");
 	return 0;
 }
 

@@ -166,6 +166,33 @@ int catalogue_bulk_begin(struct db *db)
 		"VALUES ('search.deferred', '1')", NULL) == SQLITE_OK ? 0 : -1;
 }
 
+int catalogue_common_terms(struct db *db)
+{
+	static const char *const steps[] = {
+		"DELETE FROM search_common",
+		"INSERT INTO search_common(fts, term, docs) "
+		"  SELECT 0, term, doc FROM title_terms WHERE doc > ?",
+		"INSERT INTO search_common(fts, term, docs) "
+		"  SELECT 1, term, doc FROM text_terms WHERE doc > ?",
+		"INSERT OR REPLACE INTO setting(key, value) "
+		"  VALUES ('search.common_at', unixepoch())",
+	};
+	bool own = db->tx_depth == 0;
+	if (own && db_begin(db))
+		return -1;
+	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+		int rc = strchr(steps[i], '?')
+			? db_exec(db, steps[i], "i", (long long)SEARCH_COMMON_DOCS)
+			: db_exec(db, steps[i], NULL);
+		if (rc != SQLITE_OK) {
+			if (own)
+				db_rollback(db);
+			return -1;
+		}
+	}
+	return own && db_commit(db) ? -1 : 0;
+}
+
 int catalogue_bulk_end(struct db *db)
 {
 	long long pending = db_int(db, 0, "SELECT count(*) FROM search_pending", NULL);
@@ -185,5 +212,6 @@ int catalogue_bulk_end(struct db *db)
 	    (db_exec(db, "INSERT INTO title_fts(title_fts) VALUES ('optimize')", NULL) != SQLITE_OK ||
 	     db_exec(db, "INSERT INTO text_fts(text_fts) VALUES ('optimize')", NULL) != SQLITE_OK))
 		return -1;
-	return 0;
+	/* Words may have become common (lib/search.h). */
+	return catalogue_common_terms(db);
 }

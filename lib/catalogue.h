@@ -86,6 +86,17 @@ int catalogue_section_get(struct db *db, struct arena *a, long long id,
 int catalogue_bulk_begin(struct db *db);
 int catalogue_bulk_end(struct db *db);
 
+/* A term of the search indexes in more titles than this is common: a
+** search of common terms only is bounded (lib/search.h). Also in
+** schema/0007_search_split.sql. */
+#define SEARCH_COMMON_DOCS 10000
+
+/* Refresh the list of common terms (search_common) from the indexes; run
+** by catalogue_bulk_end and daily by carrel-cron (about a second at a
+** million titles). Inside the caller's transaction if one is open.
+** Returns 0, or -1 on a database error. */
+int catalogue_common_terms(struct db *db);
+
 /* Display a copy status for people: "on loan" for "on-loan" and so on. */
 const char *catalogue_status_label(const char *status);
 

@@ -38,9 +38,8 @@ struct config {
 	int public_cache_seconds; /* nginx may cache anonymous public pages this
 	                            long (0: never); see cgi/main.c */
 	long login_window;       /* seconds */
-	long search_window;      /* titles a search of several words reads for
-	                            matches outside the title fields (0: all);
-	                            see lib/search.c, anywhere_bound */
+	long search_window;      /* titles a search of common words only reads
+	                            (0: all); see lib/search.h */
 	char payment_provider[32]; /* the online payment provider ("test") */
 };
 

@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "catalogue.h"
 #include "isbn.h"
 
 #define SEARCH_WORDS_MAX 8
@@ -213,41 +214,57 @@ static bool stem_matches(struct db *db, long long key, const char *word, size_t 
 #define TEXT_COLUMNS "{title subtitle authors isbn genre section description}"
 #define TITLE_COLUMNS "{title subtitle authors isbn}"
 
+#define YEAR_TERMS_MAX 80    /* tokens a year range can need (see year_tokens) */
+
 /* What a search looks for, worked out once for all its passes. */
 struct plan {
 	struct words text;      /* the search box's words */
 	struct words author;    /* the author filter's words */
 	enum last_word last;    /* how the last word of text is matched */
-	const char *years;      /* year filter tokens as an FTS5 OR group, or NULL */
+	const char *facets[3];  /* section, format and genre tokens, as the */
+	int nfacets;            /* index has them */
+	const char *years[YEAR_TERMS_MAX];   /* the year filter's tokens, any */
+	int nyears;                          /* of which will do */
 };
 
 /* Filter tokens as schema/0003_search.sql (and 0007) write them into
-** "facets", space separated, each with a leading space. */
-static void append_facets(struct buf *expr, const struct search_query *q,
-	const struct plan *p)
+** "facets": sec<id>, fmt<format>, g<hex of the lower-case genre>. */
+static void plan_facets(struct arena *a, const struct search_query *q, struct plan *p)
 {
+	p->nfacets = 0;
 	if (q->section_id)
-		buf_printf(expr, " \"sec%lld\"", q->section_id);
+		p->facets[p->nfacets++] = arena_printf(a, "sec%lld", q->section_id);
 	if (q->format && *q->format)
-		buf_printf(expr, " \"fmt%s\"", q->format);
+		p->facets[p->nfacets++] = arena_printf(a, "fmt%s", q->format);
 	if (q->genre && *q->genre) {
-		/* 'g' || hex(lower(genre)): SQLite's lower() folds ASCII only. */
-		buf_puts(expr, " \"g");
+		/* SQLite's lower() folds ASCII only; FTS5 folds the hex digits. */
+		struct buf g = BUF_INIT;
+		buf_putc(&g, 'g');
 		for (const unsigned char *c = (const unsigned char *)q->genre; *c; c++) {
 			unsigned char ch = *c >= 'A' && *c <= 'Z' ? (unsigned char)(*c + 32) : *c;
-			buf_printf(expr, "%02X", ch);
+			buf_printf(&g, "%02x", ch);
 		}
-		buf_putc(expr, '"');
+		p->facets[p->nfacets++] = arena_strdup(a, buf_str(&g));
+		buf_free(&g);
 	}
-	if (p->years)
-		buf_printf(expr, " %s", p->years);
+}
+
+/* The facets column's part of an expression: every filter token, and one
+** of the year tokens. */
+static void append_facets(struct buf *expr, const struct plan *p)
+{
+	for (int i = 0; i < p->nfacets; i++)
+		buf_printf(expr, " \"%s\"", p->facets[i]);
+	for (int i = 0; i < p->nyears; i++)
+		buf_printf(expr, "%s\"%s\"%s", i ? " OR " : " (", p->years[i],
+			i == p->nyears - 1 ? ")" : "");
 }
 
 /* The expression for one pass: the words (in the columns named, the last
 ** matched as last says), the author filter and the filter tokens. "" when
 ** there is nothing to match. */
-static const char *build_expression(struct arena *a, const struct search_query *q,
-	const struct plan *p, enum last_word last, const char *columns)
+static const char *build_expression(struct arena *a, const struct plan *p,
+	enum last_word last, const char *columns)
 {
 	struct buf expr = BUF_INIT;
 	if (p->text.n) {
@@ -264,7 +281,7 @@ static const char *build_expression(struct arena *a, const struct search_query *
 		buf_putc(&expr, ')');
 	}
 	struct buf facets = BUF_INIT;
-	append_facets(&facets, q, p);
+	append_facets(&facets, p);
 	if (facets.len) {
 		if (expr.len)
 			buf_puts(&expr, " AND ");
@@ -276,15 +293,16 @@ static const char *build_expression(struct arena *a, const struct search_query *
 	return s;
 }
 
-/* The year filter from..to (0: open) as an OR group of the fewest year,
-** decade, century and millennium tokens that cover it, e.g. 1950..1975 is
-** ("d195" OR "d196" OR "y1970" OR ... "y1975"). Years outside the
-** catalogue's first and last may be covered as well, so an open end costs
-** a token or two, not dozens. NULL when no year is asked for. */
-static const char *year_tokens(struct db *db, struct arena *a, int from, int to)
+/* The year filter from..to (0: open) as the fewest year, decade, century
+** and millennium tokens that cover it (schema/0007_search_split.sql), e.g.
+** 1950..1975 is d195 d196 y1970 ... y1975. Years outside the catalogue's
+** first and last may be covered as well, so an open end costs a token or
+** two, not dozens. None when no year is asked for. */
+static void plan_years(struct db *db, struct arena *a, int from, int to, struct plan *p)
 {
+	p->nyears = 0;
 	if (!from && !to)
-		return NULL;
+		return;
 	long long first = db_int(db, 0, "SELECT min(pub_year) FROM title WHERE pub_year > 0", NULL);
 	long long last = db_int(db, 0, "SELECT max(pub_year) FROM title", NULL);
 	long long lo = from ? from : 1, hi = to ? to : 9999;
@@ -292,28 +310,24 @@ static const char *year_tokens(struct db *db, struct arena *a, int from, int to)
 		lo = first - first % 1000;
 	if (first > 0 && hi >= last)
 		hi = last - last % 1000 + 999;
-	if (first <= 0 || lo > hi)
-		return "\"y0\"";     /* no title has year 0: nothing matches */
+	if (first <= 0 || lo > hi) {
+		p->years[p->nyears++] = "y0";   /* no title has year 0: nothing matches */
+		return;
+	}
 	static const struct { int size; char letter; } levels[] = {
 		{ 1000, 'm' }, { 100, 'c' }, { 10, 'd' }, { 1, 'y' },
 	};
-	struct buf out = BUF_INIT;
-	buf_putc(&out, '(');
-	for (long long y = lo; y <= hi;) {
+	for (long long y = lo; y <= hi && p->nyears < YEAR_TERMS_MAX;) {
 		for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++) {
 			int size = levels[i].size;
 			if (y % size == 0 && y + size - 1 <= hi) {
-				buf_printf(&out, "%s\"%c%lld\"", out.len > 1 ? " OR " : "",
-					levels[i].letter, y / size);
+				p->years[p->nyears++] = arena_printf(a, "%c%lld", levels[i].letter,
+					y / size);
 				y += size;
 				break;
 			}
 		}
 	}
-	buf_putc(&out, ')');
-	const char *s = arena_strdup(a, buf_str(&out));
-	buf_free(&out);
-	return s;
 }
 
 /* A one-letter prefix would read a large part of the index, and words
@@ -454,6 +468,7 @@ struct gather {
 	const char *stem;    /* when set, a match must hold a word that begins */
 	size_t stem_len;     /* with these bytes (LAST_STEM) */
 	bool windowed;       /* a pass was cut at the window and came up short */
+	bool windowed_titles; /* ... the title fields' pass among them */
 };
 
 static bool already_have(const struct gather *g, long long key)
@@ -513,29 +528,75 @@ static int gather_pass(struct db *db, struct arena *a, const char *expr, int fts
 		fprintf(stderr, "carrel: search failed (%s) for: %s\n", db_errmsg(db), expr);
 		return -1;
 	}
-	if (bound != NO_BOUND && kept <= room)
+	if (bound != NO_BOUND && kept <= room) {
 		g->windowed = true;
+		g->windowed_titles |= fts == 0;
+	}
 	return 0;
 }
 
-/* Where the second pass (words anywhere) stops. Two or more words that
-** are each common can have few titles in common, and finding those few
-** means walking the common words' postings to the end: cost that grows
-** with the catalogue. So such a pass reads only the first q->window
-** titles in search order (the most borrowed and newest), unless asked for
-** everything (q->deep). One word never needs it: its matches come first
-** in its own postings, so the walk stops at the cap. */
-static long long anywhere_bound(struct db *db, const struct search_query *q,
-	const struct words *text)
+/* Whether term (len bytes, as the index has it) is in more than
+** SEARCH_COMMON_DOCS titles of index fts, by search_common. A prefix is
+** common when a common term begins with it, or when it has three
+** characters or fewer (the words it begins are surely many together). */
+static bool term_is_common(struct db *db, int fts, const char *term, size_t len,
+	bool prefix)
 {
-	if (text->n < 2 || q->window <= 0 || q->deep)
+	if (!prefix)
+		return db_int(db, 0, "SELECT EXISTS (SELECT 1 FROM search_common "
+			"WHERE fts = ? AND term = ?)", "is", (long long)fts, term, (int)len) != 0;
+	if (first_chars(term, len, 3) == len)
+		return true;
+	/* The terms it begins sort from it up to it followed by the highest
+	** code point, which no text holds. */
+	char upper[SEARCH_WORD_MAX + 5];
+	memcpy(upper, term, len);
+	memcpy(upper + len, "\xF4\x8F\xBF\xBF", 4);
+	return db_int(db, 0, "SELECT EXISTS (SELECT 1 FROM search_common "
+		"WHERE fts = ? AND term >= ? AND term < ?)", "iss", (long long)fts, term,
+		(int)len, upper, (int)len + 4) != 0;
+}
+
+/* Whether a pass over index fts looks for two or more terms (words, author
+** words and filter tokens), every one of them common. Those few titles
+** that hold them all can only be found by reading the terms' postings to
+** the end: the one search whose cost grows with the catalogue. */
+static bool all_common(struct db *db, const struct plan *p, int fts)
+{
+	int terms = p->text.n + p->author.n + p->nfacets + (p->nyears > 0);
+	if (terms < 2)
+		return false;
+	for (int i = 0; i < p->text.n; i++)
+		if (!term_is_common(db, fts, p->text.w[i], p->text.len[i],
+			i == p->text.n - 1 && p->last != LAST_WHOLE))
+			return false;
+	for (int i = 0; i < p->author.n; i++)
+		if (!term_is_common(db, fts, p->author.w[i], p->author.len[i], false))
+			return false;
+	for (int i = 0; i < p->nfacets; i++)
+		if (!term_is_common(db, fts, p->facets[i], strlen(p->facets[i]), false))
+			return false;
+	bool some_year = p->nyears == 0;
+	for (int i = 0; i < p->nyears && !some_year; i++)
+		some_year = term_is_common(db, fts, p->years[i], strlen(p->years[i]), false);
+	return some_year;
+}
+
+/* Where a pass over index fts stops: at the first q->window titles in
+** search order (the most borrowed and newest) when its terms are all
+** common, unless asked for everything (q->deep); nowhere otherwise. A
+** catalogue no larger than the window is always read whole. */
+static long long pass_bound(struct db *db, const struct search_query *q,
+	const struct plan *p, int fts)
+{
+	if (q->window <= 0 || q->deep || !all_common(db, p, fts))
 		return NO_BOUND;
 	return window_bound(db, q->window);
 }
 
-/* Matches in the title, subtitle, authors or ISBN first (complete, from
-** the small title index), then anywhere, each in search order: a title
-** that names the words always outranks one whose blurb mentions them. */
+/* Matches in the title, subtitle, authors or ISBN first (from the small
+** title index), then anywhere, each in search order: a title that names
+** the words always outranks one whose blurb mentions them. */
 static int collect_candidates(struct db *db, struct arena *a,
 	const struct search_query *q, struct gather *g)
 {
@@ -543,16 +604,16 @@ static int collect_candidates(struct db *db, struct arena *a,
 	if (split_words(db, a, q->q, &p.text) || split_words(db, a, q->author, &p.author))
 		return -1;
 	p.last = last_word_mode(&p.text);
-	p.years = year_tokens(db, a, q->year_from, q->year_to);
+	plan_facets(a, q, &p);
+	plan_years(db, a, q->year_from, q->year_to, &p);
 	/* Filters alone: authors and filter tokens are in the title index. */
 	if (!p.text.n)
-		return gather_pass(db, a, build_expression(a, q, &p, p.last,
-			TITLE_COLUMNS), 0, 1, NO_BOUND, g);
+		return gather_pass(db, a, build_expression(a, &p, p.last, TITLE_COLUMNS),
+			0, 1, pass_bound(db, q, &p, 0), g);
 	static const char *const columns[] = { TITLE_COLUMNS, TEXT_COLUMNS };
-	long long bound = anywhere_bound(db, q, &p.text);
 	for (int tier = 0; tier < 2; tier++)
-		if (gather_pass(db, a, build_expression(a, q, &p, p.last, columns[tier]),
-			tier, tier, tier ? bound : NO_BOUND, g))
+		if (gather_pass(db, a, build_expression(a, &p, p.last, columns[tier]),
+			tier, tier, pass_bound(db, q, &p, tier), g))
 			return -1;
 	if (g->n || p.last == LAST_PREFIX)
 		return 0;
@@ -560,12 +621,14 @@ static int collect_candidates(struct db *db, struct arena *a,
 	** A prefix longer than the prefix index would make FTS5 merge the
 	** postings of every word it begins, so the index is asked for its first
 	** five letters and each match checked for the rest; only in the title
-	** fields (where names are typed) and within the window. */
-	g->windowed = false;
+	** fields (where names are typed) and, when the rest is common, within
+	** the window. */
+	g->windowed = g->windowed_titles = false;
 	g->stem = p.text.w[p.text.n - 1];
 	g->stem_len = p.text.len[p.text.n - 1];
-	int rc = gather_pass(db, a, build_expression(a, q, &p, LAST_STEM, TITLE_COLUMNS),
-		0, 0, q->window > 0 && !q->deep ? window_bound(db, q->window) : NO_BOUND, g);
+	p.last = LAST_STEM;
+	int rc = gather_pass(db, a, build_expression(a, &p, LAST_STEM, TITLE_COLUMNS),
+		0, 0, pass_bound(db, q, &p, 0), g);
 	g->stem = NULL;
 	return rc;
 }
@@ -656,6 +719,7 @@ static int search_in_snapshot(struct db *db, struct arena *a,
 	int n = g.n;
 	out->more = g.more;
 	out->windowed = g.windowed && !g.more;
+	out->windowed_titles = g.windowed_titles && !g.more;
 	out->total = n;
 	enum search_sort sort = q->sort;
 	qsort_r(cands, (size_t)n, sizeof *cands, compare_candidates, &sort);

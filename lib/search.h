@@ -23,10 +23,11 @@
 **
 ** Several common words with few titles in common are what cost: the walk
 ** must reach the end of the rarest word's postings to know there are no
-** more. The title fields keep their postings short; for words found only
-** elsewhere (descriptions) a search of two or more words reads the first
-** q->window titles in search order, and says so (result.windowed) when
-** more may match beyond; q->deep reads everything.
+** more. search_common lists the terms in more than SEARCH_COMMON_DOCS
+** titles (catalogue_common_terms, lib/catalogue.h); a pass whose terms (words and filter tokens) are two or more and
+** all common reads only the first q->window titles in search order, and
+** the result says so (windowed) when more may match beyond; q->deep reads
+** everything. Any rarer term keeps a pass whole: its postings are short.
 */
 #ifndef CARREL_SEARCH_H
 #define CARREL_SEARCH_H
@@ -37,6 +38,7 @@
 #include "db.h"
 
 #define SEARCH_CANDIDATES 200
+
 #define SEARCH_QUERY_MAX 200      /* characters of search text used */
 
 enum search_sort { SORT_RELEVANCE, SORT_TITLE, SORT_AUTHOR, SORT_NEWEST };
@@ -52,8 +54,8 @@ struct search_query {
 	enum search_sort sort;
 	long page;                /* from 1 */
 	long per_page;
-	long window;              /* titles a pass of several words anywhere
-	                             reads (0: all; see anywhere_bound) */
+	long window;              /* titles a pass of common terms only reads
+	                             (0: all; see above) */
 	bool deep;                /* read every title all the same */
 };
 
@@ -76,9 +78,9 @@ struct search_result {
 	bool more;                /* there were more matches than that */
 	bool searched;            /* false: the text held no word and no filter was set */
 	bool by_isbn;             /* the text was an ISBN and matched one */
-	bool windowed;            /* words found only outside the title fields
-	                             were looked for in the first q->window
-	                             titles only, and more may match */
+	bool windowed;            /* some matches were looked for in the first
+	                             q->window titles only, and more may match */
+	bool windowed_titles;     /* matches in the title fields among them */
 };
 
 /* Parse "relevance", "title", "author", "newest"; SORT_RELEVANCE otherwise. */

@@ -15,6 +15,11 @@
 -- search uses phrases or word distances, and postings without positions
 -- are about half the size. Both mirror title_doc (external content), in
 -- the same search order (title_doc.key, see 0003_search.sql).
+--
+-- search_common lists the terms of each index found in many titles, so a
+-- search knows when its words are all common (and finding the few titles
+-- that have every one of them would mean reading long postings to their
+-- end); lib/search.c, search_stats_refresh.
 
 --
 -- The filter tokens gain the publication year, at four sizes: "y1987
@@ -100,3 +105,18 @@ END;
 
 INSERT INTO title_fts(title_fts) VALUES ('rebuild');
 INSERT INTO text_fts(text_fts) VALUES ('rebuild');
+
+-- Terms in more than SEARCH_COMMON_DOCS titles (lib/search.h), per index;
+-- refreshed by bulk loads and daily by carrel-cron from the fts5vocab
+-- tables below (a second for a million titles).
+CREATE TABLE search_common (
+  fts   INTEGER NOT NULL CHECK (fts IN (0, 1)),   -- 0 title_fts, 1 text_fts
+  term  TEXT NOT NULL,                            -- as the index has it
+  docs  INTEGER NOT NULL,                         -- titles holding it
+  PRIMARY KEY (fts, term)
+) WITHOUT ROWID;
+CREATE VIRTUAL TABLE title_terms USING fts5vocab(title_fts, 'row');
+CREATE VIRTUAL TABLE text_terms USING fts5vocab(text_fts, 'row');
+-- 10000 is SEARCH_COMMON_DOCS.
+INSERT INTO search_common(fts, term, docs) SELECT 0, term, doc FROM title_terms WHERE doc > 10000;
+INSERT INTO search_common(fts, term, docs) SELECT 1, term, doc FROM text_terms WHERE doc > 10000;

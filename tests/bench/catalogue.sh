@@ -25,8 +25,9 @@
 # for one another in 500 ms steps and p99 measured that lock rather than
 # the workers). BENCH_NGINX_CACHE=1 measures what an anonymous visitor meets in
 # production instead: no cookie, and anonymous result pages kept by nginx
-# for CARREL_PUBLIC_CACHE_SECONDS (default 5). Exits
-# non-zero when any answer was not 2xx.
+# for CARREL_PUBLIC_CACHE_SECONDS (default 5) and refreshed in the
+# background once expired; the "workers" column says how many searches
+# still reached a worker. Exits non-zero when any answer was not 2xx.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 sizes=${BENCH_SIZES:-10000 100000 1000000}
@@ -98,7 +99,7 @@ field() {     # name -> value from the last wrk summary
 }
 ms() { awk -v u="$1" 'BEGIN { printf "%.2f", u / 1000 }'; }
 
-declare -A rps p50 p99 worker srps sp99 ratio bytes gentime errors
+declare -A rps p50 p99 worker srps sp99 ratio bytes gentime errors reached share alone
 failed=0
 for n in $sizes; do
     db=$cache/catalogue-$n-s$seed-$key.db
@@ -168,7 +169,19 @@ for n in $sizes; do
     worker[$n]=$(tail -n +"$((logged + 1))" "$work/server.log" |
         sed -n 's|^GET /catalogue [0-9]* \([0-9]*\)us$|\1|p' | sort -n |
         awk '{ v[NR] = $1 } END { if (NR) printf "%.2f/%.2f", v[int(NR * 0.5) + 1] / 1000, v[int(NR * 0.99) + 1] / 1000 }')
+    # How many of the searches reached a worker (all of them, unless
+    # nginx's page cache is on).
+    reached[$n]=$(tail -n +"$((logged + 1))" "$work/server.log" | grep -c '^GET /catalogue ' || true)
+    share[$n]=$(awk -v w="${reached[$n]}" -v r="$(field requests)" \
+        'BEGIN { printf "%.0f%%", (r > 0 ? 100 * w / r : 0) }')
     [ "$(field socket_errors)" = 0 ] || echo "bench: $n titles: $(field socket_errors) socket errors" >&2
+
+    # The search alone, without nginx, FastCGI or the page: search_run()
+    # over the same list in one process (tests/bench/search_times.c).
+    if [ -x "$root/build/bench/search_times" ]; then
+        alone[$n]=$("$root/build/bench/search_times" "$db" "$queries" 2 |
+            sed -n 's/.*mean \([0-9]*\) us, p50 [0-9]*, p90 [0-9]*, p99 \([0-9]*\),.*/\1\/\2/p')
+    fi
 
     run_wrk "$work/static.list" 1 || true
     if ! run_wrk "$work/static.list" "$seconds"; then
@@ -185,13 +198,18 @@ done
 
 echo
 echo "carrel catalogue bench: wrk -t$threads -c$conns -d${seconds}s, $nqueries queries (seed $seed)," \
-     "nginx 1 worker, page cache $([ ${#bypass[@]} = 0 ] && echo 'on (lock waits)' || echo bypassed), $(nproc) cores"
-printf '  %9s %12s %8s %8s %13s %12s %10s %6s %7s %10s\n' titles "search req/s" "p50 ms" "p99 ms" \
-    "worker p50/99" "static req/s" "static p99" ratio "page B" "generated"
+     "nginx 1 worker, page cache $([ ${#bypass[@]} = 0 ] && echo "on, ${cache_seconds} s, refreshed in the background" || echo bypassed), $(nproc) cores"
+printf '  %9s %12s %8s %8s %13s %8s %12s %10s %6s %7s %10s\n' titles "search req/s" "p50 ms" "p99 ms" \
+    "worker p50/99" "workers" "static req/s" "static p99" ratio "page B" "generated"
 for n in $sizes; do
-    printf '  %9s %12.0f %8s %8s %13s %12.0f %10s %6s %7s %10s\n' "$n" "${rps[$n]}" "$(ms "${p50[$n]}")" \
-        "$(ms "${p99[$n]}")" "${worker[$n]:--}" "${srps[$n]}" "$(ms "${sp99[$n]}")" "${ratio[$n]}" \
-        "${bytes[$n]}" "${gentime[$n]:+${gentime[$n]} s}"
+    printf '  %9s %12.0f %8s %8s %13s %8s %12.0f %10s %6s %7s %10s\n' "$n" "${rps[$n]}" "$(ms "${p50[$n]}")" \
+        "$(ms "${p99[$n]}")" "${worker[$n]:--}" "${share[$n]}" "${srps[$n]}" "$(ms "${sp99[$n]}")" \
+        "${ratio[$n]}" "${bytes[$n]}" "${gentime[$n]:+${gentime[$n]} s}"
+done
+echo "  (workers: the share of searches that reached a worker rather than nginx's page cache)"
+echo "  the search alone (search_run in one process, no nginx, FastCGI or page), mean/p99 us:"
+for n in $sizes; do
+    printf '  %9s %12s\n' "$n" "${alone[$n]:--}"
 done
 set -- $sizes
 smallest=$1; largest=${!#}

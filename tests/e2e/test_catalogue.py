@@ -301,10 +301,15 @@ def test_sections_pages(stack):
     assert Client(stack.port).get("/sections/99999").status == 404
 
 
-def test_words_outside_titles_are_looked_for_in_a_window(stack):
-    """Two words found only in a description, of a title beyond the first
-    CARREL_SEARCH_WINDOW (3) in search order: the page says where it looked
-    and links to a search of every title, which finds it."""
+def test_common_words_are_looked_for_in_a_window(stack):
+    """Two common words found only in a description, of a title beyond the
+    first CARREL_SEARCH_WINDOW (3) in search order: the page says where it
+    looked and links to a search of every title, which finds it."""
+    with stack.db() as db:   # as catalogue_common_terms lists them in a big catalogue
+        for fts in (0, 1):
+            for word in ("zephyr", "quokka"):
+                db.execute("INSERT INTO search_common(fts, term, docs) VALUES (?, ?, 50000)",
+                           (fts, word))
     staff = stack.login(*LIBRARIAN)
     r = new_title(staff, {"title": "Ledger of Tides", "authors": "Ora Vance",
                           "description": "A zephyr and a quokka sail north."})
@@ -330,6 +335,10 @@ def test_words_outside_titles_are_looked_for_in_a_window(stack):
     assert titles_found(stack, "q=" + q("Ledger’s tides—quokka")) == []
     assert titles_found(stack, "q=" + q("ledger’s")) == []
     assert "Ledger of Tides" in titles_found(stack, "q=" + q("ledger tides") + "&deep=1")
+    with stack.db() as db:
+        db.execute("DELETE FROM search_common")
+    # Words that are not common are looked for in every title.
+    assert titles_found(stack, "q=" + q("zephyr quokka")) == ["Ledger of Tides"]
 
 
 def test_home_links_new_titles(stack):

@@ -289,22 +289,30 @@ static void test_long_last_word_found_as_a_prefix(void **state)
 	assert_int_equal(r.total, 0);
 }
 
-/* A search of two words whose only matches outside the title fields lie
-** beyond the window says so, and finds them when asked to look further. */
-static void test_window_bounds_words_found_elsewhere(void **state)
+/* Words the indexes hold in many titles (as catalogue_common_terms would
+** list them in a big catalogue). */
+static void make_common(struct fixture *f, int fts, const char *term)
+{
+	assert_int_equal(db_exec(&f->db, "INSERT OR REPLACE INTO search_common(fts, term, docs) "
+		"VALUES (?, ?, 50000)", "it", (long long)fts, term), SQLITE_OK);
+}
+
+/* A search whose words are all common reads the first q.window titles in
+** search order, says so when more may match, and reads every title when
+** asked; any rarer word keeps the whole catalogue in reach. */
+static void test_window_bounds_searches_of_common_words(void **state)
 {
 	struct fixture *f = *state;
 	db_begin(&f->db);
 	for (int i = 0; i < 30; i++) {
 		char title[32];
 		snprintf(title, sizeof title, "Filler %d", i);
-		long long id = add_title(&f->db, title, "Someone", "Misc", 0, "print", 2000, 9);
-		(void)id;
+		add_title(&f->db, title, "Someone", "Misc", 0, "print", 2000, 9);
 	}
 	db_commit(&f->db);
-	/* "sorcery war" is only in the description of Gardens of the Moon
-	** (popularity 40, so early in search order) and "sorcery" in the title
-	** of Sorcery (popularity 0, so last). */
+	/* "war" is only in the description of Gardens of the Moon (popularity
+	** 40, so early in search order); "sorcery" also in the title of
+	** Sorcery (popularity 0, so last). */
 	struct search_query q;
 	memset(&q, 0, sizeof q);
 	q.q = "war sorcery";
@@ -313,10 +321,19 @@ static void test_window_bounds_words_found_elsewhere(void **state)
 	q.per_page = 20;
 	q.window = 5;
 	struct search_result r;
+	/* Nothing is common: every title is read. */
+	assert_int_equal(search_run(&f->db, &f->arena, &q, &r), 0);
+	assert_int_equal(r.total, 1);
+	assert_false(r.windowed);
+	for (int fts = 0; fts < 2; fts++) {
+		make_common(f, fts, "war");
+		make_common(f, fts, "sorcery");
+	}
 	assert_int_equal(search_run(&f->db, &f->arena, &q, &r), 0);
 	assert_int_equal(r.total, 1);
 	/* Found inside the window; fewer than the cap, so more may lie beyond. */
 	assert_true(r.windowed);
+	assert_true(r.windowed_titles);
 	db_exec(&f->db, "UPDATE title SET description = 'Sorcery and war.' WHERE title = "
 		"'Sorcery'", NULL);
 	db_exec(&f->db, "UPDATE title SET description = '' WHERE title = 'Gardens of the Moon'", NULL);
@@ -328,16 +345,39 @@ static void test_window_bounds_words_found_elsewhere(void **state)
 	assert_int_equal(r.total, 1);
 	assert_false(r.windowed);
 	assert_string_equal(r.hits[0].title, "Sorcery");
-	/* One word is never bounded: its own postings stop the walk. */
+	/* A word that is not common in the full index keeps its pass whole. */
 	q.deep = false;
+	db_exec(&f->db, "DELETE FROM search_common WHERE fts = 1 AND term = 'sorcery'", NULL);
+	assert_int_equal(search_run(&f->db, &f->arena, &q, &r), 0);
+	assert_int_equal(r.total, 1);
+	assert_true(r.windowed_titles);   /* the title pass is still bounded */
+	/* One word is never bounded: its own postings stop the walk. */
 	q.q = "war";
 	assert_int_equal(search_run(&f->db, &f->arena, &q, &r), 0);
 	assert_int_equal(r.total, 1);
 	assert_false(r.windowed);
-	/* Words in the title fields are never bounded either. */
-	q.q = "middle history";
+	/* A common word and a filter token that is not common: whole. */
+	q.q = "sorcery";
+	q.format = "ebook";
 	assert_int_equal(search_run(&f->db, &f->arena, &q, &r), 0);
 	assert_int_equal(r.total, 1);
+	assert_false(r.windowed);
+}
+
+static void test_common_terms_are_listed_from_the_indexes(void **state)
+{
+	struct fixture *f = *state;
+	make_common(f, 0, "nonesuch");
+	assert_int_equal(catalogue_common_terms(&f->db), 0);
+	/* No term of this small catalogue is in SEARCH_COMMON_DOCS titles. */
+	assert_int_equal(db_int(&f->db, -1, "SELECT count(*) FROM search_common", NULL), 0);
+	assert_true(db_int(&f->db, 0, "SELECT CAST(value AS INTEGER) FROM setting "
+		"WHERE key = 'search.common_at'", NULL) > 0);
+	/* The vocabulary it reads is the indexes' own. */
+	assert_int_equal(db_int(&f->db, 0, "SELECT doc FROM title_terms WHERE term = 'tolkien'",
+		NULL), 2);
+	assert_int_equal(db_int(&f->db, 0, "SELECT doc FROM text_terms WHERE term = 'war'",
+		NULL), 1);
 }
 
 int main(void)
@@ -355,7 +395,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_year_ranges_are_index_tokens, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_words_are_cut_as_the_index_cuts_them, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_long_last_word_found_as_a_prefix, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_window_bounds_words_found_elsewhere, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_window_bounds_searches_of_common_words, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_common_terms_are_listed_from_the_indexes, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("search", tests, NULL, NULL);
 }
