@@ -59,7 +59,7 @@ static void config_defaults(struct config *cfg)
 	cfg->login_max_failures = 5;
 	cfg->login_window = 15 * 60;
 	cfg->public_cache_seconds = 5;
-	cfg->search_window = 100000;
+	cfg->search_window = 50000;
 	snprintf(cfg->payment_provider, sizeof cfg->payment_provider, "test");
 }
 

@@ -117,6 +117,28 @@ CREATE TABLE search_common (
 ) WITHOUT ROWID;
 CREATE VIRTUAL TABLE title_terms USING fts5vocab(title_fts, 'row');
 CREATE VIRTUAL TABLE text_terms USING fts5vocab(text_fts, 'row');
--- 10000 is SEARCH_COMMON_DOCS.
-INSERT INTO search_common(fts, term, docs) SELECT 0, term, doc FROM title_terms WHERE doc > 10000;
-INSERT INTO search_common(fts, term, docs) SELECT 1, term, doc FROM text_terms WHERE doc > 10000;
+-- 2000 is SEARCH_COMMON_DOCS.
+INSERT INTO search_common(fts, term, docs) SELECT 0, term, doc FROM title_terms WHERE doc > 2000;
+INSERT INTO search_common(fts, term, docs) SELECT 1, term, doc FROM text_terms WHERE doc > 2000;
+
+-- A result list shows each title's copies that can be borrowed at all (not
+-- withdrawn or lost), beside those on the shelf: kept here by triggers too,
+-- so a page of results reads one small row per title instead of counting
+-- copies.
+ALTER TABLE title_stat ADD COLUMN copies INTEGER NOT NULL DEFAULT 0;
+UPDATE title_stat SET copies = (SELECT count(*) FROM copy c WHERE c.title_id = title_stat.title_id
+                                AND c.status NOT IN ('withdrawn', 'lost'));
+CREATE TRIGGER copy_ai_stat_copies AFTER INSERT ON copy
+  WHEN new.status NOT IN ('withdrawn', 'lost') BEGIN
+  UPDATE title_stat SET copies = copies + 1 WHERE title_id = new.title_id;
+END;
+CREATE TRIGGER copy_ad_stat_copies AFTER DELETE ON copy
+  WHEN old.status NOT IN ('withdrawn', 'lost') BEGIN
+  UPDATE title_stat SET copies = copies - 1 WHERE title_id = old.title_id;
+END;
+CREATE TRIGGER copy_au_stat_copies AFTER UPDATE OF status, title_id ON copy BEGIN
+  UPDATE title_stat SET copies = copies - 1
+    WHERE title_id = old.title_id AND old.status NOT IN ('withdrawn', 'lost');
+  UPDATE title_stat SET copies = copies + 1
+    WHERE title_id = new.title_id AND new.status NOT IN ('withdrawn', 'lost');
+END;

@@ -380,6 +380,45 @@ static void test_common_terms_are_listed_from_the_indexes(void **state)
 		NULL), 1);
 }
 
+/* A hit's counts of copies, kept by triggers, against the copies themselves
+** through every change of status, a move to another title and a delete. */
+static void test_hits_count_copies(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const statuses[] = { "available", "on-loan", "lost", "available",
+		"withdrawn", "damaged" };
+	long long hobbit = db_int(&f->db, 0, "SELECT id FROM title WHERE title = 'The Hobbit'", NULL);
+	long long moon = db_int(&f->db, 0, "SELECT id FROM title WHERE title = 'Gardens of the Moon'",
+		NULL);
+	for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++)
+		assert_int_equal(db_exec(&f->db, "INSERT INTO copy(barcode, title_id, status, created_at) "
+			"VALUES ('C' || ?, ?, ?, 0)", "iit", (long long)i, hobbit, statuses[i]), SQLITE_OK);
+	static const char *const changes[] = {
+		"",
+		"UPDATE copy SET status = 'on-loan' WHERE barcode = 'C0'",
+		"UPDATE copy SET status = 'available' WHERE barcode = 'C2'",
+		"UPDATE copy SET status = 'withdrawn' WHERE barcode = 'C3'",
+		"UPDATE copy SET title_id = (SELECT id FROM title WHERE title = 'Gardens of the Moon') "
+		"  WHERE barcode = 'C1'",
+		"DELETE FROM copy WHERE barcode = 'C2'",
+	};
+	for (size_t i = 0; i < sizeof changes / sizeof changes[0]; i++) {
+		if (*changes[i])
+			assert_int_equal(db_exec(&f->db, changes[i], NULL), SQLITE_OK);
+		long long ids[2] = { hobbit, moon };
+		const char *words[2] = { "hobbit", "gardens moon" };
+		for (int t = 0; t < 2; t++) {
+			struct search_result r;
+			assert_int_equal(run(f, words[t], &r), 0);
+			assert_int_equal(r.n, 1);
+			assert_int_equal(r.hits[0].copies, db_int(&f->db, -1, "SELECT count(*) FROM copy "
+				"WHERE title_id = ? AND status NOT IN ('withdrawn', 'lost')", "i", ids[t]));
+			assert_int_equal(r.hits[0].available, db_int(&f->db, -1, "SELECT count(*) FROM copy "
+				"WHERE title_id = ? AND status = 'available'", "i", ids[t]));
+		}
+	}
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -397,6 +436,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_long_last_word_found_as_a_prefix, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_window_bounds_searches_of_common_words, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_common_terms_are_listed_from_the_indexes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hits_count_copies, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("search", tests, NULL, NULL);
 }
