@@ -89,7 +89,7 @@ int catalogue_bulk_end(struct db *db);
 /* A term of the search indexes in more titles than this is common: a
 ** search of common terms only is bounded (lib/search.h). Also in
 ** schema/0007_search_split.sql. */
-#define SEARCH_COMMON_DOCS 2000
+#define SEARCH_COMMON_DOCS 1000
 
 /* Refresh the list of common terms (search_common) from the indexes; run
 ** by catalogue_bulk_end and daily by carrel-cron (about a second at a

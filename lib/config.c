@@ -58,7 +58,7 @@ static void config_defaults(struct config *cfg)
 	cfg->pwhash_mem = crypto_pwhash_MEMLIMIT_INTERACTIVE;
 	cfg->login_max_failures = 5;
 	cfg->login_window = 15 * 60;
-	cfg->public_cache_seconds = 5;
+	cfg->public_cache_seconds = 60;
 	cfg->search_window = 50000;
 	snprintf(cfg->payment_provider, sizeof cfg->payment_provider, "test");
 }

@@ -12,7 +12,8 @@
 #                      runs, keyed by size, seed and a hash of the generator
 #                      and the schema; BENCH_REGEN=1 makes them again
 #   BENCH_SECONDS (10), BENCH_THREADS (2), BENCH_CONNECTIONS (32)
-#   BENCH_WARMUP       seconds of warm-up before each measurement (3)
+#   BENCH_WARMUP       seconds of warm-up before each measurement (3; 20 with
+#                      BENCH_NGINX_CACHE=1)
 #   BENCH_QUERIES      paths in each query list (10000)
 #   GEN_CATALOGUE      the generator (default build/bench/gen_catalogue,
 #                      compiled here when missing or older than its sources)
@@ -25,8 +26,8 @@
 # for one another in 500 ms steps and p99 measured that lock rather than
 # the workers). BENCH_NGINX_CACHE=1 measures what an anonymous visitor meets in
 # production instead: no cookie, and anonymous result pages kept by nginx
-# for CARREL_PUBLIC_CACHE_SECONDS (default 5) and refreshed in the
-# background once expired; the "workers" column says how many searches
+# for CARREL_PUBLIC_CACHE_SECONDS (the application's default unless set)
+# and refreshed in the background once expired; the "workers" column says how many searches
 # still reached a worker. Exits non-zero when any answer was not 2xx.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -37,16 +38,22 @@ case $cache in /*) ;; *) cache=$root/$cache ;; esac
 seconds=${BENCH_SECONDS:-10}
 threads=${BENCH_THREADS:-2}
 conns=${BENCH_CONNECTIONS:-32}
-warmup=${BENCH_WARMUP:-3}
+warmup=${BENCH_WARMUP:-}
 nqueries=${BENCH_QUERIES:-10000}
 gen=${GEN_CATALOGUE:-$root/build/bench/gen_catalogue}
 lua=$root/tests/bench/catalogue.lua
 bypass=(-H "Cookie: carrel_session=bench-not-a-session")
-cache_seconds=0
+cache_env=(CARREL_PUBLIC_CACHE_SECONDS=0)
 if [ "${BENCH_NGINX_CACHE:-0}" = 1 ]; then
     bypass=()
-    cache_seconds=${CARREL_PUBLIC_CACHE_SECONDS:-5}
+    # The application's own default unless set, and a warm-up long enough
+    # for most of the query list to have been asked once.
+    cache_env=()
+    [ -n "${CARREL_PUBLIC_CACHE_SECONDS:-}" ] &&
+        cache_env=(CARREL_PUBLIC_CACHE_SECONDS="$CARREL_PUBLIC_CACHE_SECONDS")
+    warmup=${warmup:-20}
 fi
+warmup=${warmup:-3}
 
 [ -x "$root/bin/carrel.fcgi" ] || { echo "bench: no bin/carrel.fcgi; run make first" >&2; exit 1; }
 command -v wrk >/dev/null || { echo "bench: wrk is not installed (make deps)" >&2; exit 1; }
@@ -123,7 +130,8 @@ for n in $sizes; do
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
     base=http://127.0.0.1:$port
     cp -r "$root/static" "$work/static"
-    CARREL_DB=$db CARREL_SOCKET=$work/carrel.sock CARREL_PUBLIC_CACHE_SECONDS=$cache_seconds \
+    env ${cache_env[@]+"${cache_env[@]}"} \
+    CARREL_DB=$db CARREL_SOCKET=$work/carrel.sock \
     CARREL_SCHEMA=$root/schema CARREL_TEMPLATES=$root/templates \
     PORT=$port VAR=$work STATIC=$work/static NGINX_WORKERS=1 \
         "$root/nginx/serve.sh" > "$work/server.log" 2>&1 &
@@ -198,7 +206,7 @@ done
 
 echo
 echo "carrel catalogue bench: wrk -t$threads -c$conns -d${seconds}s, $nqueries queries (seed $seed)," \
-     "nginx 1 worker, page cache $([ ${#bypass[@]} = 0 ] && echo "on, ${cache_seconds} s, refreshed in the background" || echo bypassed), $(nproc) cores"
+     "nginx 1 worker, page cache $([ ${#bypass[@]} = 0 ] && echo "on, warmed ${warmup} s, refreshed in the background" || echo bypassed), $(nproc) cores"
 printf '  %9s %12s %8s %8s %13s %8s %12s %10s %6s %7s %10s\n' titles "search req/s" "p50 ms" "p99 ms" \
     "worker p50/99" "workers" "static req/s" "static p99" ratio "page B" "generated"
 for n in $sizes; do
