@@ -117,6 +117,11 @@ int db_open(struct db *db, const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+int db_unmapped(struct db *db)
+{
+	return db_script(db, "PRAGMA mmap_size=0; PRAGMA cache_size=-1024;") ? -1 : 0;
+}
+
 void db_close(struct db *db)
 {
 	if (!db->h)

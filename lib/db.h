@@ -43,6 +43,11 @@ struct db {
 ** synchronous=NORMAL. Returns 0, or -1 with a message in err. */
 int db_open(struct db *db, const char *path, char *err, size_t errlen);
 
+/* Read this connection's pages with read() into a 1 MB cache instead of
+** through a memory mapping: for a connection that mostly writes (see
+** cgi/main.c). Returns 0 or -1. */
+int db_unmapped(struct db *db);
+
 /* Finalize every cached statement and close. Complains (stderr) about a
 ** transaction left open, naming where it began. */
 void db_close(struct db *db);

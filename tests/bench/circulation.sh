@@ -3,7 +3,8 @@
 # (wrk, BENCH_THREADS threads of one connection each, BENCH_SECONDS), with
 # the release build, on a small catalogue made here. Each thread lends and
 # takes back its own copies, so every request is a real state change; a
-# refused request is counted and makes the run fail.
+# refused request is counted and makes the run fail. BENCH_LOG names a file
+# to keep the server's log in (one line a request, with its microseconds).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 seconds=${BENCH_SECONDS:-10}
@@ -34,7 +35,16 @@ db.commit()
 PY
 PORT=$port VAR=$work NGINX_WORKERS=1 "$root/nginx/serve.sh" > "$work/server.log" 2>&1 &
 serve=$!
-trap 'kill -TERM $serve 2>/dev/null; wait $serve 2>/dev/null; grep -E "^POST [^ ]+ [^3]" "$work/server.log" | sort | uniq -c | head -5; rm -rf "$work"' EXIT
+# On the way out: stop the stack, show any answer that was not a redirect
+# (none is the good case, so grep finding nothing is no failure), tidy up.
+finish() {
+    kill -TERM "$serve" 2>/dev/null || true
+    wait "$serve" 2>/dev/null || true
+    { grep -E "^POST [^ ]+ [^3]" "$work/server.log" || true; } | sort | uniq -c | head -5
+    if [ -n "${BENCH_LOG:-}" ]; then cp "$work/server.log" "$BENCH_LOG"; fi
+    rm -rf "$work"
+}
+trap finish EXIT
 for _ in $(seq 100); do
     curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
     sleep 0.05
