@@ -20,7 +20,6 @@
 
 static lday today(const struct ctx *c) { return cal_day_of(c->now); }
 
-static const char *money(struct ctx *c, long cents) { return circ_money(c->arena, cents); }
 
 void members_view_plans(struct ctx *c, const char *key, bool active_only, long long chosen)
 {
@@ -32,7 +31,7 @@ void members_view_plans(struct ctx *c, const char *key, bool active_only, long l
 		tv_set_int(o, "id", plans[i].id);
 		tv_set_str(o, "name", plans[i].name);
 		tv_set_int(o, "days", plans[i].duration_days);
-		tv_set_str(o, "price", money(c, plans[i].price_cents));
+		tv_set_str(o, "price", web_money(c, plans[i].price_cents));
 		tv_set_bool(o, "free", plans[i].price_cents == 0);
 		tv_set_bool(o, "active", plans[i].active);
 		tv_set_int(o, "periods", plans[i].periods);
@@ -58,7 +57,7 @@ void members_view_standing(struct ctx *c, long long account_id)
 	if (s.pending_plan_id) {
 		tv_set_int(m, "pending_plan_id", s.pending_plan_id);
 		tv_set_str(m, "pending_plan", s.pending_plan_name);
-		tv_set_str(m, "pending_price", money(c, s.pending_price_cents));
+		tv_set_str(m, "pending_price", web_money(c, s.pending_price_cents));
 	}
 }
 
@@ -79,7 +78,7 @@ static void view_member_rows(struct ctx *c, const struct member_row *rows, long 
 		tv_set_str(o, "until", rows[i].until);
 		tv_set_str(o, "status", rows[i].status);
 		if (rows[i].owed_cents)
-			tv_set_str(o, "owed", money(c, rows[i].owed_cents));
+			tv_set_str(o, "owed", web_money(c, rows[i].owed_cents));
 		tv_push(list, o);
 	}
 }
@@ -368,7 +367,7 @@ static void view_periods(struct ctx *c, long long id)
 		tv_set_str(o, "status", p[i].status);
 		tv_set_str(o, "start", p[i].start_day);
 		tv_set_str(o, "end", p[i].end_day);
-		tv_set_str(o, "price", money(c, p[i].price_cents));
+		tv_set_str(o, "price", web_money(c, p[i].price_cents));
 		tv_set_str(o, "note", p[i].note);
 		if (p[i].payment_id)
 			tv_set_int(o, "payment_id", p[i].payment_id);
@@ -458,7 +457,7 @@ void page_members_payments(struct ctx *c)
 	members_view_standing(c, id);
 	payments_view_list(c, id, true);
 	members_view_plans(c, "plans", true, valid_id(http_query(c->req, "plan")));
-	tv_set_str(c->view, "balance", money(c, circ_balance(c->db, c->arena, id, c->now)));
+	tv_set_str(c->view, "balance", web_money(c, circ_balance(c->db, c->arena, id, c->now)));
 	web_form_token(c);
 	web_render(c, "staff_payments", 200);
 }

@@ -12,7 +12,6 @@
 #include "testprovider.h"
 #include "web.h"
 
-static const char *money(struct ctx *c, long cents) { return circ_money(c->arena, cents); }
 
 /* The HTTP status that says why a payment operation was refused. */
 static int refusal_status(const struct pay_result *r)
@@ -34,15 +33,15 @@ static void view_payment(struct ctx *c, struct tv *o, const struct payment *p)
 {
 	tv_set_int(o, "id", p->id);
 	tv_set_str(o, "reference", p->reference);
-	tv_set_str(o, "amount", money(c, p->amount_cents));
+	tv_set_str(o, "amount", web_money(c, p->amount_cents));
 	tv_set_str(o, "purpose", p->purpose);
 	tv_set_str(o, "plan", p->plan_name);
 	tv_set_str(o, "method", p->method);
 	tv_set_str(o, "status", p->status);
 	tv_set_str(o, "note", p->note);
 	if (p->excess_cents) {
-		tv_set_str(o, "excess", money(c, p->excess_cents));
-		tv_set_str(o, "applied", money(c, p->amount_cents - p->excess_cents));
+		tv_set_str(o, "excess", web_money(c, p->excess_cents));
+		tv_set_str(o, "applied", web_money(c, p->amount_cents - p->excess_cents));
 	}
 }
 
@@ -127,7 +126,7 @@ void page_account_payments(struct ctx *c)
 	members_view_plans(c, "plans", true, 0);
 	long owed = circ_balance(c->db, c->arena, id, c->now);
 	if (owed > 0)
-		tv_set_str(c->view, "owed", money(c, owed));
+		tv_set_str(c->view, "owed", web_money(c, owed));
 	web_form_token(c);
 	web_render(c, "account_payments", 200);
 }
@@ -194,7 +193,7 @@ void page_test_provider_form(struct ctx *c)
 	if (!test_provider_payment(c, &p))
 		return;
 	tv_set_str(c->view, "reference", p.reference);
-	tv_set_str(c->view, "amount", money(c, p.amount_cents));
+	tv_set_str(c->view, "amount", web_money(c, p.amount_cents));
 	tv_set_str(c->view, "purpose", *p.plan_name ? arena_printf(c->arena, "%s membership",
 		p.plan_name) : "Library fines");
 	tv_set_bool(c->view, "pending", !strcmp(p.status, "pending"));

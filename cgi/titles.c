@@ -15,11 +15,6 @@
 
 #define STAFF_TITLES_PER_PAGE 50
 
-static const char *money(struct ctx *c, long long cents)
-{
-	return arena_printf(c->arena, "%lld.%02lld", cents / 100, cents % 100);
-}
-
 static const char *today(struct ctx *c)
 {
 	struct tm tm;
@@ -447,7 +442,7 @@ static void copies_page(struct ctx *c, long long title_id, const struct copy_inp
 		tv_set_str(o, "status", k->status);
 		tv_set_str(o, "acquired_on", k->acquired_on);
 		tv_set_str(o, "source", k->source);
-		tv_set_str(o, "cost", money(c, k->cost_cents));
+		tv_set_str(o, "cost", web_money(c, k->cost_cents));
 		tv_set_str(o, "notes", k->notes);
 		bool circulating = !strcmp(k->status, "on-loan") || !strcmp(k->status, "on-hold-shelf");
 		tv_set_bool(o, "circulating", circulating);

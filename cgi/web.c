@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "web.h"
+#include "circulation.h"
 
 /* The data the layout needs: who is logged in and what they may see. */
 static void web_layout_view(struct ctx *c)
@@ -121,6 +122,11 @@ const char *web_date(struct ctx *c, long long unix_seconds)
 	localtime_r(&t, &tm);
 	strftime(out, sizeof out, "%-d %b %Y", &tm);
 	return arena_strdup(c->arena, out);
+}
+
+const char *web_money(struct ctx *c, long long cents)
+{
+	return circ_money(c->arena, (long)cents);
 }
 
 struct auth_cost web_auth_cost(const struct ctx *c)

@@ -92,6 +92,9 @@ void web_pager(struct ctx *c, const char *base, long page, long total, long per_
 /* A date (in the library's time zone) for display, e.g. "22 Nov 2026". */
 const char *web_date(struct ctx *c, long long unix_seconds);
 
+/* An amount of money in cents for display, e.g. "12.50" or "-0.25". */
+const char *web_money(struct ctx *c, long long cents);
+
 /* The cost and throttling settings of the configuration. */
 struct auth_cost web_auth_cost(const struct ctx *c);
 

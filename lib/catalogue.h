@@ -92,7 +92,8 @@ int catalogue_bulk_end(struct db *db);
 #define SEARCH_COMMON_DOCS 1000
 
 /* Refresh the list of common terms (search_common) from the indexes; run
-** by catalogue_bulk_end and daily by carrel-cron (about a second at a
+** by catalogue_bulk_end after a load of 10,000 titles or more, and daily
+** by carrel-cron (about a second at a
 ** million titles). Inside the caller's transaction if one is open.
 ** Returns 0, or -1 on a database error. */
 int catalogue_common_terms(struct db *db);

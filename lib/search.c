@@ -344,7 +344,6 @@ static enum last_word last_word_mode(const struct words *w)
 }
 
 struct candidate {
-	long long id;
 	long long key;       /* place in search order (popularity, newest) */
 	int tier;            /* 0 found in title, subtitle, authors or ISBN,
 	                        1 anywhere */
@@ -386,16 +385,11 @@ static int compare_candidates(const void *pa, const void *pb, void *arg)
 	return c ? c : (a->key > b->key) - (a->key < b->key);
 }
 
-/* The title a search-order key belongs to (see schema/0003_search.sql). */
-static long long key_title_id(long long key)
-{
-	return 4294967295LL - (key & 0xFFFFFFFFLL);
-}
-
 /* The statements of one pass, for one of the two indexes (see
 ** schema/0007_search_split.sql). Each reads the matches of ?1 in search
 ** order below a key bound (?4: the window, or no bound at all); LIMIT ?3
-** stops the index's walk. ?2 asks for titles on the shelf only. */
+** stops the index's walk. ?2 asks for titles on the shelf only. A key's
+** low 32 bits hold 4294967295 minus its title's id (0003_search.sql). */
 #define PASS_STATEMENTS(fts) { \
 	/* Keys only: nothing but the index is read. */ \
 	"SELECT rowid FROM " fts " WHERE " fts " MATCH ?1 AND rowid < ?4 " \
@@ -432,9 +426,9 @@ static const char sql_browse[] =
 
 /* The key of the window-th title in search order, or NO_BOUND when the
 ** catalogue is no larger than the window. Finding it walks the window's
-** keys (a millisecond or two at 50,000), so each process keeps the answer until a
-** title is added, or for a minute: borrowing moves titles in the order,
-** but a window a minute old bounds the work just as well. */
+** keys (a millisecond or two at 50,000), so each process keeps the answer
+** until a title is added, or for a minute: borrowing moves titles in the
+** order, but a window a minute old bounds the work just as well. */
 static long long window_bound(struct db *db, long window)
 {
 	static struct {
@@ -513,7 +507,6 @@ static int gather_pass(struct db *db, struct arena *a, const char *expr, int fts
 		}
 		struct candidate *c = &g->c[g->n++];
 		c->key = key;
-		c->id = key_title_id(key);
 		c->tier = tier;
 		if (with_rows) {
 			c->title = db_text(a, st, 1);

@@ -1,5 +1,6 @@
-"""Helpers of the circulation end-to-end suites: a stack whose clock tests
-can move (the setting test.clock_offset, with CARREL_TEST_CLOCK=1), staff
+"""Helpers of the circulation end-to-end suites (and, through
+members_helpers, of the membership ones): a stack whose clock tests can
+move (the setting test.clock_offset, with CARREL_TEST_CLOCK=1), staff
 accounts, titles and members made quickly, and the desk's forms."""
 import datetime
 import os
@@ -12,8 +13,9 @@ ADMIN = ("boss@test.example", "boss password 1")
 _n = [0]
 
 
-def today():
-    return datetime.datetime.now(datetime.timezone.utc).date()
+def today(offset_days=0):
+    return (datetime.datetime.now(datetime.timezone.utc).date()
+            + datetime.timedelta(days=offset_days))
 
 
 def set_clock(stack, days):
@@ -86,7 +88,7 @@ def alert(body):
 
 
 def days(n):
-    return (today() + datetime.timedelta(days=n)).isoformat()
+    return today(n).isoformat()
 
 
 def read_form_token(client, path="/account/profile"):

@@ -1,26 +1,16 @@
 """Helpers shared by the membership and payment suites: members made by
-registering, the library's clock, desk renewals and online payments through
-the built-in test provider."""
-import datetime
+registering, desk renewals and online payments through the built-in test
+provider. The stack, its staff, the library's clock and the desk come from
+the circulation suites' helpers (circ.py)."""
 import html
 import os
 import re
 
-from harness import Client, Stack, plan_id, run_module
+import circ
+from circ import ADMIN, LIBRARIAN, checkout, circ_stack, set_clock, today  # noqa: F401
+from harness import Client, plan_id, run_module
 
-LIBRARIAN = ("desk@test.example", "desk password 1")
-ADMIN = ("boss@test.example", "boss password 1")
 _n = [0]
-
-
-def today(offset_days=0):
-    return datetime.datetime.now(datetime.timezone.utc).date() + datetime.timedelta(offset_days)
-
-
-def set_clock(stack, days):
-    with stack.db() as db:
-        db.execute("INSERT OR REPLACE INTO setting(key, value) VALUES ('test.clock_offset', ?)",
-                   (str(days * 86400),))
 
 
 def unique_email(tag="m"):
@@ -53,19 +43,8 @@ def payments(stack, mid):
 
 
 def add_title(stack, title):
-    _n[0] += 1
-    with stack.db() as db:
-        tid = db.execute("INSERT INTO title(title, created_at, updated_at) VALUES (?, 0, 0)",
-                         (title,)).lastrowid
-        code = "M%05d" % _n[0]
-        db.execute("INSERT INTO copy(barcode, title_id, created_at) VALUES (?, ?, 0)",
-                   (code, tid))
-    return code
-
-
-def checkout(staff, who, barcode):
-    page = staff.get("/staff/checkout")
-    return staff.post("/staff/checkout", {"member": who, "barcode": barcode, "csrf": page.csrf()})
+    """A title with one copy; returns the copy's barcode."""
+    return circ.add_title(stack, title)[1][0]
 
 
 def desk_renew(staff, mid, plan, method="cash"):
@@ -102,10 +81,4 @@ def run_with_staff(namespace):
     """Run the test_* functions of a suite module (its globals()) against a
     fresh stack with a librarian and an admin, a movable clock and sessions
     that outlast the suite. Returns the exit status."""
-    stack = Stack(CARREL_TEST_CLOCK=1, CARREL_PUBLIC_CACHE_SECONDS=0,
-                  CARREL_SESSION_IDLE=315360000, CARREL_SESSION_MAX=315360000)
-    r = stack.cli("migrate")
-    assert r.returncode == 0, r.stderr
-    stack.add_user(LIBRARIAN[0], "Desk Person", "librarian", LIBRARIAN[1])
-    stack.add_user(ADMIN[0], "Boss Person", "admin", ADMIN[1])
-    return run_module(namespace, stack)
+    return run_module(namespace, circ_stack())

@@ -5,7 +5,7 @@
 ** the free-plan window at its edges, pending periods cancelled by another
 ** plan, an online fine payment's excess, the provider registry and the
 ** outbox's dedupe key. Each test gets a fresh database migrated from
-** schema/, in the system's temporary folder.
+** schema/ (db_fixture.h).
 */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,17 +17,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "calendar.h"
 #include "db.h"
+#include "db_fixture.h"
 #include "members.h"
 #include "notify.h"
 #include "payments.h"
 #include "testprovider.h"
 
 struct fixture {
-	char dir[256];
+	char dir[TEST_DIR_MAX];
 	struct db db;
 	struct arena arena;
 	long long member, staff;
@@ -46,13 +46,7 @@ static long long add_account(struct db *db, const char *email, const char *role)
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof *f);
-	snprintf(f->dir, sizeof f->dir, "%s/carrel-unit-XXXXXX", P_tmpdir);
-	assert_non_null(mkdtemp(f->dir));
-	char path[300], err[256];
-	snprintf(path, sizeof path, "%s/test.db", f->dir);
-	assert_int_equal(db_open(&f->db, path, err, sizeof err), 0);
-	assert_true(db_migrate(&f->db, "schema", NULL, err, sizeof err) > 0);
-	arena_init(&f->arena, 0);
+	test_db_open(f->dir, &f->db, &f->arena);
 	f->member = add_account(&f->db, "member@unit.example", "member");
 	f->staff = add_account(&f->db, "staff@unit.example", "librarian");
 	f->now = 1767268800;             /* 2026-01-01 12:00 UTC */
@@ -64,15 +58,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char path[300];
-	db_close(&f->db);
-	arena_free(&f->arena);
-	const char *files[] = { "test.db", "test.db-wal", "test.db-shm" };
-	for (size_t i = 0; i < 3; i++) {
-		snprintf(path, sizeof path, "%s/%s", f->dir, files[i]);
-		unlink(path);
-	}
-	assert_int_equal(rmdir(f->dir), 0);
+	test_db_close(f->dir, &f->db, &f->arena);
 	free(f);
 	return 0;
 }
