@@ -225,6 +225,12 @@ struct plan {
 	int nfacets;            /* index has them */
 	const char *years[YEAR_TERMS_MAX];   /* the year filter's tokens, any */
 	int nyears;                          /* of which will do */
+	/* The same filters as values, for checking row by row in title_stat
+	** (struct checks); 0 or NULL when not asked for. */
+	long long section_id;
+	const char *format;
+	const char *genre;      /* folded as the genre token folds it */
+	int year_from, year_to;
 };
 
 /* Filter tokens as schema/0003_search.sql (and 0007) write them into
@@ -232,39 +238,57 @@ struct plan {
 static void plan_facets(struct arena *a, const struct search_query *q, struct plan *p)
 {
 	p->nfacets = 0;
+	p->section_id = q->section_id;
+	p->format = p->genre = NULL;
 	if (q->section_id)
 		p->facets[p->nfacets++] = arena_printf(a, "sec%lld", q->section_id);
-	if (q->format && *q->format)
+	if (q->format && *q->format) {
+		p->format = q->format;
 		p->facets[p->nfacets++] = arena_printf(a, "fmt%s", q->format);
+	}
 	if (q->genre && *q->genre) {
 		/* SQLite's lower() folds ASCII only; FTS5 folds the hex digits. */
-		struct buf g = BUF_INIT;
+		struct buf g = BUF_INIT, folded = BUF_INIT;
 		buf_putc(&g, 'g');
 		for (const unsigned char *c = (const unsigned char *)q->genre; *c; c++) {
 			unsigned char ch = *c >= 'A' && *c <= 'Z' ? (unsigned char)(*c + 32) : *c;
 			buf_printf(&g, "%02x", ch);
+			buf_putc(&folded, (char)ch);
 		}
 		p->facets[p->nfacets++] = arena_strdup(a, buf_str(&g));
+		p->genre = arena_strdup(a, buf_str(&folded));
 		buf_free(&g);
+		buf_free(&folded);
 	}
+	p->year_from = q->year_from;
+	p->year_to = q->year_to;
 }
 
+/* Filters a pass checks row by row rather than through the index: bit i
+** for p->facets[i], CHECK_YEARS for the year range (see checked_filters). */
+#define CHECK_YEARS (1u << 3)
+
 /* The facets column's part of an expression: every filter token, and one
-** of the year tokens. */
-static void append_facets(struct buf *expr, const struct plan *p)
+** of the year tokens; but none of those checked row by row. FTS5 wants an
+** explicit AND before a bracketed group, so every part is joined by one. */
+static void append_facets(struct buf *expr, const struct plan *p, unsigned checked)
 {
 	for (int i = 0; i < p->nfacets; i++)
-		buf_printf(expr, " \"%s\"", p->facets[i]);
+		if (!(checked & (1u << i)))
+			buf_printf(expr, "%s\"%s\"", expr->len ? " AND " : "", p->facets[i]);
+	if ((checked & CHECK_YEARS) || !p->nyears)
+		return;
+	buf_puts(expr, expr->len ? " AND (" : "(");
 	for (int i = 0; i < p->nyears; i++)
-		buf_printf(expr, "%s\"%s\"%s", i ? " OR " : " (", p->years[i],
-			i == p->nyears - 1 ? ")" : "");
+		buf_printf(expr, "%s\"%s\"", i ? " OR " : "", p->years[i]);
+	buf_putc(expr, ')');
 }
 
 /* The expression for one pass: the words (in the columns named, the last
-** matched as last says), the author filter and the filter tokens. "" when
-** there is nothing to match. */
+** matched as last says), the author filter and the filter tokens not
+** checked row by row. "" when there is nothing to match. */
 static const char *build_expression(struct arena *a, const struct plan *p,
-	enum last_word last, const char *columns)
+	enum last_word last, const char *columns, unsigned checked)
 {
 	struct buf expr = BUF_INIT;
 	if (p->text.n) {
@@ -281,11 +305,11 @@ static const char *build_expression(struct arena *a, const struct plan *p,
 		buf_putc(&expr, ')');
 	}
 	struct buf facets = BUF_INIT;
-	append_facets(&facets, p);
+	append_facets(&facets, p, checked);
 	if (facets.len) {
 		if (expr.len)
 			buf_puts(&expr, " AND ");
-		buf_printf(&expr, "facets : (%s)", facets.data + 1);
+		buf_printf(&expr, "facets : (%s)", facets.data);
 	}
 	buf_free(&facets);
 	const char *s = arena_strdup(a, buf_str(&expr));
@@ -388,32 +412,71 @@ static int compare_candidates(const void *pa, const void *pb, void *arg)
 /* The statements of one pass, for one of the two indexes (see
 ** schema/0007_search_split.sql). Each reads the matches of ?1 in search
 ** order below a key bound (?4: the window, or no bound at all); LIMIT ?3
-** stops the index's walk. ?2 asks for titles on the shelf only. A key's
-** low 32 bits hold 4294967295 minus its title's id (0003_search.sql). */
+** stops the index's walk. A key's low 32 bits hold 4294967295 minus its
+** title's id (0003_search.sql). */
+#define TITLE_STAT_OF(fts) \
+	"  CROSS JOIN title_stat s ON s.title_id = 4294967295 - (" fts ".rowid & 4294967295) "
+/* The row-by-row checks (struct checks): ?2 on the shelf only, ?5 section
+** (0: any), ?6 format and ?7 folded genre (NULL: any), years ?8 to ?9. */
+#define ROW_CHECKS \
+	"  AND (?2 = 0 OR s.available > 0) AND (?5 = 0 OR s.section_id = ?5) " \
+	"  AND (?6 IS NULL OR s.format = ?6) AND (?7 IS NULL OR s.genre = ?7) " \
+	"  AND s.pub_year BETWEEN ?8 AND ?9 "
 #define PASS_STATEMENTS(fts) { \
 	/* Keys only: nothing but the index is read. */ \
 	"SELECT rowid FROM " fts " WHERE " fts " MATCH ?1 AND rowid < ?4 " \
 	"  AND ?2 = 0 ORDER BY rowid LIMIT ?3", \
-	/* On the shelf: checked row by row in the small title_stat rows; \
-	** the CROSS JOIN keeps the index as the outer loop. */ \
-	"SELECT " fts ".rowid FROM " fts " " \
-	"  CROSS JOIN title_stat s ON s.title_id = 4294967295 - (" fts ".rowid & 4294967295) " \
-	"WHERE " fts " MATCH ?1 AND " fts ".rowid < ?4 AND (?2 = 0 OR s.available > 0) " \
+	/* Checked row by row in the small title_stat rows; the CROSS JOIN \
+	** keeps the index as the outer loop. */ \
+	"SELECT " fts ".rowid FROM " fts " " TITLE_STAT_OF(fts) \
+	"WHERE " fts " MATCH ?1 AND " fts ".rowid < ?4 " ROW_CHECKS \
 	"ORDER BY " fts ".rowid LIMIT ?3", \
 	/* Sorting by title, author or year needs those of every candidate. */ \
-	"SELECT " fts ".rowid, d.title, d.authors, s.pub_year FROM " fts " " \
-	"  CROSS JOIN title_stat s ON s.title_id = 4294967295 - (" fts ".rowid & 4294967295) " \
+	"SELECT " fts ".rowid, d.title, d.authors, s.pub_year FROM " fts " " TITLE_STAT_OF(fts) \
 	"  CROSS JOIN title_doc d ON d.key = " fts ".rowid " \
-	"WHERE " fts " MATCH ?1 AND " fts ".rowid < ?4 AND (?2 = 0 OR s.available > 0) " \
+	"WHERE " fts " MATCH ?1 AND " fts ".rowid < ?4 " ROW_CHECKS \
 	"ORDER BY " fts ".rowid LIMIT ?3" }
 
-enum pass_sql { PASS_KEYS, PASS_SHELF, PASS_ROWS };
+enum pass_sql { PASS_KEYS, PASS_CHECK, PASS_ROWS };
 
 /* [tier][enum pass_sql]: tier 0 reads title_fts, tier 1 text_fts. */
 static const char *const pass_sql[2][3] = {
 	PASS_STATEMENTS("title_fts"),
 	PASS_STATEMENTS("text_fts"),
 };
+
+/* What a pass checks row by row in title_stat (ROW_CHECKS). */
+struct checks {
+	long long section_id;   /* 0: any */
+	const char *format;     /* NULL: any */
+	const char *genre;      /* folded; NULL: any */
+	int year_lo, year_hi;   /* 0 to 9999: any, unknown years included */
+};
+
+/* The checks for the filters in checked (a mask as checked_filters makes). */
+static struct checks checks_of(const struct plan *p, unsigned checked)
+{
+	struct checks c = { .year_lo = 0, .year_hi = 9999 };
+	for (int i = 0; i < p->nfacets; i++) {
+		if (!(checked & (1u << i)))
+			continue;
+		switch (p->facets[i][0]) {   /* sec..., fmt..., g... (plan_facets) */
+		case 's': c.section_id = p->section_id; break;
+		case 'f': c.format = p->format; break;
+		case 'g': c.genre = p->genre; break;
+		}
+	}
+	if (checked & CHECK_YEARS) {
+		c.year_lo = p->year_from > 0 ? p->year_from : 1;
+		c.year_hi = p->year_to > 0 ? p->year_to : 9999;
+	}
+	return c;
+}
+
+static bool checks_any(const struct checks *c)
+{
+	return c->section_id || c->format || c->genre || c->year_lo > 0 || c->year_hi < 9999;
+}
 
 /* "On the shelf" alone: the same order, from title_doc. */
 static const char sql_browse[] =
@@ -474,10 +537,11 @@ static bool already_have(const struct gather *g, long long key)
 }
 
 /* One pass over index fts (0 title_fts, 1 text_fts): up to the room left
-** of matches of expr with keys below bound, in search order, skipping
-** titles an earlier pass found; each new one gets tier. */
-static int gather_pass(struct db *db, struct arena *a, const char *expr, int fts,
-	int tier, long long bound, struct gather *g)
+** of matches of expr with keys below bound and passing the row checks, in
+** search order, skipping titles an earlier pass found; each new one gets
+** tier. */
+static int gather_pass(struct db *db, struct arena *a, const char *expr,
+	const struct checks *ck, int fts, int tier, long long bound, struct gather *g)
 {
 	int room = SEARCH_CANDIDATES - g->n;
 	if (room <= 0) {
@@ -485,12 +549,19 @@ static int gather_pass(struct db *db, struct arena *a, const char *expr, int fts
 		return 0;
 	}
 	bool browse = !*expr;
-	const char *sql = browse ? sql_browse : pass_sql[fts][g->need_rows ? PASS_ROWS
-		: g->shelf ? PASS_SHELF : PASS_KEYS];
+	enum pass_sql kind = g->need_rows ? PASS_ROWS
+		: g->shelf || checks_any(ck) ? PASS_CHECK : PASS_KEYS;
 	/* A stem pass rejects some matches, so its walk is bounded by the
 	** window (the key bound) rather than by a count. */
 	long long limit = g->stem ? 0x7FFFFFFFLL : SEARCH_CANDIDATES + 1;
-	sqlite3_stmt *st = db_query(db, sql, "tiii", expr, (long long)g->shelf, limit, bound);
+	sqlite3_stmt *st;
+	if (browse || kind == PASS_KEYS)
+		st = db_query(db, browse ? sql_browse : pass_sql[fts][kind], "tiii", expr,
+			(long long)g->shelf, limit, bound);
+	else
+		st = db_query(db, pass_sql[fts][kind], "tiiiittii", expr, (long long)g->shelf,
+			limit, bound, ck->section_id, ck->format, ck->genre,
+			(long long)ck->year_lo, (long long)ck->year_hi);
 	if (!st)
 		return -1;
 	bool with_rows = browse || g->need_rows;
@@ -528,51 +599,108 @@ static int gather_pass(struct db *db, struct arena *a, const char *expr, int fts
 	return 0;
 }
 
-/* Whether term (len bytes, as the index has it) is in more than
-** SEARCH_COMMON_DOCS titles of index fts, by search_common. A prefix is
-** common when a common term begins with it, or when it has three
-** characters or fewer (the words it begins are surely many together). */
-static bool term_is_common(struct db *db, int fts, const char *term, size_t len,
+/* A catalogue's worth of titles: what a short prefix is taken to match. */
+#define DOCS_ALL 0x7FFFFFFFLL
+
+/* How many titles of index fts hold term (len bytes, as the index has it),
+** by search_common: 0 when it is not listed there (SEARCH_COMMON_DOCS or
+** fewer). A prefix counts the common terms it begins, and one of three
+** characters or fewer counts as the whole catalogue (the words it begins
+** are surely many together). */
+static long long term_docs(struct db *db, int fts, const char *term, size_t len,
 	bool prefix)
 {
 	if (!prefix)
-		return db_int(db, 0, "SELECT EXISTS (SELECT 1 FROM search_common "
-			"WHERE fts = ? AND term = ?)", "is", (long long)fts, term, (int)len) != 0;
+		return db_int(db, 0, "SELECT docs FROM search_common WHERE fts = ? AND term = ?",
+			"is", (long long)fts, term, (int)len);
 	if (first_chars(term, len, 3) == len)
-		return true;
+		return DOCS_ALL;
 	/* The terms it begins sort from it up to it followed by the highest
 	** code point, which no text holds. */
 	char upper[SEARCH_WORD_MAX + 5];
 	memcpy(upper, term, len);
 	memcpy(upper + len, "\xF4\x8F\xBF\xBF", 4);
-	return db_int(db, 0, "SELECT EXISTS (SELECT 1 FROM search_common "
-		"WHERE fts = ? AND term >= ? AND term < ?)", "iss", (long long)fts, term,
-		(int)len, upper, (int)len + 4) != 0;
+	return db_int(db, 0, "SELECT coalesce(sum(docs), 0) FROM search_common "
+		"WHERE fts = ? AND term >= ? AND term < ?", "iss", (long long)fts, term,
+		(int)len, upper, (int)len + 4);
+}
+
+static long long text_word_docs(struct db *db, const struct plan *p, int fts, int i)
+{
+	return term_docs(db, fts, p->text.w[i], p->text.len[i],
+		i == p->text.n - 1 && p->last != LAST_WHOLE);
+}
+
+static long long facet_docs(struct db *db, const struct plan *p, int fts, int i)
+{
+	return term_docs(db, fts, p->facets[i], strlen(p->facets[i]), false);
+}
+
+/* Titles in the year range, as far as search_common tells. */
+static long long years_docs(struct db *db, const struct plan *p, int fts)
+{
+	long long docs = 0;
+	for (int i = 0; i < p->nyears; i++)
+		docs += term_docs(db, fts, p->years[i], strlen(p->years[i]), false);
+	return docs;
 }
 
 /* Whether a pass over index fts looks for two or more terms (words, author
-** words and filter tokens), every one of them common. Those few titles
-** that hold them all can only be found by reading the terms' postings to
-** the end: the one search whose cost grows with the catalogue. */
+** words and filter tokens, whether the index or a row check tests them),
+** every one of them common. Those few titles that hold them all can only
+** be found by reading the terms' postings to the end: the one search
+** whose cost grows with the catalogue. */
 static bool all_common(struct db *db, const struct plan *p, int fts)
 {
 	int terms = p->text.n + p->author.n + p->nfacets + (p->nyears > 0);
 	if (terms < 2)
 		return false;
 	for (int i = 0; i < p->text.n; i++)
-		if (!term_is_common(db, fts, p->text.w[i], p->text.len[i],
-			i == p->text.n - 1 && p->last != LAST_WHOLE))
+		if (!text_word_docs(db, p, fts, i))
 			return false;
 	for (int i = 0; i < p->author.n; i++)
-		if (!term_is_common(db, fts, p->author.w[i], p->author.len[i], false))
+		if (!term_docs(db, fts, p->author.w[i], p->author.len[i], false))
 			return false;
 	for (int i = 0; i < p->nfacets; i++)
-		if (!term_is_common(db, fts, p->facets[i], strlen(p->facets[i]), false))
+		if (!facet_docs(db, p, fts, i))
 			return false;
-	bool some_year = p->nyears == 0;
-	for (int i = 0; i < p->nyears && !some_year; i++)
-		some_year = term_is_common(db, fts, p->years[i], strlen(p->years[i]), false);
-	return some_year;
+	return p->nyears == 0 || years_docs(db, p, fts) > 0;
+}
+
+/* A filter token is checked row by row when it is in more than this many
+** times the titles of the rarest word: FTS5 skips through postings a page
+** at a time, so intersecting a token on a third of the titles reads
+** nearly all of its postings in the range walked (about 0.15 us each, a
+** thousand to a page), while checking a match in title_stat costs about a
+** microsecond. */
+#define CHECK_RATIO 8
+
+/* Which filters a pass over index fts checks row by row instead of through
+** the index (bit i: p->facets[i]; CHECK_YEARS: the year range): the common
+** ones, when the search has words far rarer. With no words the filters
+** drive the index themselves. */
+static unsigned checked_filters(struct db *db, const struct plan *p, int fts)
+{
+	if (!p->text.n && !p->author.n)
+		return 0;
+	long long rarest = DOCS_ALL;
+	for (int i = 0; i < p->text.n; i++) {
+		long long d = text_word_docs(db, p, fts, i);
+		rarest = d < rarest ? d : rarest;
+	}
+	for (int i = 0; i < p->author.n; i++) {
+		long long d = term_docs(db, fts, p->author.w[i], p->author.len[i], false);
+		rarest = d < rarest ? d : rarest;
+	}
+	if (rarest < SEARCH_COMMON_DOCS)   /* not listed: at most that many */
+		rarest = SEARCH_COMMON_DOCS;
+	unsigned checked = 0;
+	for (int i = 0; i < p->nfacets; i++)
+		if (facet_docs(db, p, fts, i) > rarest * CHECK_RATIO)
+			checked |= 1u << i;
+	if (p->nyears && years_docs(db, p, fts) > rarest * CHECK_RATIO)
+		checked |= CHECK_YEARS;
+	return checked;
 }
 
 /* Where a pass over index fts stops: at the first q->window titles in
@@ -585,6 +713,18 @@ static long long pass_bound(struct db *db, const struct search_query *q,
 	if (q->window <= 0 || q->deep || !all_common(db, p, fts))
 		return NO_BOUND;
 	return window_bound(db, q->window);
+}
+
+/* One pass of a search over index fts (0: the title fields, 1: all),
+** the last word matched as last says, its matches ranked tier. */
+static int pass(struct db *db, struct arena *a, const struct search_query *q,
+	const struct plan *p, enum last_word last, int fts, int tier, struct gather *g)
+{
+	static const char *const columns[] = { TITLE_COLUMNS, TEXT_COLUMNS };
+	unsigned checked = checked_filters(db, p, fts);
+	struct checks ck = checks_of(p, checked);
+	return gather_pass(db, a, build_expression(a, p, last, columns[fts], checked),
+		&ck, fts, tier, pass_bound(db, q, p, fts), g);
 }
 
 /* Matches in the title, subtitle, authors or ISBN first (from the small
@@ -601,12 +741,9 @@ static int collect_candidates(struct db *db, struct arena *a,
 	plan_years(db, a, q->year_from, q->year_to, &p);
 	/* Filters alone: authors and filter tokens are in the title index. */
 	if (!p.text.n)
-		return gather_pass(db, a, build_expression(a, &p, p.last, TITLE_COLUMNS),
-			0, 1, pass_bound(db, q, &p, 0), g);
-	static const char *const columns[] = { TITLE_COLUMNS, TEXT_COLUMNS };
+		return pass(db, a, q, &p, p.last, 0, 1, g);
 	for (int tier = 0; tier < 2; tier++)
-		if (gather_pass(db, a, build_expression(a, &p, p.last, columns[tier]),
-			tier, tier, pass_bound(db, q, &p, tier), g))
+		if (pass(db, a, q, &p, p.last, tier, tier, g))
 			return -1;
 	if (g->n || p.last == LAST_PREFIX)
 		return 0;
@@ -620,8 +757,7 @@ static int collect_candidates(struct db *db, struct arena *a,
 	g->stem = p.text.w[p.text.n - 1];
 	g->stem_len = p.text.len[p.text.n - 1];
 	p.last = LAST_STEM;
-	int rc = gather_pass(db, a, build_expression(a, &p, LAST_STEM, TITLE_COLUMNS),
-		0, 0, pass_bound(db, q, &p, 0), g);
+	int rc = pass(db, a, q, &p, LAST_STEM, 0, 0, g);
 	g->stem = NULL;
 	return rc;
 }

@@ -134,6 +134,11 @@ def test_filters_narrow_results(stack):
     assert titles_found(stack, "q=zebra&available=1") == ["Zebra Migration Atlas"]
     assert sorted(titles_found(stack, "q=zebra&year_from=2000&year_to=2020")) == \
         ["Zebra Migration Diaries", "Zebra Migration Field Notes"]
+    # Filters together, a year range among them.
+    assert titles_found(stack, "q=zebra&format=print&genre=nature&year_from=1995") == \
+        ["Zebra Migration Field Notes"]
+    assert titles_found(stack, "section=%d&year_from=1980&year_to=1995" % history) == \
+        ["Zebra Migration Atlas"]
     assert titles_found(stack, "q=zebra&sort=newest")[0] == "Zebra Migration Diaries"
     assert titles_found(stack, "q=zebra&sort=title")[0] == "Zebra Migration Atlas"
     assert len(titles_found(stack, "genre=Nature")) == 3

@@ -382,6 +382,110 @@ static void test_common_terms_are_listed_from_the_indexes(void **state)
 
 /* A hit's counts of copies, kept by triggers, against the copies themselves
 ** through every change of status, a move to another title and a delete. */
+/* Filter tokens far commoner than a search's words are checked row by
+** row in title_stat instead of through the index (lib/search.c,
+** checked_filters); either way the same titles are found, in the same
+** order. */
+static int filtered_titles(struct fixture *f, const char *text, long long section,
+	const char *format, const char *genre, int from, int to, struct search_result *r)
+{
+	struct search_query q;
+	memset(&q, 0, sizeof q);
+	q.q = text;
+	q.author = "";
+	q.section_id = section;
+	q.format = format;
+	q.genre = genre;
+	q.year_from = from;
+	q.year_to = to;
+	q.page = 1;
+	q.per_page = 100;
+	assert_int_equal(search_run(&f->db, &f->arena, &q, r), 0);
+	return (int)r->total;
+}
+
+static void test_common_filters_are_checked_row_by_row(void **state)
+{
+	struct fixture *f = *state;
+	db_begin(&f->db);
+	for (int i = 0; i < 48; i++) {
+		char title[48];
+		snprintf(title, sizeof title, "Lantern %s%d", i % 3 ? "" : "quill ", i);
+		add_title(&f->db, title, "Lampwright", i % 4 ? "Fantasy" : "History", 1 + i % 2,
+			i % 5 ? "print" : "ebook", 1950 + i, i % 7);
+	}
+	db_commit(&f->db);
+	static const struct {
+		const char *text;
+		long long section;
+		const char *format, *genre;
+		int from, to;
+	} searches[] = {
+		{ "lantern", 1, "", "", 0, 0 },
+		{ "quill", 2, "", "", 0, 0 },
+		{ "lantern quill", 0, "ebook", "", 0, 0 },
+		{ "quill", 0, "", "FANTASY", 0, 0 },
+		{ "lantern", 0, "", "", 1960, 1975 },
+		{ "quill", 1, "print", "history", 1955, 0 },
+		{ "lant", 2, "", "Fantasy", 0, 1980 },
+	};
+	enum { N = sizeof searches / sizeof searches[0] };
+	long long through_index[N][100];
+	int found[N];
+	for (int i = 0; i < N; i++) {
+		struct search_result r;
+		found[i] = filtered_titles(f, searches[i].text, searches[i].section,
+			searches[i].format, searches[i].genre, searches[i].from, searches[i].to, &r);
+		/* Against the table itself. */
+		long want = db_int(&f->db, -1, "SELECT count(*) FROM title WHERE title LIKE ?1 "
+			"AND (?2 = 0 OR section_id = ?2) AND (?3 = '' OR format = ?3) "
+			"AND (?4 = '' OR genre = ?4 COLLATE NOCASE) AND (?5 = 0 OR pub_year >= ?5) "
+			"AND (?6 = 0 OR pub_year <= ?6)", "tittii",
+			strstr(searches[i].text, "quill") ? "%quill%" : "lant%", searches[i].section,
+			searches[i].format, searches[i].genre, (long long)searches[i].from,
+			(long long)searches[i].to);
+		assert_true(want > 0);
+		assert_int_equal(found[i], want);
+		for (int h = 0; h < r.n; h++)
+			through_index[i][h] = r.hits[h].id;
+	}
+	/* Every filter token now far commoner than the words. */
+	for (int fts = 0; fts < 2; fts++) {
+		assert_int_equal(db_exec(&f->db, "INSERT OR REPLACE INTO search_common(fts, term, docs) "
+			"SELECT ?, term, 1000000 FROM title_terms WHERE term GLOB 'sec*' "
+			"OR term GLOB 'fmt*' OR term GLOB 'g[0-9a-f]*' OR term GLOB '[ydcm][0-9]*'",
+			"i", (long long)fts), SQLITE_OK);
+		make_common(f, fts, "lantern");
+		make_common(f, fts, "quill");
+	}
+	for (int i = 0; i < N; i++) {
+		struct search_result r;
+		assert_int_equal(filtered_titles(f, searches[i].text, searches[i].section,
+			searches[i].format, searches[i].genre, searches[i].from, searches[i].to, &r),
+			found[i]);
+		for (int h = 0; h < r.n; h++)
+			assert_int_equal(r.hits[h].id, through_index[i][h]);
+	}
+	/* The check reads title_stat, not the index: a title whose row there
+	** says another section drops out of a section search... */
+	long long first = through_index[0][0];
+	db_exec(&f->db, "UPDATE title_stat SET section_id = 9 WHERE title_id = ?", "i", first);
+	struct search_result r;
+	assert_int_equal(filtered_titles(f, "lantern", 1, "", "", 0, 0, &r), found[0] - 1);
+	/* ...but not from a search with no words, where the index drives. */
+	int by_section = filtered_titles(f, "", 1, "", "", 0, 0, &r);
+	assert_int_equal(by_section, db_int(&f->db, -1, "SELECT count(*) FROM title "
+		"WHERE section_id = 1", NULL));
+	/* And title_stat follows the title. */
+	db_exec(&f->db, "UPDATE title SET section_id = 2, format = 'ebook', genre = 'Poetry', "
+		"pub_year = 2020 WHERE id = ?", "i", first);
+	assert_int_equal(db_int(&f->db, -1, "SELECT count(*) FROM title_stat WHERE title_id = ? "
+		"AND section_id = 2 AND format = 'ebook' AND genre = 'poetry' AND pub_year = 2020",
+		"i", first), 1);
+	assert_int_equal(filtered_titles(f, "lantern", 2, "ebook", "POETRY", 2020, 2020, &r), 1);
+	assert_int_equal(r.hits[0].id, first);
+}
+
 static void test_hits_count_copies(void **state)
 {
 	struct fixture *f = *state;
@@ -436,6 +540,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_long_last_word_found_as_a_prefix, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_window_bounds_searches_of_common_words, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_common_terms_are_listed_from_the_indexes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_common_filters_are_checked_row_by_row, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hits_count_copies, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("search", tests, NULL, NULL);
