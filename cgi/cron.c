@@ -26,20 +26,28 @@ static void usage(FILE *out)
 	      "\n"
 	      "Runs the scheduled jobs once: today, expiring holds that were not\n"
 	      "collected in time (the copy passes to the next in the queue), and\n"
-	      "once a day refreshing the catalogue search's list of common words.\n"
+	      "once a day refreshing the catalogue search's list of common words\n"
+	      "and its window.\n"
 	      "Reminders, overdue notices and the monthly report are not built yet.\n", out);
 }
 
-/* Once a day, the search's list of common terms (lib/catalogue.h): words
-** become common as the catalogue grows. Returns 1 when refreshed, 0 when
+/* Once a day, the search's list of common terms and its window (lib/
+** catalogue.h): words become common as the catalogue grows, and borrowing
+** moves titles into the window and out. Returns 1 when refreshed, 0 when
 ** not due, -1 on error. */
-static int refresh_common_terms(struct db *db, time_t now)
+static int refresh_search(struct db *db, const struct config *cfg, time_t now)
 {
 	long long at = db_int(db, 0, "SELECT CAST(value AS INTEGER) FROM setting "
 		"WHERE key = 'search.common_at'", NULL);
 	if (at > 0 && now - at < 24 * 60 * 60 && now >= at)
 		return 0;
-	return catalogue_common_terms(db) ? -1 : 1;
+	if (db_begin(db))
+		return -1;
+	if (catalogue_common_terms(db) || catalogue_search_window(db, cfg->search_window)) {
+		db_rollback(db);
+		return -1;
+	}
+	return db_commit(db) ? -1 : 1;
 }
 
 static int run_jobs(const struct config *cfg)
@@ -57,7 +65,7 @@ static int run_jobs(const struct config *cfg)
 	struct arena a;
 	arena_init(&a, 0);
 	int expired = circ_holds_expire(&db, &a, now);
-	int common = refresh_common_terms(&db, now);
+	int refreshed = refresh_search(&db, cfg, now);
 	arena_free(&a);
 	db_close(&db);
 	if (expired < 0) {
@@ -65,12 +73,12 @@ static int run_jobs(const struct config *cfg)
 		return 1;
 	}
 	printf("carrel-cron: %d hold(s) expired\n", expired);
-	if (common < 0) {
-		fputs("carrel-cron: refreshing the search's common terms failed\n", stderr);
+	if (refreshed < 0) {
+		fputs("carrel-cron: refreshing the search's common terms and window failed\n", stderr);
 		return 1;
 	}
-	if (common)
-		puts("carrel-cron: the search's common terms refreshed");
+	if (refreshed)
+		puts("carrel-cron: the search's common terms and window refreshed");
 	return 0;
 }
 

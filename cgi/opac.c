@@ -217,7 +217,7 @@ void page_opac_catalogue(struct ctx *c)
 		struct search_query everywhere = q;
 		everywhere.deep = true;
 		everywhere.page = 1;
-		tv_set_int(c->view, "window", q.window);
+		tv_set_int(c->view, "window", r.window);
 		tv_set_bool(c->view, "window_titles", r.windowed_titles);
 		tv_set_str(c->view, "deep_url", search_url(c, &everywhere));
 	}

@@ -166,6 +166,25 @@ int catalogue_bulk_begin(struct db *db)
 		"VALUES ('search.deferred', '1')", NULL) == SQLITE_OK ? 0 : -1;
 }
 
+/* Run steps in order, each binding the integer arg when it has a
+** parameter, inside the caller's transaction or one of their own. */
+static int run_steps(struct db *db, const char *const *steps, size_t n, long long arg)
+{
+	bool own = db->tx_depth == 0;
+	if (own && db_begin(db))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		int rc = strchr(steps[i], '?') ? db_exec(db, steps[i], "i", arg)
+			: db_exec(db, steps[i], NULL);
+		if (rc != SQLITE_OK) {
+			if (own)
+				db_rollback(db);
+			return -1;
+		}
+	}
+	return own && db_commit(db) ? -1 : 0;
+}
+
 int catalogue_common_terms(struct db *db)
 {
 	static const char *const steps[] = {
@@ -177,25 +196,49 @@ int catalogue_common_terms(struct db *db)
 		"INSERT OR REPLACE INTO setting(key, value) "
 		"  VALUES ('search.common_at', unixepoch())",
 	};
-	bool own = db->tx_depth == 0;
-	if (own && db_begin(db))
-		return -1;
-	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
-		int rc = strchr(steps[i], '?')
-			? db_exec(db, steps[i], "i", (long long)SEARCH_COMMON_DOCS)
-			: db_exec(db, steps[i], NULL);
-		if (rc != SQLITE_OK) {
-			if (own)
-				db_rollback(db);
-			return -1;
-		}
-	}
-	return own && db_commit(db) ? -1 : 0;
+	return run_steps(db, steps, sizeof steps / sizeof steps[0], SEARCH_COMMON_DOCS);
 }
+
+/* Empty the window's indexes and set no bound, so the triggers leave them
+** alone. */
+#define WINDOW_EMPTY \
+	"UPDATE search_window SET bound = 0", \
+	"INSERT INTO title_window_fts(title_window_fts) VALUES ('delete-all')", \
+	"INSERT INTO text_window_fts(text_window_fts) VALUES ('delete-all')"
+
+int catalogue_search_window(struct db *db, long titles)
+{
+	static const char *const steps[] = {
+		WINDOW_EMPTY,
+		"UPDATE search_window SET titles = ?1, bound = CASE WHEN ?1 > 0 THEN "
+		"  coalesce((SELECT key FROM title_doc ORDER BY key LIMIT 1 OFFSET ?1), 0) "
+		"  ELSE 0 END",
+		"INSERT INTO title_window_fts(rowid, title, subtitle, authors, isbn, facets) "
+		"  SELECT key, title, subtitle, authors, isbn, facets FROM title_doc "
+		"  WHERE key < (SELECT bound FROM search_window)",
+		"INSERT INTO text_window_fts(rowid, title, subtitle, authors, isbn, genre, "
+		"  section, description, facets) "
+		"  SELECT key, title, subtitle, authors, isbn, genre, section, description, facets "
+		"  FROM title_doc WHERE key < (SELECT bound FROM search_window)",
+		"INSERT INTO title_window_fts(title_window_fts) VALUES ('optimize')",
+		"INSERT INTO text_window_fts(text_window_fts) VALUES ('optimize')",
+	};
+	return run_steps(db, steps, sizeof steps / sizeof steps[0], titles);
+}
+
+/* A load of this many titles is big: the indexes are merged after it, and
+** the search's common terms and window are made anew. */
+#define BULK_BIG 10000
 
 int catalogue_bulk_end(struct db *db)
 {
 	long long pending = db_int(db, 0, "SELECT count(*) FROM search_pending", NULL);
+	/* A big load would index most of its titles twice (new titles come
+	** early in search order, inside the window); the window waits for
+	** carrel-cron instead, and until then searches read everything. */
+	static const char *const no_window[] = { WINDOW_EMPTY };
+	if (pending >= BULK_BIG && run_steps(db, no_window, 3, 0))
+		return -1;
 	static const char *const steps[] = {
 		"DELETE FROM setting WHERE key = 'search.deferred'",
 		"DELETE FROM title_doc WHERE title_id IN (SELECT title_id FROM search_pending)",
@@ -210,7 +253,7 @@ int catalogue_bulk_end(struct db *db)
 	** one, searches read about half as much. It may also have made words
 	** common (lib/search.h). A small one waits for carrel-cron: reading
 	** the vocabulary takes a second at a million titles. */
-	if (pending < 10000)
+	if (pending < BULK_BIG)
 		return 0;
 	if (db_exec(db, "INSERT INTO title_fts(title_fts) VALUES ('optimize')", NULL) != SQLITE_OK ||
 	    db_exec(db, "INSERT INTO text_fts(text_fts) VALUES ('optimize')", NULL) != SQLITE_OK)

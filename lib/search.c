@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "catalogue.h"
 #include "isbn.h"
@@ -409,41 +408,50 @@ static int compare_candidates(const void *pa, const void *pb, void *arg)
 	return c ? c : (a->key > b->key) - (a->key < b->key);
 }
 
-/* The statements of one pass, for one of the two indexes (see
-** schema/0007_search_split.sql). Each reads the matches of ?1 in search
-** order below a key bound (?4: the window, or no bound at all); LIMIT ?3
-** stops the index's walk. A key's low 32 bits hold 4294967295 minus its
-** title's id (0003_search.sql). */
+/* The statements of one pass over a full-text index (schema 0007, 0011).
+** Each reads the matches of ?1 in search order; LIMIT ?3 stops the walk.
+** A key's low 32 bits hold 4294967295 minus its title's id
+** (0003_search.sql). */
 #define TITLE_STAT_OF(fts) \
 	"  CROSS JOIN title_stat s ON s.title_id = 4294967295 - (" fts ".rowid & 4294967295) "
-/* The row-by-row checks (struct checks): ?2 on the shelf only, ?5 section
-** (0: any), ?6 format and ?7 folded genre (NULL: any), years ?8 to ?9. */
+/* The row-by-row checks (struct checks): ?2 on the shelf only, ?4 section
+** (0: any), ?5 format and ?6 folded genre (NULL: any), years ?7 to ?8. */
 #define ROW_CHECKS \
-	"  AND (?2 = 0 OR s.available > 0) AND (?5 = 0 OR s.section_id = ?5) " \
-	"  AND (?6 IS NULL OR s.format = ?6) AND (?7 IS NULL OR s.genre = ?7) " \
-	"  AND s.pub_year BETWEEN ?8 AND ?9 "
+	"  AND (?2 = 0 OR s.available > 0) AND (?4 = 0 OR s.section_id = ?4) " \
+	"  AND (?5 IS NULL OR s.format = ?5) AND (?6 IS NULL OR s.genre = ?6) " \
+	"  AND s.pub_year BETWEEN ?7 AND ?8 "
 #define PASS_STATEMENTS(fts) { \
 	/* Keys only: nothing but the index is read. */ \
-	"SELECT rowid FROM " fts " WHERE " fts " MATCH ?1 AND rowid < ?4 " \
-	"  AND ?2 = 0 ORDER BY rowid LIMIT ?3", \
+	"SELECT rowid FROM " fts " WHERE " fts " MATCH ?1 AND ?2 = 0 " \
+	"ORDER BY rowid LIMIT ?3", \
 	/* Checked row by row in the small title_stat rows; the CROSS JOIN \
 	** keeps the index as the outer loop. */ \
 	"SELECT " fts ".rowid FROM " fts " " TITLE_STAT_OF(fts) \
-	"WHERE " fts " MATCH ?1 AND " fts ".rowid < ?4 " ROW_CHECKS \
+	"WHERE " fts " MATCH ?1 " ROW_CHECKS \
 	"ORDER BY " fts ".rowid LIMIT ?3", \
 	/* Sorting by title, author or year needs those of every candidate. */ \
 	"SELECT " fts ".rowid, d.title, d.authors, s.pub_year FROM " fts " " TITLE_STAT_OF(fts) \
 	"  CROSS JOIN title_doc d ON d.key = " fts ".rowid " \
-	"WHERE " fts " MATCH ?1 AND " fts ".rowid < ?4 " ROW_CHECKS \
+	"WHERE " fts " MATCH ?1 " ROW_CHECKS \
 	"ORDER BY " fts ".rowid LIMIT ?3" }
 
 enum pass_sql { PASS_KEYS, PASS_CHECK, PASS_ROWS };
 
-/* [tier][enum pass_sql]: tier 0 reads title_fts, tier 1 text_fts. */
-static const char *const pass_sql[2][3] = {
+/* [index][enum pass_sql], the index as enum pass_index says. */
+enum pass_index { TITLE_FTS, TEXT_FTS, TITLE_WINDOW_FTS, TEXT_WINDOW_FTS };
+static const char *const pass_sql[4][3] = {
 	PASS_STATEMENTS("title_fts"),
 	PASS_STATEMENTS("text_fts"),
+	PASS_STATEMENTS("title_window_fts"),
+	PASS_STATEMENTS("text_window_fts"),
 };
+
+/* "On the shelf" alone: the same order, from title_doc. */
+static const char sql_browse[] =
+	"SELECT d.key, d.title, d.authors, s.pub_year "
+	"FROM title_doc d CROSS JOIN title_stat s ON s.title_id = d.title_id "
+	"WHERE ?1 = '' AND (?2 = 0 OR s.available > 0) "
+	"ORDER BY d.key LIMIT ?3";
 
 /* What a pass checks row by row in title_stat (ROW_CHECKS). */
 struct checks {
@@ -478,44 +486,6 @@ static bool checks_any(const struct checks *c)
 	return c->section_id || c->format || c->genre || c->year_lo > 0 || c->year_hi < 9999;
 }
 
-/* "On the shelf" alone: the same order, from title_doc. */
-static const char sql_browse[] =
-	"SELECT d.key, d.title, d.authors, s.pub_year "
-	"FROM title_doc d CROSS JOIN title_stat s ON s.title_id = d.title_id "
-	"WHERE ?1 = '' AND (?2 = 0 OR s.available > 0) AND d.key < ?4 "
-	"ORDER BY d.key LIMIT ?3";
-
-#define NO_BOUND 0x7FFFFFFFFFFFFFFFLL
-
-/* The key of the window-th title in search order, or NO_BOUND when the
-** catalogue is no larger than the window. Finding it walks the window's
-** keys (a millisecond or two at 50,000), so each process keeps the answer
-** until a title is added, or for a minute: borrowing moves titles in the
-** order, but a window a minute old bounds the work just as well. */
-static long long window_bound(struct db *db, long window)
-{
-	static struct {
-		unsigned long serial;  /* of the connection */
-		long window;
-		long long newest;      /* the highest title id when computed */
-		long long bound;
-		time_t at;
-	} cached;
-	time_t now = time(NULL);
-	long long newest = db_int(db, 0, "SELECT max(id) FROM title", NULL);
-	if (cached.at && cached.serial == db->serial && cached.window == window &&
-	    cached.newest == newest && now - cached.at < 60 && now >= cached.at)
-		return cached.bound;
-	long long bound = db_int(db, 0, "SELECT key FROM title_doc ORDER BY key "
-		"LIMIT 1 OFFSET ?", "i", (long long)window);
-	cached.serial = db->serial;
-	cached.window = window;
-	cached.newest = newest;
-	cached.bound = bound ? bound : NO_BOUND;
-	cached.at = now;
-	return cached.bound;
-}
-
 struct gather {
 	struct candidate *c;
 	int n;               /* candidates kept */
@@ -536,12 +506,12 @@ static bool already_have(const struct gather *g, long long key)
 	return false;
 }
 
-/* One pass over index fts (0 title_fts, 1 text_fts): up to the room left
-** of matches of expr with keys below bound and passing the row checks, in
-** search order, skipping titles an earlier pass found; each new one gets
-** tier. */
+/* One pass over index fts (0 title_fts, 1 text_fts; in the window's own
+** index when windowed): up to the room left of matches of expr passing the
+** row checks, in search order, skipping titles an earlier pass found; each
+** new one gets tier. */
 static int gather_pass(struct db *db, struct arena *a, const char *expr,
-	const struct checks *ck, int fts, int tier, long long bound, struct gather *g)
+	const struct checks *ck, int fts, int tier, bool windowed, struct gather *g)
 {
 	int room = SEARCH_CANDIDATES - g->n;
 	if (room <= 0) {
@@ -551,16 +521,17 @@ static int gather_pass(struct db *db, struct arena *a, const char *expr,
 	bool browse = !*expr;
 	enum pass_sql kind = g->need_rows ? PASS_ROWS
 		: g->shelf || checks_any(ck) ? PASS_CHECK : PASS_KEYS;
-	/* A stem pass rejects some matches, so its walk is bounded by the
-	** window (the key bound) rather than by a count. */
+	int index = windowed ? fts + TITLE_WINDOW_FTS : fts;
+	/* A stem pass rejects some matches, so its walk ends with its index
+	** (the window's, when its terms are common) rather than at a count. */
 	long long limit = g->stem ? 0x7FFFFFFFLL : SEARCH_CANDIDATES + 1;
 	sqlite3_stmt *st;
 	if (browse || kind == PASS_KEYS)
-		st = db_query(db, browse ? sql_browse : pass_sql[fts][kind], "tiii", expr,
-			(long long)g->shelf, limit, bound);
+		st = db_query(db, browse ? sql_browse : pass_sql[index][kind], "tii", expr,
+			(long long)g->shelf, limit);
 	else
-		st = db_query(db, pass_sql[fts][kind], "tiiiittii", expr, (long long)g->shelf,
-			limit, bound, ck->section_id, ck->format, ck->genre,
+		st = db_query(db, pass_sql[index][kind], "tiiittii", expr, (long long)g->shelf,
+			limit, ck->section_id, ck->format, ck->genre,
 			(long long)ck->year_lo, (long long)ck->year_hi);
 	if (!st)
 		return -1;
@@ -592,7 +563,7 @@ static int gather_pass(struct db *db, struct arena *a, const char *expr,
 		fprintf(stderr, "carrel: search failed (%s) for: %s\n", db_errmsg(db), expr);
 		return -1;
 	}
-	if (bound != NO_BOUND && kept <= room) {
+	if (windowed && kept <= room) {
 		g->windowed = true;
 		g->windowed_titles |= fts == 0;
 	}
@@ -703,16 +674,16 @@ static unsigned checked_filters(struct db *db, const struct plan *p, int fts)
 	return checked;
 }
 
-/* Where a pass over index fts stops: at the first q->window titles in
-** search order (the most borrowed and newest) when its terms are all
-** common, unless asked for everything (q->deep); nowhere otherwise. A
-** catalogue no larger than the window is always read whole. */
-static long long pass_bound(struct db *db, const struct search_query *q,
+/* Whether a pass over index fts reads only the window, the first titles
+** in search order (the most borrowed and newest, schema 0011): when its
+** terms are all common, unless asked for everything (q->deep). A
+** catalogue no larger than the window has none (bound 0), and is always
+** read whole. */
+static bool pass_windowed(struct db *db, const struct search_query *q,
 	const struct plan *p, int fts)
 {
-	if (q->window <= 0 || q->deep || !all_common(db, p, fts))
-		return NO_BOUND;
-	return window_bound(db, q->window);
+	return q->window > 0 && !q->deep && all_common(db, p, fts) &&
+		db_int(db, 0, "SELECT bound FROM search_window", NULL) != 0;
 }
 
 /* One pass of a search over index fts (0: the title fields, 1: all),
@@ -724,7 +695,7 @@ static int pass(struct db *db, struct arena *a, const struct search_query *q,
 	unsigned checked = checked_filters(db, p, fts);
 	struct checks ck = checks_of(p, checked);
 	return gather_pass(db, a, build_expression(a, p, last, columns[fts], checked),
-		&ck, fts, tier, pass_bound(db, q, p, fts), g);
+		&ck, fts, tier, pass_windowed(db, q, p, fts), g);
 }
 
 /* Matches in the title, subtitle, authors or ISBN first (from the small
@@ -849,6 +820,8 @@ static int search_in_snapshot(struct db *db, struct arena *a,
 	out->more = g.more;
 	out->windowed = g.windowed && !g.more;
 	out->windowed_titles = g.windowed_titles && !g.more;
+	if (out->windowed)
+		out->window = db_int(db, 0, "SELECT titles FROM search_window", NULL);
 	out->total = n;
 	enum search_sort sort = q->sort;
 	qsort_r(cands, (size_t)n, sizeof *cands, compare_candidates, &sort);

@@ -12,10 +12,12 @@
 ** newest; see schema/0003_search.sql), so a search reads at most
 ** SEARCH_CANDIDATES matches in that order. Filters by section, format,
 ** genre and publication year are tokens in the index, so they narrow the
-** walk instead of being checked row by row ("on the shelf" is checked per
-** row). The search reads matches in the title, subtitle, authors and ISBN
-** first, from an index of those fields alone, then anywhere, and that is
-** the relevance order (by popularity within each). Result counts above the
+** walk; a filter token far commoner than the search's words (a third of
+** the titles in one section) is checked row by row in title_stat instead,
+** as "on the shelf" always is (schema/0010_search_facet_checks.sql). The
+** search reads matches in the title, subtitle, authors and ISBN first,
+** from an index of those fields alone, then anywhere, and that is the
+** relevance order (by popularity within each). Result counts above the
 ** cap are reported as "more than". The last word is a prefix when it has
 ** 2 to 5 letters (the prefix index answers those as fast as whole words);
 ** a longer one is tried whole first, and as a prefix only when that finds
@@ -24,9 +26,11 @@
 ** Several common words with few titles in common are what cost: the walk
 ** must reach the end of the rarest word's postings to know there are no
 ** more. search_common lists the terms in more than SEARCH_COMMON_DOCS
-** titles (catalogue_common_terms, lib/catalogue.h); a pass whose terms (words and filter tokens) are two or more and
-** all common reads only the first q->window titles in search order, and
-** the result says so (windowed) when more may match beyond; q->deep reads
+** titles (catalogue_common_terms, lib/catalogue.h); a pass whose terms
+** (words and filter tokens) are two or more and all common reads only the
+** window, the first titles in search order, from indexes of their own
+** (catalogue_search_window, schema/0011_search_window_index.sql), and the
+** result says so (windowed) when more may match beyond; q->deep reads
 ** everything. Any rarer term keeps a pass whole: its postings are short.
 */
 #ifndef CARREL_SEARCH_H
@@ -54,7 +58,7 @@ struct search_query {
 	enum search_sort sort;
 	long page;                /* from 1 */
 	long per_page;
-	long window;              /* titles a pass of common terms only reads
+	long window;              /* > 0: a pass of common terms only reads the window
 	                             (0: all; see above) */
 	bool deep;                /* read every title all the same */
 };
@@ -78,9 +82,10 @@ struct search_result {
 	bool more;                /* there were more matches than that */
 	bool searched;            /* false: the text held no word and no filter was set */
 	bool by_isbn;             /* the text was an ISBN and matched one */
-	bool windowed;            /* some matches were looked for in the first
-	                             q->window titles only, and more may match */
+	bool windowed;            /* some matches were looked for in the window
+	                             only, and more may match */
 	bool windowed_titles;     /* matches in the title fields among them */
+	long window;              /* when windowed: the titles in the window */
 };
 
 /* Parse "relevance", "title", "author", "newest"; SORT_RELEVANCE otherwise. */

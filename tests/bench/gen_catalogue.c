@@ -1108,7 +1108,9 @@ static int gen_catalogue(const char *path, const char *schema, long n,
 	if (n == 0 && db_commit(&g->db))
 		gen_fail(g, "commit");
 	double t_index = gen_now();
-	if (db_begin(&g->db) || catalogue_bulk_end(&g->db) || db_commit(&g->db))
+	/* The search window as carrel-cron makes it after a big load. */
+	if (db_begin(&g->db) || catalogue_bulk_end(&g->db) ||
+	    catalogue_search_window(&g->db, 50000) || db_commit(&g->db))
 		gen_fail(g, "search index");
 	fprintf(stderr, "gen_catalogue: search index built in %.1f s\n", gen_now() - t_index);
 	double t_rows = gen_now() - t0;

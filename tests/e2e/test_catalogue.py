@@ -4,6 +4,7 @@ look-up against a local server that answers like Open Library, covers) and
 the public search, through the real nginx."""
 import os
 import re
+import subprocess
 import sys
 import time
 import urllib.parse
@@ -11,7 +12,7 @@ import urllib.parse
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fake_isbn_server  # noqa: E402
 import images  # noqa: E402
-from harness import Client, Stack, run_module  # noqa: E402
+from harness import BIN, Client, Stack, run_module  # noqa: E402
 
 LIBRARIAN = ("librarian@test.example", "librarian password")
 MEMBER = ("member@test.example", "member password 1")
@@ -310,11 +311,6 @@ def test_common_words_are_looked_for_in_a_window(stack):
     """Two common words found only in a description, of a title beyond the
     first CARREL_SEARCH_WINDOW (3) in search order: the page says where it
     looked and links to a search of every title, which finds it."""
-    with stack.db() as db:   # as catalogue_common_terms lists them in a big catalogue
-        for fts in (0, 1):
-            for word in ("zephyr", "quokka"):
-                db.execute("INSERT INTO search_common(fts, term, docs) VALUES (?, ?, 50000)",
-                           (fts, word))
     staff = stack.login(*LIBRARIAN)
     r = new_title(staff, {"title": "Ledger of Tides", "authors": "Ora Vance",
                           "description": "A zephyr and a quokka sail north."})
@@ -323,6 +319,21 @@ def test_common_words_are_looked_for_in_a_window(stack):
     for i in range(4):   # newer titles come first in search order
         assert new_title(staff, {"title": "Almanac Volume %d" % i,
                                  "authors": "Ora Vance"}).status == 303
+    # The nightly job makes the window: the first 3 titles, indexed alone.
+    with stack.db() as db:
+        db.execute("DELETE FROM setting WHERE key = 'search.common_at'")
+    out = subprocess.run([os.path.join(BIN, "carrel-cron"), "run"], env=stack.env,
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and "common terms and window refreshed" in out.stdout, out
+    with stack.db() as db:
+        bound = db.execute("SELECT bound FROM search_window").fetchone()[0]
+        assert db.execute("SELECT count(*) FROM title_doc WHERE key < ?",
+                          (bound,)).fetchone()[0] == 3
+        # As catalogue_common_terms lists them in a big catalogue.
+        for fts in (0, 1):
+            for word in ("zephyr", "quokka"):
+                db.execute("INSERT INTO search_common(fts, term, docs) VALUES (?, ?, 50000)",
+                           (fts, word))
     r = Client(stack.port).get("/catalogue?q=" + q("zephyr quokka"))
     assert r.status == 200, r
     assert found_titles(r) == [], found_titles(r)

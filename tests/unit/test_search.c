@@ -310,6 +310,7 @@ static void test_window_bounds_searches_of_common_words(void **state)
 		add_title(&f->db, title, "Someone", "Misc", 0, "print", 2000, 9);
 	}
 	db_commit(&f->db);
+	assert_int_equal(catalogue_search_window(&f->db, 5), 0);
 	/* "war" is only in the description of Gardens of the Moon (popularity
 	** 40, so early in search order); "sorcery" also in the title of
 	** Sorcery (popularity 0, so last). */
@@ -362,6 +363,29 @@ static void test_window_bounds_searches_of_common_words(void **state)
 	assert_int_equal(search_run(&f->db, &f->arena, &q, &r), 0);
 	assert_int_equal(r.total, 1);
 	assert_false(r.windowed);
+	/* The window's index follows the catalogue between refreshes: a title
+	** new to it (much borrowed already, so first in search order) is found
+	** there, and one deleted leaves it. */
+	make_common(f, 1, "sorcery");
+	q.q = "war sorcery";
+	q.format = "";
+	long long id = add_title(&f->db, "Sorcery at War", "Ann Other", "Fantasy", 2, "print",
+		2020, 100);
+	assert_int_equal(search_run(&f->db, &f->arena, &q, &r), 0);
+	assert_int_equal(r.total, 1);
+	assert_true(r.windowed);
+	assert_string_equal(r.hits[0].title, "Sorcery at War");
+	assert_int_equal(db_exec(&f->db, "DELETE FROM title WHERE id = ?", "i", id), SQLITE_OK);
+	assert_int_equal(search_run(&f->db, &f->arena, &q, &r), 0);
+	assert_int_equal(r.total, 0);
+	/* No window at all: everything is read. */
+	assert_int_equal(catalogue_search_window(&f->db, 0), 0);
+	assert_int_equal(search_run(&f->db, &f->arena, &q, &r), 0);
+	assert_int_equal(r.total, 1);
+	assert_false(r.windowed);
+	/* A window larger than the catalogue is none. */
+	assert_int_equal(catalogue_search_window(&f->db, 1000), 0);
+	assert_int_equal(db_int(&f->db, -1, "SELECT bound FROM search_window", NULL), 0);
 }
 
 static void test_common_terms_are_listed_from_the_indexes(void **state)
