@@ -230,6 +230,12 @@ struct plan {
 	const char *format;
 	const char *genre;      /* folded as the genre token folds it */
 	int year_from, year_to;
+	/* Titles holding each term in index 0 and 1 (term_docs), counted on
+	** first use: -1 until then. */
+	long long text_docs[2][SEARCH_WORDS_MAX];
+	long long author_docs[2][SEARCH_WORDS_MAX];
+	long long facet_docs[2][3];
+	long long years_docs[2];
 };
 
 /* Filter tokens as schema/0003_search.sql (and 0007) write them into
@@ -596,24 +602,56 @@ static long long term_docs(struct db *db, int fts, const char *term, size_t len,
 		(int)len, upper, (int)len + 4);
 }
 
-static long long text_word_docs(struct db *db, const struct plan *p, int fts, int i)
+/* Forget what is known of the last word's titles (its match changed). */
+static void forget_last_word_docs(struct plan *p)
 {
-	return term_docs(db, fts, p->text.w[i], p->text.len[i],
-		i == p->text.n - 1 && p->last != LAST_WHOLE);
+	if (p->text.n)
+		p->text_docs[0][p->text.n - 1] = p->text_docs[1][p->text.n - 1] = -1;
 }
 
-static long long facet_docs(struct db *db, const struct plan *p, int fts, int i)
+static void plan_docs_unknown(struct plan *p)
 {
-	return term_docs(db, fts, p->facets[i], strlen(p->facets[i]), false);
+	memset(p->text_docs, 0xff, sizeof p->text_docs);
+	memset(p->author_docs, 0xff, sizeof p->author_docs);
+	memset(p->facet_docs, 0xff, sizeof p->facet_docs);
+	p->years_docs[0] = p->years_docs[1] = -1;
+}
+
+static long long text_word_docs(struct db *db, struct plan *p, int fts, int i)
+{
+	long long *d = &p->text_docs[fts][i];
+	if (*d < 0)
+		*d = term_docs(db, fts, p->text.w[i], p->text.len[i],
+			i == p->text.n - 1 && p->last != LAST_WHOLE);
+	return *d;
+}
+
+static long long author_word_docs(struct db *db, struct plan *p, int fts, int i)
+{
+	long long *d = &p->author_docs[fts][i];
+	if (*d < 0)
+		*d = term_docs(db, fts, p->author.w[i], p->author.len[i], false);
+	return *d;
+}
+
+static long long facet_docs(struct db *db, struct plan *p, int fts, int i)
+{
+	long long *d = &p->facet_docs[fts][i];
+	if (*d < 0)
+		*d = term_docs(db, fts, p->facets[i], strlen(p->facets[i]), false);
+	return *d;
 }
 
 /* Titles in the year range, as far as search_common tells. */
-static long long years_docs(struct db *db, const struct plan *p, int fts)
+static long long years_docs(struct db *db, struct plan *p, int fts)
 {
-	long long docs = 0;
-	for (int i = 0; i < p->nyears; i++)
-		docs += term_docs(db, fts, p->years[i], strlen(p->years[i]), false);
-	return docs;
+	long long *d = &p->years_docs[fts];
+	if (*d < 0) {
+		*d = 0;
+		for (int i = 0; i < p->nyears; i++)
+			*d += term_docs(db, fts, p->years[i], strlen(p->years[i]), false);
+	}
+	return *d;
 }
 
 /* Whether a pass over index fts looks for two or more terms (words, author
@@ -621,7 +659,7 @@ static long long years_docs(struct db *db, const struct plan *p, int fts)
 ** every one of them common. Those few titles that hold them all can only
 ** be found by reading the terms' postings to the end: the one search
 ** whose cost grows with the catalogue. */
-static bool all_common(struct db *db, const struct plan *p, int fts)
+static bool all_common(struct db *db, struct plan *p, int fts)
 {
 	int terms = p->text.n + p->author.n + p->nfacets + (p->nyears > 0);
 	if (terms < 2)
@@ -630,7 +668,7 @@ static bool all_common(struct db *db, const struct plan *p, int fts)
 		if (!text_word_docs(db, p, fts, i))
 			return false;
 	for (int i = 0; i < p->author.n; i++)
-		if (!term_docs(db, fts, p->author.w[i], p->author.len[i], false))
+		if (!author_word_docs(db, p, fts, i))
 			return false;
 	for (int i = 0; i < p->nfacets; i++)
 		if (!facet_docs(db, p, fts, i))
@@ -650,9 +688,9 @@ static bool all_common(struct db *db, const struct plan *p, int fts)
 ** the index (bit i: p->facets[i]; CHECK_YEARS: the year range): the common
 ** ones, when the search has words far rarer. With no words the filters
 ** drive the index themselves. */
-static unsigned checked_filters(struct db *db, const struct plan *p, int fts)
+static unsigned checked_filters(struct db *db, struct plan *p, int fts)
 {
-	if (!p->text.n && !p->author.n)
+	if ((!p->text.n && !p->author.n) || (!p->nfacets && !p->nyears))
 		return 0;
 	long long rarest = DOCS_ALL;
 	for (int i = 0; i < p->text.n; i++) {
@@ -660,7 +698,7 @@ static unsigned checked_filters(struct db *db, const struct plan *p, int fts)
 		rarest = d < rarest ? d : rarest;
 	}
 	for (int i = 0; i < p->author.n; i++) {
-		long long d = term_docs(db, fts, p->author.w[i], p->author.len[i], false);
+		long long d = author_word_docs(db, p, fts, i);
 		rarest = d < rarest ? d : rarest;
 	}
 	if (rarest < SEARCH_COMMON_DOCS)   /* not listed: at most that many */
@@ -680,7 +718,7 @@ static unsigned checked_filters(struct db *db, const struct plan *p, int fts)
 ** catalogue no larger than the window has none (bound 0), and is always
 ** read whole. */
 static bool pass_windowed(struct db *db, const struct search_query *q,
-	const struct plan *p, int fts)
+	struct plan *p, int fts)
 {
 	return q->window > 0 && !q->deep && all_common(db, p, fts) &&
 		db_int(db, 0, "SELECT bound FROM search_window", NULL) != 0;
@@ -689,9 +727,13 @@ static bool pass_windowed(struct db *db, const struct search_query *q,
 /* One pass of a search over index fts (0: the title fields, 1: all),
 ** the last word matched as last says, its matches ranked tier. */
 static int pass(struct db *db, struct arena *a, const struct search_query *q,
-	const struct plan *p, enum last_word last, int fts, int tier, struct gather *g)
+	struct plan *p, enum last_word last, int fts, int tier, struct gather *g)
 {
 	static const char *const columns[] = { TITLE_COLUMNS, TEXT_COLUMNS };
+	if (g->n >= SEARCH_CANDIDATES) {   /* an earlier pass filled the list */
+		g->more = true;
+		return 0;
+	}
 	unsigned checked = checked_filters(db, p, fts);
 	struct checks ck = checks_of(p, checked);
 	return gather_pass(db, a, build_expression(a, p, last, columns[fts], checked),
@@ -710,6 +752,7 @@ static int collect_candidates(struct db *db, struct arena *a,
 	p.last = last_word_mode(&p.text);
 	plan_facets(a, q, &p);
 	plan_years(db, a, q->year_from, q->year_to, &p);
+	plan_docs_unknown(&p);
 	/* Filters alone: authors and filter tokens are in the title index. */
 	if (!p.text.n)
 		return pass(db, a, q, &p, p.last, 0, 1, g);
@@ -728,6 +771,7 @@ static int collect_candidates(struct db *db, struct arena *a,
 	g->stem = p.text.w[p.text.n - 1];
 	g->stem_len = p.text.len[p.text.n - 1];
 	p.last = LAST_STEM;
+	forget_last_word_docs(&p);
 	int rc = pass(db, a, q, &p, LAST_STEM, 0, 0, g);
 	g->stem = NULL;
 	return rc;
