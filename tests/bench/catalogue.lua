@@ -14,6 +14,13 @@
 --                non2xx=M socket_errors=E
 --
 -- followed by "carrel-bench status CODE: COUNT" for each non-2xx status.
+--
+-- CARREL_BENCH_FRESH names a second list, of searches asked nowhere else,
+-- and CARREL_BENCH_FRESH_PERCENT how many requests in a hundred take the
+-- next one of them instead (each is asked once: thread i of
+-- CARREL_BENCH_THREADS takes lines i, i + threads, ...; when they run out
+-- the first list serves). With nginx's page cache warm, these are the
+-- searches that still reach a worker.
 
 local threads = {}
 
@@ -49,9 +56,26 @@ function init(args)
    local seed = tonumber(os.getenv("CARREL_BENCH_SEED") or "42")
    math.randomseed(seed * 7919 + id)
    statuses = {}
+   fresh = {}
+   fresh_percent = tonumber(os.getenv("CARREL_BENCH_FRESH_PERCENT") or "0")
+   local fresh_file = os.getenv("CARREL_BENCH_FRESH")
+   if fresh_file and fresh_file ~= "" and fresh_percent > 0 then
+      for line in io.lines(fresh_file) do
+         if line ~= "" then
+            fresh[#fresh + 1] = line
+         end
+      end
+   end
+   fresh_next = id
+   fresh_step = tonumber(os.getenv("CARREL_BENCH_THREADS") or "1")
 end
 
 function request()
+   if fresh_percent > 0 and fresh_next <= #fresh and math.random(100) <= fresh_percent then
+      local path = fresh[fresh_next]
+      fresh_next = fresh_next + fresh_step
+      return wrk.format("GET", path)
+   end
    return wrk.format("GET", paths[math.random(npaths)])
 end
 

@@ -28,7 +28,11 @@
 # production instead: no cookie, and anonymous result pages kept by nginx
 # for CARREL_PUBLIC_CACHE_SECONDS (the application's default unless set)
 # and refreshed in the background once expired; the "workers" column says how many searches
-# still reached a worker. Exits non-zero when any answer was not 2xx.
+# still reached a worker. BENCH_FRESH=N (percent, with BENCH_NGINX_CACHE=1)
+# makes N requests in a hundred of the measurement searches never asked
+# before (a second query list, without the first one's searches), which
+# nginx cannot have kept: what a catalogue's new searches cost among the
+# repeated ones. Exits non-zero when any answer was not 2xx.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 sizes=${BENCH_SIZES:-10000 100000 1000000}
@@ -40,6 +44,7 @@ threads=${BENCH_THREADS:-2}
 conns=${BENCH_CONNECTIONS:-32}
 warmup=${BENCH_WARMUP:-}
 nqueries=${BENCH_QUERIES:-10000}
+fresh=${BENCH_FRESH:-0}
 gen=${GEN_CATALOGUE:-$root/build/bench/gen_catalogue}
 lua=$root/tests/bench/catalogue.lua
 bypass=(-H "Cookie: carrel_session=bench-not-a-session")
@@ -91,8 +96,9 @@ trap 'exit 130' INT TERM
 
 # wrk with the Lua script over a list of paths; the summary goes to
 # $work/wrk.out. Returns non-zero when an answer was not 2xx.
-run_wrk() {   # list seconds
-    CARREL_BENCH_QUERIES=$1 CARREL_BENCH_SEED=$seed \
+run_wrk() {   # list seconds [fresh list]
+    CARREL_BENCH_QUERIES=$1 CARREL_BENCH_SEED=$seed CARREL_BENCH_THREADS=$threads \
+    CARREL_BENCH_FRESH=${3:-} CARREL_BENCH_FRESH_PERCENT=$fresh \
         wrk -t"$threads" -c"$conns" -d"$2s" --latency "${bypass[@]}" -s "$lua" "$base" \
         > "$work/wrk.out" 2>&1 || {
         cat "$work/wrk.out" >&2; echo "bench: wrk failed" >&2; exit 1; }
@@ -124,6 +130,13 @@ for n in $sizes; do
     if [ ! -s "$queries" ] || [ "$(wc -l < "$queries")" -ne "$nqueries" ]; then
         "$gen" --queries "$db" "$nqueries" "$seed" > "$queries.tmp"
         mv "$queries.tmp" "$queries"
+    fi
+    # Searches for BENCH_FRESH: another seed's, each once, none of the first list's.
+    fresh_list=${db%.db}.fresh
+    if [ "$fresh" != 0 ] && [ ! -s "$fresh_list" ]; then
+        "$gen" --queries "$db" 50000 "$((seed + 1))" |
+            awk 'NR == FNR { seen[$0] = 1; next } !seen[$0]++' "$queries" - > "$fresh_list.tmp"
+        mv "$fresh_list.tmp" "$fresh_list"
     fi
 
     work=$(mktemp -d "${TMPDIR:-/tmp}/carrel-bench-cat.XXXXXX")
@@ -166,7 +179,7 @@ for n in $sizes; do
     echo "bench: $n titles: warming up ${warmup}s, measuring ${seconds}s"
     run_wrk "$queries" "$warmup" || true
     logged=$(wc -l < "$work/server.log")
-    if run_wrk "$queries" "$seconds"; then errors[$n]=0; else
+    if run_wrk "$queries" "$seconds" "$([ "$fresh" != 0 ] && echo "$fresh_list")"; then errors[$n]=0; else
         errors[$n]=$(field non2xx); failed=1
         grep '^carrel-bench status' "$work/wrk.out" >&2
         echo "bench: $n titles: ${errors[$n]} answers were not 2xx" >&2
@@ -206,7 +219,7 @@ done
 
 echo
 echo "carrel catalogue bench: wrk -t$threads -c$conns -d${seconds}s, $nqueries queries (seed $seed)," \
-     "nginx 1 worker, page cache $([ ${#bypass[@]} = 0 ] && echo "on, warmed ${warmup} s, refreshed in the background" || echo bypassed), $(nproc) cores"
+     "nginx 1 worker, page cache $([ ${#bypass[@]} = 0 ] && echo "on, warmed ${warmup} s, refreshed in the background" || echo bypassed)$([ "$fresh" != 0 ] && echo ", ${fresh} % of searches new"), $(nproc) cores"
 printf '  %9s %12s %8s %8s %13s %8s %12s %10s %6s %7s %10s\n' titles "search req/s" "p50 ms" "p99 ms" \
     "worker p50/99" "workers" "static req/s" "static p99" ratio "page B" "generated"
 for n in $sizes; do
