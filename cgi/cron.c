@@ -41,13 +41,11 @@ static int refresh_search(struct db *db, const struct config *cfg, time_t now)
 		"WHERE key = 'search.common_at'", NULL);
 	if (at > 0 && now - at < 24 * 60 * 60 && now >= at)
 		return 0;
-	if (db_begin(db))
+	/* Each in transactions of its own: the window is made a few thousand
+	** titles at a time, so the desk is never kept waiting for long. */
+	if (catalogue_common_terms(db) || catalogue_search_window(db, cfg->search_window))
 		return -1;
-	if (catalogue_common_terms(db) || catalogue_search_window(db, cfg->search_window)) {
-		db_rollback(db);
-		return -1;
-	}
-	return db_commit(db) ? -1 : 1;
+	return 1;
 }
 
 static int run_jobs(const struct config *cfg)

@@ -206,24 +206,50 @@ int catalogue_common_terms(struct db *db)
 	"INSERT INTO title_window_fts(title_window_fts) VALUES ('delete-all')", \
 	"INSERT INTO text_window_fts(text_window_fts) VALUES ('delete-all')"
 
+/* Titles the window takes in at a time: each step is a transaction of its
+** own (a few tenths of a second at a million titles), so the desk never
+** waits long for the lock while the window is made. */
+#define WINDOW_STEP 5000
+
 int catalogue_search_window(struct db *db, long titles)
 {
-	static const char *const steps[] = {
+	static const char *const empty[] = {
 		WINDOW_EMPTY,
-		"UPDATE search_window SET titles = ?1, bound = CASE WHEN ?1 > 0 THEN "
-		"  coalesce((SELECT key FROM title_doc ORDER BY key LIMIT 1 OFFSET ?1), 0) "
-		"  ELSE 0 END",
+		"UPDATE search_window SET titles = ?",
+	};
+	if (run_steps(db, empty, sizeof empty / sizeof empty[0], titles))
+		return -1;
+	/* After each step the window holds exactly the documents below its
+	** bound, as the triggers on title_doc expect; the bound only grows. */
+	static const char *const step[] = {
 		"INSERT INTO title_window_fts(rowid, title, subtitle, authors, isbn, facets) "
 		"  SELECT key, title, subtitle, authors, isbn, facets FROM title_doc "
-		"  WHERE key < (SELECT bound FROM search_window)",
+		"  WHERE key >= (SELECT bound FROM search_window) AND key < ?1",
 		"INSERT INTO text_window_fts(rowid, title, subtitle, authors, isbn, genre, "
 		"  section, description, facets) "
 		"  SELECT key, title, subtitle, authors, isbn, genre, section, description, facets "
-		"  FROM title_doc WHERE key < (SELECT bound FROM search_window)",
+		"  FROM title_doc WHERE key >= (SELECT bound FROM search_window) AND key < ?1",
+		"UPDATE search_window SET bound = ?1 WHERE bound < ?1",
+	};
+	long long last = titles > 0 ? db_int(db, 0, "SELECT key FROM title_doc ORDER BY key "
+		"LIMIT 1 OFFSET ?", "i", (long long)titles) : 0;
+	if (!last)
+		return 0;   /* a catalogue no larger than the window has none */
+	for (long taken = 0; taken < titles; taken += WINDOW_STEP) {
+		long long bound = last;
+		if (taken + WINDOW_STEP < titles)
+			bound = db_int(db, 0, "SELECT key FROM title_doc ORDER BY key "
+				"LIMIT 1 OFFSET ?", "i", (long long)(taken + WINDOW_STEP));
+		if (!bound || bound > last)   /* titles deleted meanwhile */
+			bound = last;
+		if (run_steps(db, step, sizeof step / sizeof step[0], bound))
+			return -1;
+	}
+	static const char *const merge[] = {
 		"INSERT INTO title_window_fts(title_window_fts) VALUES ('optimize')",
 		"INSERT INTO text_window_fts(text_window_fts) VALUES ('optimize')",
 	};
-	return run_steps(db, steps, sizeof steps / sizeof steps[0], titles);
+	return run_steps(db, merge, sizeof merge / sizeof merge[0], 0);
 }
 
 /* A load of this many titles is big: the indexes are merged after it, and

@@ -101,10 +101,11 @@ int catalogue_common_terms(struct db *db);
 /* Make the search window anew (schema/0011_search_window_index.sql): the
 ** first `titles` documents in search order, indexed on their own, or no
 ** window (titles <= 0, or a catalogue no larger). Run daily by carrel-cron
-** with the search_window setting (a few seconds at a million titles); a
-** bulk load of 10,000 titles or more empties it until then. Inside the
-** caller's transaction if one is open. Returns 0, or -1 on a database
-** error. */
+** with the search_window setting (a few seconds at a million titles, in
+** transactions of a few thousand titles each, during which the window is
+** smaller but whole); a bulk load of 10,000 titles or more empties it
+** until then. Inside the caller's transaction if one is open. Returns 0,
+** or -1 on a database error. */
 int catalogue_search_window(struct db *db, long titles);
 
 /* Display a copy status for people: "on loan" for "on-loan" and so on. */

@@ -510,6 +510,58 @@ static void test_common_filters_are_checked_row_by_row(void **state)
 	assert_int_equal(r.hits[0].id, first);
 }
 
+/* The window is made a few thousand titles at a time, each step a
+** transaction of its own; in the end it holds exactly the documents below
+** its bound, and a windowed search finds what lies in it. */
+static void test_window_is_made_in_steps(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(catalogue_bulk_begin(&f->db), 0);
+	db_begin(&f->db);
+	for (int i = 0; i < 5200; i++) {
+		char title[48];
+		snprintf(title, sizeof title, "Atlas %s%d", i % 50 ? "" : "of rivers ", i);
+		add_title(&f->db, title, "Cartographer", "Maps", 0, "print", 1900 + i % 100, 0);
+	}
+	assert_int_equal(catalogue_bulk_end(&f->db), 0);
+	db_commit(&f->db);
+	assert_int_equal(catalogue_search_window(&f->db, 5100), 0);
+	long long bound = db_int(&f->db, 0, "SELECT bound FROM search_window", NULL);
+	assert_int_equal(bound, db_int(&f->db, 0, "SELECT key FROM title_doc ORDER BY key "
+		"LIMIT 1 OFFSET 5100", NULL));
+	assert_int_equal(db_int(&f->db, -1, "SELECT count(*) FROM title_window_fts_docsize", NULL),
+		5100);
+	assert_int_equal(db_int(&f->db, -1, "SELECT count(*) FROM text_window_fts_docsize", NULL),
+		5100);
+	assert_int_equal(db_exec(&f->db, "INSERT INTO text_window_fts(text_window_fts, rank) "
+		"VALUES ('integrity-check', 0)", NULL), SQLITE_OK);
+	/* "atlas rivers", both common: only the window is read. The newest
+	** titles come first, so the oldest "of rivers" ones lie beyond it. */
+	for (int fts = 0; fts < 2; fts++) {
+		make_common(f, fts, "atlas");
+		make_common(f, fts, "rivers");
+	}
+	struct search_query q;
+	memset(&q, 0, sizeof q);
+	q.q = "atlas rivers";
+	q.genre = q.author = q.format = "";
+	q.page = 1;
+	q.per_page = 20;
+	q.window = 1;
+	struct search_result r;
+	assert_int_equal(search_run(&f->db, &f->arena, &q, &r), 0);
+	assert_true(r.windowed);
+	assert_int_equal(r.window, 5100);
+	long long in_window = db_int(&f->db, -1, "SELECT count(*) FROM title_doc "
+		"WHERE key < ? AND title LIKE 'Atlas of rivers%'", "i", bound);
+	assert_true(in_window > 90 && in_window < 104);   /* 104 in all */
+	assert_int_equal(r.total, in_window);
+	q.deep = true;
+	assert_int_equal(search_run(&f->db, &f->arena, &q, &r), 0);
+	assert_false(r.windowed);
+	assert_int_equal(r.total, 104);
+}
+
 static void test_hits_count_copies(void **state)
 {
 	struct fixture *f = *state;
@@ -565,6 +617,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_window_bounds_searches_of_common_words, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_common_terms_are_listed_from_the_indexes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_common_filters_are_checked_row_by_row, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_window_is_made_in_steps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hits_count_copies, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("search", tests, NULL, NULL);
