@@ -63,7 +63,8 @@ static int teardown(void **state)
 	return 0;
 }
 
-static int run(struct fixture *f, const char *text, struct search_result *r)
+/* A search for text, no filters, the first page of 20. */
+static struct search_query query_for(const char *text)
 {
 	struct search_query q;
 	memset(&q, 0, sizeof q);
@@ -71,6 +72,12 @@ static int run(struct fixture *f, const char *text, struct search_result *r)
 	q.genre = q.author = q.format = "";
 	q.page = 1;
 	q.per_page = 20;
+	return q;
+}
+
+static int run(struct fixture *f, const char *text, struct search_result *r)
+{
+	struct search_query q = query_for(text);
 	return search_run(&f->db, &f->arena, &q, r);
 }
 
@@ -124,13 +131,8 @@ static void test_title_matches_rank_first(void **state)
 static void test_filters_use_the_index(void **state)
 {
 	struct fixture *f = *state;
-	struct search_query q;
-	memset(&q, 0, sizeof q);
-	q.q = "";
-	q.author = q.format = "";
+	struct search_query q = query_for("");
 	q.genre = "fantasy";    /* genre matching ignores ASCII case */
-	q.page = 1;
-	q.per_page = 20;
 	struct search_result r;
 	assert_int_equal(search_run(&f->db, &f->arena, &q, &r), 0);
 	assert_int_equal(r.total, 3);
@@ -212,13 +214,9 @@ static void test_bulk_load_defers_the_index(void **state)
 /* Titles found by a year range q.year_from..q.year_to (0: open). */
 static long years(struct fixture *f, int from, int to)
 {
-	struct search_query q;
-	memset(&q, 0, sizeof q);
-	q.q = q.genre = q.author = q.format = "";
+	struct search_query q = query_for("");
 	q.year_from = from;
 	q.year_to = to;
-	q.page = 1;
-	q.per_page = 20;
 	struct search_result r;
 	assert_int_equal(search_run(&f->db, &f->arena, &q, &r), 0);
 	return r.total;
@@ -314,12 +312,7 @@ static void test_window_bounds_searches_of_common_words(void **state)
 	/* "war" is only in the description of Gardens of the Moon (popularity
 	** 40, so early in search order); "sorcery" also in the title of
 	** Sorcery (popularity 0, so last). */
-	struct search_query q;
-	memset(&q, 0, sizeof q);
-	q.q = "war sorcery";
-	q.genre = q.author = q.format = "";
-	q.page = 1;
-	q.per_page = 20;
+	struct search_query q = query_for("war sorcery");
 	q.window = 5;
 	struct search_result r;
 	/* Nothing is common: every title is read. */
@@ -413,16 +406,12 @@ static void test_common_terms_are_listed_from_the_indexes(void **state)
 static int filtered_titles(struct fixture *f, const char *text, long long section,
 	const char *format, const char *genre, int from, int to, struct search_result *r)
 {
-	struct search_query q;
-	memset(&q, 0, sizeof q);
-	q.q = text;
-	q.author = "";
+	struct search_query q = query_for(text);
 	q.section_id = section;
 	q.format = format;
 	q.genre = genre;
 	q.year_from = from;
 	q.year_to = to;
-	q.page = 1;
 	q.per_page = 100;
 	assert_int_equal(search_run(&f->db, &f->arena, &q, r), 0);
 	return (int)r->total;
@@ -541,12 +530,7 @@ static void test_window_is_made_in_steps(void **state)
 		make_common(f, fts, "atlas");
 		make_common(f, fts, "rivers");
 	}
-	struct search_query q;
-	memset(&q, 0, sizeof q);
-	q.q = "atlas rivers";
-	q.genre = q.author = q.format = "";
-	q.page = 1;
-	q.per_page = 20;
+	struct search_query q = query_for("atlas rivers");
 	q.window = 1;
 	struct search_result r;
 	assert_int_equal(search_run(&f->db, &f->arena, &q, &r), 0);
