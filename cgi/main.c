@@ -227,6 +227,23 @@ static void write_response(FCGX_Request *fr, struct worker *w,
 		FCGX_PutStr(resp->body->data, (int)resp->body->len, fr->out);
 }
 
+/* End a request and close its connection at once. libfcgi's own close
+** shuts down the sending side and then waits for the web server to close
+** its end (a lingering close, so that TCP sends no reset over unread
+** data); nginx closes only once it has read and handled the answer, so
+** each worker sat idle for that long before it could take the next
+** request, a third of the rate on two busy cores. Reading the rest of the
+** request first (nginx sends all of it, body included, before it reads
+** the answer) leaves nothing unread, so closing straight away is clean. */
+static void finish_request(FCGX_Request *fr)
+{
+	char rest[512];
+	while (FCGX_GetStr(rest, sizeof rest, fr->in) > 0)
+		;
+	FCGX_Detach(fr);
+	FCGX_Finish_r(fr);
+}
+
 static void serve(FCGX_Request *fr, struct worker *w)
 {
 	struct timespec t0, t1;
@@ -307,7 +324,7 @@ static int worker_main(int listen_fd, const struct config *cfg,
 			break;
 		}
 		serve(&fr, &w);
-		FCGX_Finish_r(&fr);
+		finish_request(&fr);
 	}
 	FCGX_Free(&fr, 1);
 	db_close(&w.db);
