@@ -81,8 +81,8 @@ static const char *fcgi_param(FCGX_Request *fr, const char *name)
 	return v ? v : "";
 }
 
-/* Read the body into the arena. Bodies over the limit are read and thrown
-** away (so nginx is not left writing into a closed socket) and 413 is
+/* Read the body into the arena. A body over the limit is left unread
+** (finish_request reads it away before the connection closes) and 413 is
 ** returned. */
 static int read_body(FCGX_Request *fr, struct req *req, size_t limit,
 	struct http_error *err)
@@ -95,9 +95,6 @@ static int read_body(FCGX_Request *fr, struct req *req, size_t limit,
 		return 400;
 	}
 	if ((unsigned long long)declared > limit) {
-		char sink[16384];
-		while (FCGX_GetStr(sink, sizeof sink, fr->in) > 0)
-			;
 		err->status = 413;
 		err->message = "What you sent is too large. Forms are limited to 1 MB, "
 			"and each uploaded file to 8 MB.";
@@ -237,7 +234,7 @@ static void write_response(FCGX_Request *fr, struct worker *w,
 ** the answer) leaves nothing unread, so closing straight away is clean. */
 static void finish_request(FCGX_Request *fr)
 {
-	char rest[512];
+	char rest[16384];
 	while (FCGX_GetStr(rest, sizeof rest, fr->in) > 0)
 		;
 	FCGX_Detach(fr);

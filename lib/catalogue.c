@@ -263,7 +263,8 @@ int catalogue_bulk_end(struct db *db)
 	** early in search order, inside the window); the window waits for
 	** carrel-cron instead, and until then searches read everything. */
 	static const char *const no_window[] = { WINDOW_EMPTY };
-	if (pending >= BULK_BIG && run_steps(db, no_window, 3, 0))
+	if (pending >= BULK_BIG &&
+	    run_steps(db, no_window, sizeof no_window / sizeof no_window[0], 0))
 		return -1;
 	static const char *const steps[] = {
 		"DELETE FROM setting WHERE key = 'search.deferred'",
@@ -272,17 +273,19 @@ int catalogue_bulk_end(struct db *db)
 		"  WHERE title_id IN (SELECT title_id FROM search_pending)",
 		"DELETE FROM search_pending",
 	};
-	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
-		if (db_exec(db, steps[i], NULL) != SQLITE_OK)
-			return -1;
+	if (run_steps(db, steps, sizeof steps / sizeof steps[0], 0))
+		return -1;
 	/* A big load leaves the indexes in many small segments; merged into
 	** one, searches read about half as much. It may also have made words
 	** common (lib/search.h). A small one waits for carrel-cron: reading
 	** the vocabulary takes a second at a million titles. */
 	if (pending < BULK_BIG)
 		return 0;
-	if (db_exec(db, "INSERT INTO title_fts(title_fts) VALUES ('optimize')", NULL) != SQLITE_OK ||
-	    db_exec(db, "INSERT INTO text_fts(text_fts) VALUES ('optimize')", NULL) != SQLITE_OK)
+	static const char *const merge[] = {
+		"INSERT INTO title_fts(title_fts) VALUES ('optimize')",
+		"INSERT INTO text_fts(text_fts) VALUES ('optimize')",
+	};
+	if (run_steps(db, merge, sizeof merge / sizeof merge[0], 0))
 		return -1;
 	return catalogue_common_terms(db);
 }

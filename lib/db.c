@@ -85,13 +85,16 @@ static void configure_sqlite_once(void)
 ** 1, 2, 5, 10, 15 ms and more between tries, while a write here holds the
 ** lock for a fraction of a millisecond, so a worker at the desk slept many
 ** times longer than the write it waited for. */
+#define LOCK_WAIT_MS 5000   /* then SQLITE_BUSY */
+
 static int wait_for_lock(void *unused, int tries)
 {
 	(void)unused;
-	/* 100 tries of 250 us, then 2 ms: 25 ms, then up to 5 s in all. */
-	long us = tries < 100 ? 250 : 2000;
-	if (tries >= 100 + (5000 - 25) / 2)
+	/* 100 tries of 250 us (25 ms), then 2 ms at a time. */
+	long waited_us = tries < 100 ? tries * 250L : 25000 + (tries - 100) * 2000L;
+	if (waited_us >= LOCK_WAIT_MS * 1000L)
 		return 0;
+	long us = tries < 100 ? 250 : 2000;
 	struct timespec pause = { 0, us * 1000 };
 	nanosleep(&pause, NULL);
 	return 1;

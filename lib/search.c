@@ -215,13 +215,16 @@ static bool stem_matches(struct db *db, long long key, const char *word, size_t 
 
 #define YEAR_TERMS_MAX 80    /* tokens a year range can need (see year_tokens) */
 
+enum facet_kind { FACET_SECTION, FACET_FORMAT, FACET_GENRE };
+
 /* What a search looks for, worked out once for all its passes. */
 struct plan {
 	struct words text;      /* the search box's words */
 	struct words author;    /* the author filter's words */
 	enum last_word last;    /* how the last word of text is matched */
 	const char *facets[3];  /* section, format and genre tokens, as the */
-	int nfacets;            /* index has them */
+	enum facet_kind kinds[3];   /* index has them, and which is which */
+	int nfacets;
 	const char *years[YEAR_TERMS_MAX];   /* the year filter's tokens, any */
 	int nyears;                          /* of which will do */
 	/* The same filters as values, for checking row by row in title_stat
@@ -236,6 +239,8 @@ struct plan {
 	long long author_docs[2][SEARCH_WORDS_MAX];
 	long long facet_docs[2][3];
 	long long years_docs[2];
+	long window;            /* titles in the search window, 0: none (0011);
+	                           -1 until a pass asks */
 };
 
 /* Filter tokens as schema/0003_search.sql (and 0007) write them into
@@ -245,10 +250,13 @@ static void plan_facets(struct arena *a, const struct search_query *q, struct pl
 	p->nfacets = 0;
 	p->section_id = q->section_id;
 	p->format = p->genre = NULL;
-	if (q->section_id)
+	if (q->section_id) {
+		p->kinds[p->nfacets] = FACET_SECTION;
 		p->facets[p->nfacets++] = arena_printf(a, "sec%lld", q->section_id);
+	}
 	if (q->format && *q->format) {
 		p->format = q->format;
+		p->kinds[p->nfacets] = FACET_FORMAT;
 		p->facets[p->nfacets++] = arena_printf(a, "fmt%s", q->format);
 	}
 	if (q->genre && *q->genre) {
@@ -260,6 +268,7 @@ static void plan_facets(struct arena *a, const struct search_query *q, struct pl
 			buf_printf(&g, "%02x", ch);
 			buf_putc(&folded, (char)ch);
 		}
+		p->kinds[p->nfacets] = FACET_GENRE;
 		p->facets[p->nfacets++] = arena_strdup(a, buf_str(&g));
 		p->genre = arena_strdup(a, buf_str(&folded));
 		buf_free(&g);
@@ -474,10 +483,10 @@ static struct checks checks_of(const struct plan *p, unsigned checked)
 	for (int i = 0; i < p->nfacets; i++) {
 		if (!(checked & (1u << i)))
 			continue;
-		switch (p->facets[i][0]) {   /* sec..., fmt..., g... (plan_facets) */
-		case 's': c.section_id = p->section_id; break;
-		case 'f': c.format = p->format; break;
-		case 'g': c.genre = p->genre; break;
+		switch (p->kinds[i]) {
+		case FACET_SECTION: c.section_id = p->section_id; break;
+		case FACET_FORMAT: c.format = p->format; break;
+		case FACET_GENRE: c.genre = p->genre; break;
 		}
 	}
 	if (checked & CHECK_YEARS) {
@@ -715,13 +724,17 @@ static unsigned checked_filters(struct db *db, struct plan *p, int fts)
 /* Whether a pass over index fts reads only the window, the first titles
 ** in search order (the most borrowed and newest, schema 0011): when its
 ** terms are all common, unless asked for everything (q->deep). A
-** catalogue no larger than the window has none (bound 0), and is always
-** read whole. */
+** catalogue no larger than the window has none, and is always read
+** whole. */
 static bool pass_windowed(struct db *db, const struct search_query *q,
 	struct plan *p, int fts)
 {
-	return q->window > 0 && !q->deep && all_common(db, p, fts) &&
-		db_int(db, 0, "SELECT bound FROM search_window", NULL) != 0;
+	if (q->window <= 0 || q->deep || !all_common(db, p, fts))
+		return false;
+	if (p->window < 0)
+		p->window = db_int(db, 0, "SELECT CASE WHEN bound != 0 THEN titles ELSE 0 END "
+			"FROM search_window", NULL);
+	return p->window > 0;
 }
 
 /* One pass of a search over index fts (0: the title fields, 1: all),
@@ -740,26 +753,30 @@ static int pass(struct db *db, struct arena *a, const struct search_query *q,
 		&ck, fts, tier, pass_windowed(db, q, p, fts), g);
 }
 
+/* The rest of the plan, once the words are known (p->text, p->author). */
+static void plan_search(struct db *db, struct arena *a, const struct search_query *q,
+	struct plan *p)
+{
+	p->last = last_word_mode(&p->text);
+	plan_facets(a, q, p);
+	plan_years(db, a, q->year_from, q->year_to, p);
+	plan_docs_unknown(p);
+	p->window = -1;
+}
+
 /* Matches in the title, subtitle, authors or ISBN first (from the small
 ** title index), then anywhere, each in search order: a title that names
 ** the words always outranks one whose blurb mentions them. */
 static int collect_candidates(struct db *db, struct arena *a,
-	const struct search_query *q, struct gather *g)
+	const struct search_query *q, struct plan *p, struct gather *g)
 {
-	struct plan p;
-	if (split_words(db, a, q->q, &p.text) || split_words(db, a, q->author, &p.author))
-		return -1;
-	p.last = last_word_mode(&p.text);
-	plan_facets(a, q, &p);
-	plan_years(db, a, q->year_from, q->year_to, &p);
-	plan_docs_unknown(&p);
 	/* Filters alone: authors and filter tokens are in the title index. */
-	if (!p.text.n)
-		return pass(db, a, q, &p, p.last, 0, 1, g);
+	if (!p->text.n)
+		return pass(db, a, q, p, p->last, 0, 1, g);
 	for (int tier = 0; tier < 2; tier++)
-		if (pass(db, a, q, &p, p.last, tier, tier, g))
+		if (pass(db, a, q, p, p->last, tier, tier, g))
 			return -1;
-	if (g->n || p.last == LAST_PREFIX)
+	if (g->n || p->last == LAST_PREFIX)
 		return 0;
 	/* A long last word found nothing whole: it may be half typed ("tolkie").
 	** A prefix longer than the prefix index would make FTS5 merge the
@@ -768,11 +785,11 @@ static int collect_candidates(struct db *db, struct arena *a,
 	** fields (where names are typed) and, when the rest is common, within
 	** the window. */
 	g->windowed = g->windowed_titles = false;
-	g->stem = p.text.w[p.text.n - 1];
-	g->stem_len = p.text.len[p.text.n - 1];
-	p.last = LAST_STEM;
-	forget_last_word_docs(&p);
-	int rc = pass(db, a, q, &p, LAST_STEM, 0, 0, g);
+	g->stem = p->text.w[p->text.n - 1];
+	g->stem_len = p->text.len[p->text.n - 1];
+	p->last = LAST_STEM;
+	forget_last_word_docs(p);
+	int rc = pass(db, a, q, p, LAST_STEM, 0, 0, g);
 	g->stem = NULL;
 	return rc;
 }
@@ -843,21 +860,22 @@ static int search_in_snapshot(struct db *db, struct arena *a,
 	memset(out, 0, sizeof *out);
 	if (search_by_isbn(db, a, q->q, out))
 		return 0;
-	struct words text, author;
-	if (split_words(db, a, q->q, &text) || split_words(db, a, q->author, &author))
+	struct plan p;
+	if (split_words(db, a, q->q, &p.text) || split_words(db, a, q->author, &p.author))
 		return -1;
 	bool filtered = q->section_id || (q->genre && *q->genre) ||
 		(q->format && *q->format) || q->available || q->year_from || q->year_to;
-	if (!text.n && !author.n && !filtered)
+	if (!p.text.n && !p.author.n && !filtered)
 		return 0;   /* nothing to look for: the page says so */
 	out->searched = true;
+	plan_search(db, a, q, &p);
 
 	struct gather g = {
 		.c = arena_alloc(a, sizeof *g.c * SEARCH_CANDIDATES),
 		.need_rows = q->sort != SORT_RELEVANCE,
 		.shelf = q->available,
 	};
-	if (collect_candidates(db, a, q, &g))
+	if (collect_candidates(db, a, q, &p, &g))
 		return -1;
 	struct candidate *cands = g.c;
 	int n = g.n;
@@ -865,7 +883,7 @@ static int search_in_snapshot(struct db *db, struct arena *a,
 	out->windowed = g.windowed && !g.more;
 	out->windowed_titles = g.windowed_titles && !g.more;
 	if (out->windowed)
-		out->window = db_int(db, 0, "SELECT titles FROM search_window", NULL);
+		out->window = p.window;
 	out->total = n;
 	enum search_sort sort = q->sort;
 	qsort_r(cands, (size_t)n, sizeof *cands, compare_candidates, &sort);

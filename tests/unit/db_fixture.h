@@ -3,7 +3,8 @@
 ** private folder under $TMPDIR (or the system's temporary folder), opens a
 ** database in it migrated from schema/ (tests run from the top of the
 ** repository) and an arena; test_db_close closes both and removes the
-** folder with everything in it. Header-only: each unit test program
+** folder with everything in it; DEFINE_TEST_DB_TEARDOWN makes the
+** teardown of a fixture that holds them. Header-only: each unit test program
 ** includes it once. Include cmocka.h before it.
 */
 #ifndef CARREL_TEST_DB_FIXTURE_H
@@ -50,5 +51,17 @@ static void test_db_close(const char *dir, struct db *db, struct arena *arena)
 	closedir(d);
 	assert_int_equal(rmdir(dir), 0);
 }
+
+/* Defines `static int name(void **state)`, the cmocka teardown of a
+** test's struct fixture: made by calloc, holding the dir, db and arena
+** that test_db_open filled; closes them and frees it. */
+#define DEFINE_TEST_DB_TEARDOWN(name) \
+	static int name(void **state) \
+	{ \
+		struct fixture *f = *state; \
+		test_db_close(f->dir, &f->db, &f->arena); \
+		free(f); \
+		return 0; \
+	}
 
 #endif

@@ -46,13 +46,7 @@ static int setup(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	test_db_close(f->dir, &f->db, &f->arena);
-	free(f);
-	return 0;
-}
+DEFINE_TEST_DB_TEARDOWN(teardown)
 
 /* A member of category with a membership valid for years. */
 static long long add_member(struct fixture *f, const char *name, const char *category)

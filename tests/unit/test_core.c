@@ -42,13 +42,7 @@ static int setup(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	test_db_close(f->dir, &f->db, &f->arena);
-	free(f);
-	return 0;
-}
+DEFINE_TEST_DB_TEARDOWN(teardown)
 
 static long long make_account(struct fixture *f, const char *email, enum role role)
 {

@@ -55,13 +55,7 @@ static int setup(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	test_db_close(f->dir, &f->db, &f->arena);
-	free(f);
-	return 0;
-}
+DEFINE_TEST_DB_TEARDOWN(teardown)
 
 /* A search for text, no filters, the first page of 20. */
 static struct search_query query_for(const char *text)
