@@ -252,34 +252,62 @@ static size_t cal_upper_bound(const struct closed_days *c, lday d)
 }
 
 /*
-** Whether day d is in the closed set c, by binary search. A NULL c, like
-** one with n == 0, is a library that never closes.
+** The day of the week of d, 0 = Sunday. Day 0, 1970-01-01, was a
+** Thursday (4); the remainder is made non-negative for days before it.
+*/
+int cal_weekday(lday d)
+{
+	long r = d % 7;
+	if (r < 0)
+		r += 7;
+	return (int)((r + 4) % 7);
+}
+
+/* Whether d's weekday is one the library closes every week. */
+static bool cal_weekly_closed(const struct closed_days *c, lday d)
+{
+	return c && (c->weekly & CAL_WEEKDAY_BIT(cal_weekday(d)));
+}
+
+/*
+** Whether day d is closed in c: one of its dates (binary search) or a
+** weekday it closes every week. A NULL c, like one with n == 0 and no
+** weekly days, is a library that never closes.
 */
 bool cal_is_closed(const struct closed_days *c, lday d)
 {
+	if (cal_weekly_closed(c, d))
+		return true;
 	size_t i = cal_lower_bound(c, d);
 	return c && i < c->n && c->days[i] == d;
 }
 
 /*
 ** Day d when open, else the first open day after it (a NULL c never
-** closes). Walking forward from d, each closed day passed is the next
+** closes). Walking forward from d, each closed date passed is the next
 ** entry of the sorted array, so the walk follows the array from where the
-** binary search puts d and takes at most n steps: the n + 1 bound holds
-** without counting. Only if the closed days run unbroken from d to the
-** largest lday (every day closed) is there no open day; then d itself.
+** binary search puts d; between two dates at most six weekly days can be
+** closed in a row (unless all seven are), so the walk is bounded by
+** 7 * (n + 1) steps. When every weekday closes weekly, or the closed days
+** run unbroken from d to the largest lday, there is no open day; then d
+** itself.
 */
 lday cal_next_open(const struct closed_days *c, lday d)
 {
+	if (c && (c->weekly & CAL_ALL_WEEKDAYS) == CAL_ALL_WEEKDAYS)
+		return d;
 	size_t i = cal_lower_bound(c, d);
 	lday e = d;
-	while (c && i < c->n && c->days[i] == e) {
+	for (;;) {
+		bool closed_date = c && i < c->n && c->days[i] == e;
+		if (!closed_date && !cal_weekly_closed(c, e))
+			return e;
 		if (e == LONG_MAX)
 			return d;
+		if (closed_date)
+			i++;
 		e++;
-		i++;
 	}
-	return e;
 }
 
 /*
@@ -307,6 +335,32 @@ static int cal_clamp_int(unsigned long v)
 }
 
 /*
+** The closed days in (start, on], start < on: the dates (two binary
+** searches) plus the days of the weekly closing weekdays (whole weeks at
+** once, then the few days left over), less the dates that fall on a weekly
+** closing weekday, which would otherwise count twice (one look at each
+** date in the range). No sum can overflow: each part counts distinct days
+** of the range, and so does the total.
+*/
+static unsigned long cal_closed_between(const struct closed_days *c, lday start, lday on)
+{
+	size_t first = cal_upper_bound(c, start), last = cal_upper_bound(c, on);
+	unsigned long closed = last - first;
+	if (!c || !(c->weekly & CAL_ALL_WEEKDAYS))
+		return closed;
+	unsigned long span = (unsigned long)on - (unsigned long)start;
+	closed += span / 7 * (unsigned long)__builtin_popcount(c->weekly & CAL_ALL_WEEKDAYS);
+	/* The days left over after the whole weeks are the last few: on - j. */
+	for (lday j = 0; j < (lday)(span % 7); j++)
+		if (cal_weekly_closed(c, on - j))
+			closed++;
+	for (size_t i = first; i < last; i++)
+		if (cal_weekly_closed(c, c->days[i]))
+			closed--;
+	return closed;
+}
+
+/*
 ** The fine for an item due on day due and returned (or still out) on day
 ** on, under rule r; c may be NULL (never closed).
 **
@@ -314,8 +368,9 @@ static int cal_clamp_int(unsigned long v)
 ** whether or not the library was open (grace is counted in calendar days,
 ** and a closed day inside it is simply grace, not in closed_skipped). Of
 ** the rest, (due + grace_days, on], the closed days are skipped and the
-** others charged. Closed days are counted with two binary searches, so a
-** range of centuries costs no more than a week.
+** others charged. Closed days are counted by cal_closed_between, so a
+** range of centuries costs no more than a week plus a look at each closed
+** date inside it.
 **
 ** A negative per_day_cents or grace_days counts as 0, and a cap_cents of
 ** 0 or less means no cap. Counts too large for the int fields read
@@ -345,7 +400,7 @@ struct fine_calc cal_fine(const struct closed_days *c, const struct fine_rule *r
 	/* The charged window is (start, on]. due <= start < on, since grace <
 	** late, so the sum cannot overflow. */
 	lday start = due + (lday)grace;
-	unsigned long closed = cal_upper_bound(c, on) - cal_upper_bound(c, start);
+	unsigned long closed = cal_closed_between(c, start, on);
 	unsigned long charged = late - grace - closed;
 	f.days_charged = cal_clamp_int(charged);
 	f.closed_skipped = cal_clamp_int(closed);

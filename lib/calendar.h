@@ -35,12 +35,22 @@ void cal_to_ymd(lday d, int *year, int *month, int *day);
 bool cal_parse(const char *s, lday *out);
 void cal_format(lday d, char out[11]);
 
-/* A sorted set of days the library is closed. */
+/* The days the library is closed: single dates, and days of the week it
+** closes every week (e.g. every Sunday). */
 struct closed_days {
 	const lday *days;   /* ascending, no duplicates */
 	size_t n;
+	unsigned weekly;    /* bit w set: closed every weekday w (cal_weekday) */
 };
 
+/* The day of the week of d: 0 = Sunday, 1 = Monday .. 6 = Saturday. */
+int cal_weekday(lday d);
+
+/* The weekly bit of weekday w (0..6), for closed_days.weekly. */
+#define CAL_WEEKDAY_BIT(w) (1u << (w))
+#define CAL_ALL_WEEKDAYS 0x7fu
+
+/* Whether d is closed: one of the dates, or its weekday closes weekly. */
 bool cal_is_closed(const struct closed_days *c, lday d);
 
 /* d itself when the library is open that day, else the next open day.

@@ -3,6 +3,7 @@
 ** circulation.h.
 */
 #include "circulation.h"
+#include "closing.h"
 #include "members.h"
 #include "notify.h"
 
@@ -105,6 +106,7 @@ int circ_closed_days(struct db *db, struct arena *a, struct closed_days *out)
 	}
 	out->days = days;
 	out->n = i;
+	out->weekly = closing_weekly_mask(db);
 	return 0;
 }
 

@@ -98,7 +98,8 @@ void circ_settings_get(struct db *db, struct circ_settings *out);
 int circ_rule_for(struct db *db, struct arena *a, const char *category,
 	const char *item_type, struct circ_rule *out);
 
-/* All closed days, sorted (on the arena). Returns 0 or -1. */
+/* All closed days, sorted (on the arena), and the weekly closing days.
+** Returns 0 or -1. */
 int circ_closed_days(struct db *db, struct arena *a, struct closed_days *out);
 
 /* Look a member up by email or library card number. Returns the account id

@@ -27,7 +27,7 @@
 /* The library's defaults: 25 cents a day after 1 day of grace, capped at
 ** 10.00. */
 static const struct fine_rule defaults = { 25, 1, 1000 };
-static const struct closed_days none = { NULL, 0 };
+static const struct closed_days none = { NULL, 0, 0 };
 
 /* The day of a date the test knows to be valid. */
 static lday D(const char *s)
@@ -293,7 +293,7 @@ static void test_is_closed(void **state)
 	assert_false(cal_is_closed(&none, 0));
 	assert_false(cal_is_closed(NULL, 0));
 	lday one[] = { 100 };
-	struct closed_days c1 = { one, 1 };
+	struct closed_days c1 = { one, 1, 0 };
 	assert_true(cal_is_closed(&c1, 100));
 	assert_false(cal_is_closed(&c1, 99));
 	assert_false(cal_is_closed(&c1, 101));
@@ -304,7 +304,7 @@ static void test_is_closed(void **state)
 	for (int i = 0; i < N; i++)
 		many[i + 1] = 3L * i;
 	many[N + 1] = LONG_MAX;
-	struct closed_days c = { many, N + 2 };
+	struct closed_days c = { many, N + 2, 0 };
 	for (lday d = -10; d < 3L * N + 10; d++)
 		assert_int_equal(cal_is_closed(&c, d), d >= 0 && d < 3L * N && d % 3 == 0);
 	assert_true(cal_is_closed(&c, LONG_MIN));
@@ -320,7 +320,7 @@ static void test_next_open(void **state)
 	assert_int_equal(cal_next_open(&none, d), d);
 	assert_int_equal(cal_next_open(NULL, d), d);
 	lday days[] = { d, d + 1, d + 2, d + 4, d + 6, d + 7 };
-	struct closed_days c = { days, 6 };
+	struct closed_days c = { days, 6, 0 };
 	assert_int_equal(cal_next_open(&c, d - 1), d - 1);
 	assert_int_equal(cal_next_open(&c, d), d + 3);
 	assert_int_equal(cal_next_open(&c, d + 1), d + 3);
@@ -336,7 +336,7 @@ static void test_next_open_every_day_closed(void **state)
 {
 	(void)state;
 	lday days[] = { LONG_MAX - 3, LONG_MAX - 2, LONG_MAX - 1, LONG_MAX };
-	struct closed_days c = { days, 4 };
+	struct closed_days c = { days, 4, 0 };
 	assert_int_equal(cal_next_open(&c, LONG_MAX - 3), LONG_MAX - 3);
 	assert_int_equal(cal_next_open(&c, LONG_MAX), LONG_MAX);
 	assert_int_equal(cal_next_open(&c, LONG_MAX - 4), LONG_MAX - 4);
@@ -349,7 +349,7 @@ static void test_next_open_every_day_closed(void **state)
 	static lday year[N];
 	for (int i = 0; i < N; i++)
 		year[i] = D("2028-01-01") + i;
-	struct closed_days y = { year, N };
+	struct closed_days y = { year, N, 0 };
 	assert_day(cal_next_open(&y, D("2028-01-01")), "2029-01-01");
 	assert_day(cal_next_open(&y, D("2028-12-31")), "2029-01-01");
 	r = cal_due_date(&y, D("2027-12-11"), 21);
@@ -406,7 +406,7 @@ static void test_due_dates_move_past_closed_days(void **state)
 	for (int i = 0; i < 9; i++)
 		days[i] = D("2026-12-24") + i;
 	days[9] = D("2027-03-29");
-	struct closed_days c = { days, 10 };
+	struct closed_days c = { days, 10, 0 };
 
 	struct due_calc r = cal_due_date(&c, D("2026-12-04"), 21);
 	assert_day(r.nominal, "2026-12-25");
@@ -446,7 +446,7 @@ static void test_next_open_against_walk(void **state)
 	for (lday d = base; d < base + 400; d++)
 		if ((d * 7919) % 11 < 4 || (d >= base + 350 && d < base + 360))
 			days[n++] = d;
-	struct closed_days c = { days, n };
+	struct closed_days c = { days, n, 0 };
 	for (lday d = base - 5; d < base + 405; d++) {
 		lday e = d;
 		while (e >= base && e < base + 400
@@ -535,7 +535,7 @@ static void test_fine_closed_days(void **state)
 	lday due = D("2026-05-01");
 	/* Closed on the grace day and on two later days. */
 	lday days[] = { due - 1, due, due + 1, due + 3, due + 4, due + 30 };
-	struct closed_days c = { days, 6 };
+	struct closed_days c = { days, 6, 0 };
 	assert_fine(cal_fine(&c, &defaults, due, due + 1), 0, 1, 0, 0, true, false);
 	assert_fine(cal_fine(&c, &defaults, due, due + 2), 25, 2, 1, 0, false, false);
 	assert_fine(cal_fine(&c, &defaults, due, due + 3), 25, 3, 1, 1, false, false);
@@ -545,7 +545,7 @@ static void test_fine_closed_days(void **state)
 	assert_fine(cal_fine(&c, &defaults, due, due + 30), 650, 30, 26, 3, false, false);
 	/* Every chargeable day closed: late, past the grace, and no fine. */
 	lday after[] = { due + 2, due + 3, due + 4 };
-	struct closed_days all = { after, 3 };
+	struct closed_days all = { after, 3, 0 };
 	assert_fine(cal_fine(&all, &defaults, due, due + 4), 0, 4, 0, 3, false, false);
 	/* Closed days only inside a longer grace are just grace. */
 	struct fine_rule g3 = { 25, 3, 0 };
@@ -555,7 +555,7 @@ static void test_fine_closed_days(void **state)
 	lday xmas[9];
 	for (int i = 0; i < 9; i++)
 		xmas[i] = D("2026-12-24") + i;
-	struct closed_days x = { xmas, 9 };
+	struct closed_days x = { xmas, 9, 0 };
 	assert_fine(cal_fine(&x, &defaults, D("2026-12-20"), D("2027-01-05")),
 		(16 - 1 - 9) * 25, 16, 6, 9, false, false);
 }
@@ -608,7 +608,7 @@ static void test_fine_huge_ranges(void **state)
 	for (lday d = D("2000-01-02"); d <= on; d += 7)       /* a Sunday */
 		sundays[n++] = d;
 	assert_int_equal(n, 5218);
-	struct closed_days c = { sundays, n };
+	struct closed_days c = { sundays, n, 0 };
 	struct fine_calc f = cal_fine(&c, &no_cap, due, on);
 	/* 2 January 2000, the first Sunday, is the day of grace: not skipped. */
 	assert_int_equal(f.closed_skipped, 5217);
@@ -622,7 +622,7 @@ static void test_fine_huge_ranges(void **state)
 	assert_fine(cal_fine(&none, &defaults, LONG_MIN, LONG_MAX), 1000, INT_MAX, INT_MAX, 0,
 		false, true);
 	lday ends[] = { LONG_MIN, LONG_MIN + 1, 0, LONG_MAX };
-	struct closed_days e = { ends, 4 };
+	struct closed_days e = { ends, 4, 0 };
 	f = cal_fine(&e, &one, LONG_MIN, LONG_MAX);
 	assert_int_equal(f.closed_skipped, 3);   /* LONG_MIN is the due day */
 	assert_int_equal(f.cents, LONG_MAX);
@@ -671,7 +671,7 @@ static void test_fine_against_walk(void **state)
 	for (lday d = base; d < base + 500; d++)
 		if ((d * 7919) % 13 < 3 || (d >= base + 23 && d < base + 33))
 			days[n++] = d;
-	struct closed_days c = { days, n };
+	struct closed_days c = { days, n, 0 };
 	static const struct fine_rule rules[] = {
 		{ 25, 1, 1000 }, { 25, 0, 0 }, { 10, 5, 300 }, { 7, 3, 0 },
 		{ -5, -2, -1 }, { 100, 14, 150 },
@@ -690,6 +690,164 @@ static void test_fine_against_walk(void **state)
 						a.closed_skipped, b.cents, b.days_late,
 						b.days_charged, b.closed_skipped);
 			}
+}
+
+/*
+** Weekly closing days
+*/
+
+/* The weekday of d counted from a Sunday the test knows, without
+** cal_weekday. */
+static int weekday_from_a_sunday(lday d)
+{
+	long r = (d - D("2026-12-06")) % 7;
+	return (int)(r < 0 ? r + 7 : r);
+}
+
+static void test_weekday(void **state)
+{
+	(void)state;
+	assert_int_equal(cal_weekday(0), 4);                    /* 1970-01-01, Thursday */
+	assert_int_equal(cal_weekday(D("2026-12-06")), 0);      /* a Sunday */
+	assert_int_equal(cal_weekday(D("2026-12-12")), 6);      /* a Saturday */
+	assert_int_equal(cal_weekday(D("2000-02-29")), 2);      /* a Tuesday */
+	assert_int_equal(cal_weekday(D("1969-12-31")), 3);      /* before day 0 */
+	assert_int_equal(cal_weekday(FIRST_DAY), 1);            /* 0001-01-01, Monday */
+	for (lday d = FIRST_DAY; d <= LAST_DAY; d += 997)
+		assert_int_equal(cal_weekday(d), weekday_from_a_sunday(d));
+	/* Defined for any day number. */
+	assert_in_range(cal_weekday(LONG_MIN), 0, 6);
+	assert_in_range(cal_weekday(LONG_MAX), 0, 6);
+}
+
+static void test_weekly_closed_days(void **state)
+{
+	(void)state;
+	struct closed_days sundays = { NULL, 0, CAL_WEEKDAY_BIT(0) };
+	assert_true(cal_is_closed(&sundays, D("2026-12-06")));
+	assert_true(cal_is_closed(&sundays, D("2026-12-13")));
+	assert_false(cal_is_closed(&sundays, D("2026-12-07")));
+	assert_false(cal_is_closed(&none, D("2026-12-06")));
+	/* A loan from Saturday 14 November for 22 days would fall due on
+	** Sunday 6 December: it moves to the Monday. */
+	struct due_calc r = cal_due_date(&sundays, D("2026-11-14"), 22);
+	assert_day(r.nominal, "2026-12-06");
+	assert_day(r.due, "2026-12-07");
+	assert_int_equal(r.closed_skipped, 1);
+	r = cal_due_date(&sundays, D("2026-11-15"), 21);        /* lands on a Sunday */
+	assert_day(r.due, "2026-12-07");
+	r = cal_due_date(&sundays, D("2026-11-16"), 21);        /* a Monday: stays */
+	assert_day(r.due, "2026-12-07");
+	assert_int_equal(r.closed_skipped, 0);
+	/* Sundays and Mondays every week, and a closed Tuesday date: three days. */
+	lday tuesday[] = { D("2026-12-08") };
+	struct closed_days c = { tuesday, 1, CAL_WEEKDAY_BIT(0) | CAL_WEEKDAY_BIT(1) };
+	r = cal_due_date(&c, D("2026-11-15"), 21);
+	assert_day(r.due, "2026-12-09");
+	assert_int_equal(r.closed_skipped, 3);
+	/* A closed date on a weekly closed day is one closed day, not two. */
+	lday sunday[] = { D("2026-12-06") };
+	struct closed_days both = { sunday, 1, CAL_WEEKDAY_BIT(0) };
+	assert_int_equal(cal_next_open(&both, D("2026-12-06")), D("2026-12-07"));
+	/* Every weekday closed: no open day to move to. */
+	struct closed_days all = { NULL, 0, CAL_ALL_WEEKDAYS };
+	assert_int_equal(cal_next_open(&all, D("2026-12-06")), D("2026-12-06"));
+	assert_int_equal(cal_next_open(&all, LONG_MAX), LONG_MAX);
+	struct closed_days six = { NULL, 0, CAL_ALL_WEEKDAYS & ~CAL_WEEKDAY_BIT(3) };
+	assert_day(cal_next_open(&six, D("2026-12-06")), "2026-12-09");
+	assert_int_equal(cal_next_open(&six, LONG_MAX - 1) >= LONG_MAX - 1, 1);
+}
+
+static void test_weekly_closed_days_not_charged(void **state)
+{
+	(void)state;
+	struct closed_days sundays = { NULL, 0, CAL_WEEKDAY_BIT(0) };
+	/* Due Monday 30 November, back Monday 14 December: 14 days late, 1 of
+	** grace, the Sundays 6 and 13 December not charged: 11 days. */
+	struct fine_calc f = cal_fine(&sundays, &defaults, D("2026-11-30"), D("2026-12-14"));
+	assert_fine(f, 275, 14, 11, 2, false, false);
+	/* The same with 6 December also a closed date: still two days. */
+	lday sunday[] = { D("2026-12-06") };
+	struct closed_days both = { sunday, 1, CAL_WEEKDAY_BIT(0) };
+	f = cal_fine(&both, &defaults, D("2026-11-30"), D("2026-12-14"));
+	assert_fine(f, 275, 14, 11, 2, false, false);
+	/* A Sunday inside the grace is grace, not a closed day skipped. */
+	f = cal_fine(&sundays, &defaults, D("2026-12-05"), D("2026-12-07"));
+	assert_fine(f, 25, 2, 1, 0, false, false);
+	/* Every day closed: late, but nothing to charge. */
+	struct closed_days all = { NULL, 0, CAL_ALL_WEEKDAYS };
+	f = cal_fine(&all, &defaults, D("2026-11-30"), D("2026-12-14"));
+	assert_fine(f, 0, 14, 0, 13, false, false);
+	/* Centuries of Sundays: counted by whole weeks, exactly. */
+	struct fine_rule free_rule = { 0, 0, 0 };
+	f = cal_fine(&sundays, &free_rule, FIRST_DAY, LAST_DAY);
+	long sundays_in_range = 0;
+	for (lday d = FIRST_DAY + 1; d <= LAST_DAY; d++)
+		sundays_in_range += weekday_from_a_sunday(d) == 0;
+	assert_int_equal(f.closed_skipped, sundays_in_range);
+	f = cal_fine(&sundays, &free_rule, LONG_MIN, LONG_MAX);
+	assert_int_equal(f.days_late, INT_MAX);
+	assert_int_equal(f.closed_skipped, INT_MAX);
+}
+
+/* A day closed by the dates of c or by the weekly mask, checked without
+** calendar.c. */
+static bool closed_by_hand(const struct closed_days *c, lday d)
+{
+	if (c->weekly & (1u << weekday_from_a_sunday(d)))
+		return true;
+	for (size_t i = 0; i < c->n; i++)
+		if (c->days[i] == d)
+			return true;
+	return false;
+}
+
+/* Due dates and fines against day-by-day walks, for several weekly
+** patterns over irregular closed dates (some on the weekly days). */
+static void test_weekly_against_walk(void **state)
+{
+	(void)state;
+	lday base = D("2026-01-01");
+	static lday days[200];
+	size_t n = 0;
+	for (lday d = base; d < base + 200; d++)
+		if ((d * 7919) % 13 < 2 || (d >= base + 40 && d < base + 47))
+			days[n++] = d;
+	static const unsigned masks[] = { 0x01, 0x41, 0x03, 0x2a, 0x3f, 0x7e };
+	static const struct fine_rule rules[] = { { 25, 1, 1000 }, { 10, 0, 0 }, { 7, 4, 90 } };
+	for (size_t m = 0; m < sizeof masks / sizeof masks[0]; m++) {
+		struct closed_days c = { days, n, masks[m] };
+		for (lday d = base - 5; d < base + 210; d++) {
+			lday e = d;
+			while (closed_by_hand(&c, e))
+				e++;
+			assert_int_equal(cal_next_open(&c, d), e);
+			assert_int_equal(cal_is_closed(&c, d), closed_by_hand(&c, d));
+		}
+		for (size_t k = 0; k < sizeof rules / sizeof rules[0]; k++)
+			for (lday due = base - 10; due < base + 150; due += 5)
+				for (lday on = due - 1; on < due + 60; on++) {
+					struct fine_calc want = { 0 };
+					int grace = rules[k].grace_days;
+					for (lday d = due + 1; d <= on; d++) {
+						want.days_late++;
+						if (want.days_late <= grace)
+							continue;
+						if (closed_by_hand(&c, d))
+							want.closed_skipped++;
+						else
+							want.days_charged++;
+					}
+					struct fine_calc got = cal_fine(&c, &rules[k], due, on);
+					if (got.days_late != want.days_late
+						|| got.days_charged != want.days_charged
+						|| got.closed_skipped != want.closed_skipped)
+						fail_msg("mask %#x rule %zu due %ld on %ld: %d/%d/%d, want %d/%d/%d",
+							masks[m], k, due, on, got.days_late, got.days_charged,
+							got.closed_skipped, want.days_late, want.days_charged,
+							want.closed_skipped);
+				}
+	}
 }
 
 /*
@@ -906,6 +1064,10 @@ int main(void)
 		cmocka_unit_test(test_fine_across_leap_day_and_year_end),
 		cmocka_unit_test(test_fine_huge_ranges),
 		cmocka_unit_test(test_fine_against_walk),
+		cmocka_unit_test(test_weekday),
+		cmocka_unit_test(test_weekly_closed_days),
+		cmocka_unit_test(test_weekly_closed_days_not_charged),
+		cmocka_unit_test(test_weekly_against_walk),
 		cmocka_unit_test(test_days_in_utc),
 		cmocka_unit_test(test_days_in_london_2026),
 		cmocka_unit_test(test_days_when_midnight_is_skipped),
