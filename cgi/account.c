@@ -6,6 +6,7 @@
 
 #include "account.h"
 #include "circulation.h"
+#include "desk.h"
 #include "members.h"
 #include "payments.h"
 #include "web.h"
@@ -69,7 +70,7 @@ void page_account_login(struct ctx *c)
 	case AUTH_OK:
 		start_session(c, id);
 		if (c->resp->status != 500)
-			web_redirect(c, safe_next(next));
+			web_redirect(c, next && *next ? safe_next(next) : desk_landing(c->db, id));
 		return;
 	case AUTH_BAD_CREDENTIALS:
 		/* The same words whether or not the email has an account. */

@@ -6,6 +6,7 @@
 
 #include "account.h"
 #include "circulation.h"
+#include "closing.h"
 #include "rules.h"
 #include "web.h"
 
@@ -224,6 +225,33 @@ static void view_closed_days(struct ctx *c)
 	}
 }
 
+/* The weekly closing days, and the days of the week that could be added. */
+static void view_weekly_days(struct ctx *c)
+{
+	struct closing_weekday *days;
+	int n = closing_weekly_list(c->db, c->arena, &days);
+	struct tv *list = tv_set_list(c->view, "weekly");
+	unsigned closed = 0;
+	for (int i = 0; i < n; i++) {
+		struct tv *o = tv_obj(c->arena);
+		tv_set_int(o, "weekday", days[i].weekday);
+		tv_set_str(o, "name", days[i].name);
+		tv_set_str(o, "reason", days[i].reason);
+		tv_push(list, o);
+		closed |= 1u << days[i].weekday;
+	}
+	tv_set_bool(c->view, "any_weekday_open", closed != CAL_ALL_WEEKDAYS);
+	struct tv *open = tv_set_list(c->view, "weekdays_open");
+	for (int w = 0; w < 7; w++) {
+		if (closed & (1u << w))
+			continue;
+		struct tv *o = tv_obj(c->arena);
+		tv_set_int(o, "weekday", w);
+		tv_set_str(o, "name", closing_weekday_name(w));
+		tv_push(open, o);
+	}
+}
+
 /* The settings page; problem is a closed-days error, typed and errs those
 ** of the limits form. */
 static void settings_page(struct ctx *c, const char *problem,
@@ -232,6 +260,7 @@ static void settings_page(struct ctx *c, const char *problem,
 	web_form_token(c);
 	view_limits(c, typed);
 	view_closed_days(c);
+	view_weekly_days(c);
 	if (problem)
 		tv_set_str(c->view, "problem", problem);
 	if (errs)
@@ -239,6 +268,8 @@ static void settings_page(struct ctx *c, const char *problem,
 	const char *done = http_query(c->req, "done");
 	if (done && !strcmp(done, "saved"))
 		tv_set_str(c->view, "notice", "The closed days were saved.");
+	if (done && !strcmp(done, "weekly"))
+		tv_set_str(c->view, "notice", "The weekly closing days were saved.");
 	if (done && !strcmp(done, "limits"))
 		tv_set_str(c->view, "notice", "The borrowing limits were saved.");
 	web_render(c, "admin_settings", status);
@@ -293,4 +324,33 @@ void page_admin_closed_delete(struct ctx *c)
 		web_error(c, 500, "The day could not be changed just now.");
 	else
 		web_redirect(c, "/admin/settings?done=saved");
+}
+
+/* ---- weekly closing days ---- */
+
+void page_admin_weekly_add(struct ctx *c)
+{
+	const char *why = NULL;
+	const char *reason = valid_trim(c->arena, http_form(c->req, "weekly_reason"));
+	if (closing_weekly_add(c->db, c->arena, closing_parse_weekday(http_form(c->req,
+		"weekday")), reason, c->sess.account_id, c->now, &why)) {
+		/* The settings page again, the problem beside the weekly form. */
+		tv_set_str(c->view, "weekly_problem", why);
+		tv_set_str(c->view, "weekly_reason", reason);
+		settings_page(c, NULL, NULL, NULL, 422);
+		return;
+	}
+	web_redirect(c, "/admin/settings?done=weekly#weekly-days");
+}
+
+void page_admin_weekly_delete(struct ctx *c)
+{
+	int rc = closing_weekly_remove(c->db, closing_parse_weekday(c->req->params[0]),
+		c->sess.account_id, c->now);
+	if (rc == 1)
+		web_error(c, 404, "The library does not close on that day every week.");
+	else if (rc < 0)
+		web_error(c, 500, "The weekly closing day could not be changed just now.");
+	else
+		web_redirect(c, "/admin/settings?done=weekly#weekly-days");
 }

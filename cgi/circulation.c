@@ -1,5 +1,6 @@
 /*
-** circulation.c: the circulation desk (checkout, checkin), the hold shelf
+** circulation.c: the circulation desk (finding the member, their summary,
+** checkout, checkin, printable slips, the overdue list), the hold shelf
 ** and queues, a loan's "why", a member's circulation page for staff (loans,
 ** holds, fines, payments and waivers), and the member's own actions
 ** (renew, place and cancel holds).
@@ -9,6 +10,7 @@
 
 #include "cataloguing.h"
 #include "circulation.h"
+#include "desk.h"
 #include "web.h"
 
 /* ---- the desk ---- */
@@ -44,47 +46,193 @@ static void staff_refusal(struct ctx *c, int status, const struct circ_result *r
 	web_render(c, "error", status);
 }
 
-/* The receipt of a checkout or checkin, from the loan row. */
+/* The receipt of a checkout or checkin (?loan=), with its slip's address. */
 static void view_loan_receipt(struct ctx *c, long long loan_id)
 {
-	sqlite3_stmt *st = db_query(c->db,
-		"SELECT l.id, t.title, a.name, a.id, k.barcode, l.due_day, l.return_day, "
-		"  coalesce(l.fine_cents, 0), k.status, k.id "
-		"FROM loan l JOIN copy k ON k.id = l.copy_id JOIN title t ON t.id = k.title_id "
-		"JOIN account a ON a.id = l.account_id WHERE l.id = ?", "i", loan_id);
-	if (!db_row(c->db, st))
+	struct desk_receipt d;
+	if (desk_loan_receipt(c->db, c->arena, loan_id, &d))
 		return;
 	struct tv *r = tv_set_obj(c->view, "receipt");
-	tv_set_int(r, "loan_id", db_col_int(st, 0));
-	tv_set_str(r, "title", db_text(c->arena, st, 1));
-	tv_set_str(r, "member", db_text(c->arena, st, 2));
-	tv_set_int(r, "member_id", db_col_int(st, 3));
-	tv_set_str(r, "barcode", db_text(c->arena, st, 4));
-	tv_set_str(r, "due", db_text(c->arena, st, 5));
-	tv_set_str(r, "returned", db_text(c->arena, st, 6));
-	long fine = (long)db_col_int(st, 7);
-	if (fine)
-		tv_set_str(r, "fine", circ_money(c->arena, fine));
-	bool on_hold_shelf = !strcmp((const char *)sqlite3_column_text(st, 8), "on-hold-shelf");
-	long long copy_id = db_col_int(st, 9);
-	db_done(st);
-	if (on_hold_shelf) {
-		st = db_query(c->db, "SELECT a.name, h.pickup_by FROM hold h JOIN account a "
-			"ON a.id = h.account_id WHERE h.copy_id = ? AND h.status = 'ready'", "i", copy_id);
-		if (db_row(c->db, st)) {
-			tv_set_str(r, "held_for", db_text(c->arena, st, 0));
-			tv_set_str(r, "pickup_by", db_text(c->arena, st, 1));
-			db_done(st);
-		}
+	tv_set_int(r, "loan_id", d.loan_id);
+	tv_set_str(r, "title", d.title);
+	tv_set_str(r, "member", d.member);
+	tv_set_int(r, "member_id", d.member_id);
+	tv_set_str(r, "barcode", d.barcode);
+	tv_set_str(r, "due", d.due);
+	tv_set_str(r, "returned", d.returned);
+	if (d.fine_cents)
+		tv_set_str(r, "fine", web_money(c, d.fine_cents));
+	if (d.hold_id) {
+		tv_set_int(r, "hold_id", d.hold_id);
+		tv_set_str(r, "held_for", d.held_for);
+		tv_set_str(r, "pickup_by", d.pickup_by);
 	}
 }
 
-/* A desk page: the form, and the receipt of ?loan= or the refusal r. */
-static void desk_page(struct ctx *c, const char *page, const char *member,
-	const char *barcode, const struct circ_result *r, int status)
+/* The member chosen at the desk, summed up before lending, as "chosen". */
+static bool view_member_summary(struct ctx *c, long long member_id)
+{
+	struct desk_summary s;
+	if (desk_member_summary(c->db, c->arena, member_id, c->now, &s))
+		return false;
+	struct tv *o = tv_set_obj(c->view, "chosen");
+	tv_set_int(o, "id", s.id);
+	tv_set_str(o, "name", s.name);
+	tv_set_str(o, "email", s.email);
+	tv_set_str(o, "phone", s.phone);
+	tv_set_str(o, "card", s.card);
+	tv_set_str(o, "category", s.category);
+	tv_set_str(o, "notes", s.notes);
+	tv_set_str(o, "status", s.membership.label);
+	tv_set_bool(o, "is_active", s.membership.standing == STANDING_ACTIVE);
+	tv_set_str(o, "until", s.membership.until);
+	tv_set_str(o, "plan", s.membership.plan_name);
+	tv_set_int(o, "loans_out", s.loans_out);
+	tv_set_int(o, "overdue", s.overdue);
+	tv_set_bool(o, "has_overdue", s.overdue > 0);
+	tv_set_int(o, "holds_ready", s.holds_ready);
+	tv_set_bool(o, "has_holds_ready", s.holds_ready > 0);
+	tv_set_str(o, "owed", web_money(c, s.owed_cents));
+	tv_set_bool(o, "owes", s.owed_cents > 0);
+	if (s.blocked)
+		tv_set_str(o, "blocked", s.blocked);
+	return true;
+}
+
+/* The pick list when several members match what was typed. */
+static void view_matches(struct ctx *c, const struct desk_match *m, int shown, int total)
+{
+	struct tv *list = tv_set_list(c->view, "matches");
+	for (int i = 0; i < shown; i++) {
+		struct tv *o = tv_obj(c->arena);
+		tv_set_int(o, "id", m[i].id);
+		tv_set_str(o, "name", m[i].name);
+		tv_set_str(o, "email", m[i].email);
+		tv_set_str(o, "card", m[i].card);
+		tv_set_str(o, "status", m[i].status);
+		tv_push(list, o);
+	}
+	tv_set_bool(c->view, "has_matches", shown > 0);
+	tv_set_int(c->view, "match_count", total);
+	tv_set_bool(c->view, "more_matches", total > shown);
+}
+
+/* What the desk made of the member field: one member, several, or none. */
+struct desk_lookup {
+	long long member_id;       /* the one member, or 0 */
+	struct desk_match matches[DESK_MAX_MATCHES];
+	int count;                 /* how many matched */
+};
+
+/* The member a form or address names: the chosen member_id when it is
+** one, else the members what was typed matches. */
+static void look_up_member(struct ctx *c, const char *chosen_id, const char *typed,
+	struct desk_lookup *out)
+{
+	out->member_id = 0;
+	out->count = 0;
+	long long id = valid_id(chosen_id);
+	if (id && desk_member_exists(c->db, id)) {
+		out->member_id = id;
+		out->count = 1;
+		return;
+	}
+	out->count = desk_find_members(c->db, c->arena, typed, cal_day_of(c->now),
+		out->matches, DESK_MAX_MATCHES);
+	if (out->count == 1)
+		out->member_id = out->matches[0].id;
+}
+
+/* The checkout page: the member field (or the chosen member's summary),
+** the barcode, the pick list of a lookup, the receipt of ?loan=, and the
+** refusal r or member_error. */
+static void checkout_page(struct ctx *c, const char *typed, const char *barcode,
+	const struct desk_lookup *who, const char *member_error,
+	const struct circ_result *r, int status)
 {
 	web_form_token(c);
-	tv_set_str(c->view, "member", member ? member : "");
+	tv_set_str(c->view, "member", typed ? typed : "");
+	tv_set_str(c->view, "barcode", barcode ? barcode : "");
+	if (who && who->member_id)
+		view_member_summary(c, who->member_id);
+	else if (who && who->count > 1)
+		view_matches(c, who->matches, who->count < DESK_MAX_MATCHES ? who->count
+			: DESK_MAX_MATCHES, who->count);
+	if (member_error)
+		tv_set_str(c->view, "member_error", member_error);
+	if (r) {
+		tv_set_str(c->view, "refusal", r->message);
+		view_why(c, c->view, &r->why);
+	}
+	long long loan = valid_id(http_query(c->req, "loan"));
+	if (loan && !r)
+		view_loan_receipt(c, loan);
+	web_render(c, "staff_checkout", status);
+}
+
+static const char *no_member_match(const char *typed)
+{
+	if (!typed || !*typed)
+		return "Type the member's name, email address or card number.";
+	return "No member has that name, email address or card number.";
+}
+
+void page_circ_checkout_form(struct ctx *c)
+{
+	/* ?member= is a member's number (after a checkout, or chosen from the
+	** pick list) or what a librarian typed to look them up. */
+	const char *asked = valid_trim(c->arena, http_query(c->req, "member"));
+	struct desk_lookup who = { .count = 0 };
+	const char *error = NULL;
+	const char *typed = asked;
+	if (*asked) {
+		look_up_member(c, asked, asked, &who);
+		if (who.count == 0)
+			error = no_member_match(asked);
+		if (who.member_id)
+			typed = "";
+	}
+	checkout_page(c, typed, "", &who, error, NULL, 200);
+}
+
+void page_circ_checkout(struct ctx *c)
+{
+	const char *typed = valid_trim(c->arena, http_form(c->req, "member"));
+	const char *barcode = valid_trim(c->arena, http_form(c->req, "barcode"));
+	struct desk_lookup who;
+	look_up_member(c, http_form(c->req, "member_id"), typed, &who);
+	if (who.count == 0) {
+		struct circ_result none = { .code = CIRC_UNKNOWN_MEMBER,
+			.message = no_member_match(typed) };
+		checkout_page(c, typed, barcode, &who, none.message, &none, 422);
+		return;
+	}
+	if (!who.member_id) {
+		/* Several match: nothing is lent until one is chosen. */
+		checkout_page(c, typed, barcode, &who, NULL, NULL, 409);
+		return;
+	}
+	if (!*barcode) {
+		web_redirect(c, arena_printf(c->arena, "/staff/checkout?member=%lld",
+			who.member_id));
+		return;
+	}
+	struct circ_result r;
+	circ_checkout(c->db, c->arena, c->now, who.member_id, barcode, &r);
+	if (r.code == CIRC_OK) {
+		/* Keep the member: the next item is usually theirs. */
+		web_redirect(c, arena_printf(c->arena, "/staff/checkout?member=%lld&loan=%lld",
+			who.member_id, r.loan_id));
+		return;
+	}
+	checkout_page(c, "", barcode, &who, NULL, &r, r.code == CIRC_ERROR ? 500 : 422);
+}
+
+/* The checkin page: the form, and the receipt of ?loan= or the refusal r. */
+static void checkin_page(struct ctx *c, const char *barcode, const struct circ_result *r,
+	int status)
+{
+	web_form_token(c);
 	tv_set_str(c->view, "barcode", barcode ? barcode : "");
 	if (r) {
 		tv_set_str(c->view, "refusal", r->message);
@@ -93,33 +241,12 @@ static void desk_page(struct ctx *c, const char *page, const char *member,
 	long long loan = valid_id(http_query(c->req, "loan"));
 	if (loan && !r)
 		view_loan_receipt(c, loan);
-	web_render(c, page, status);
-}
-
-void page_circ_checkout_form(struct ctx *c)
-{
-	desk_page(c, "staff_checkout", http_query(c->req, "member"), NULL, NULL, 200);
-}
-
-void page_circ_checkout(struct ctx *c)
-{
-	const char *member = valid_trim(c->arena, http_form(c->req, "member"));
-	const char *barcode = valid_trim(c->arena, http_form(c->req, "barcode"));
-	long long member_id = circ_find_member(c->db, member);
-	struct circ_result r;
-	circ_checkout(c->db, c->arena, c->now, member_id, barcode, &r);
-	if (r.code == CIRC_OK) {
-		/* Keep the member in the form: the next item is usually theirs. */
-		web_redirect(c, arena_printf(c->arena, "/staff/checkout?loan=%lld&member=%s",
-			r.loan_id, http_url_encode(c->arena, member)));
-		return;
-	}
-	desk_page(c, "staff_checkout", member, barcode, &r, r.code == CIRC_ERROR ? 500 : 422);
+	web_render(c, "staff_checkin", status);
 }
 
 void page_circ_checkin_form(struct ctx *c)
 {
-	desk_page(c, "staff_checkin", NULL, NULL, NULL, 200);
+	checkin_page(c, NULL, NULL, 200);
 }
 
 void page_circ_checkin(struct ctx *c)
@@ -131,7 +258,125 @@ void page_circ_checkin(struct ctx *c)
 		web_redirect(c, arena_printf(c->arena, "/staff/checkin?loan=%lld", r.loan_id));
 		return;
 	}
-	desk_page(c, "staff_checkin", NULL, barcode, &r, r.code == CIRC_ERROR ? 500 : 422);
+	checkin_page(c, barcode, &r, r.code == CIRC_ERROR ? 500 : 422);
+}
+
+/* The member's staff notes, changed from the desk's summary. */
+void page_circ_member_notes(struct ctx *c)
+{
+	long long id = valid_id(c->req->params[0]);
+	const char *notes = valid_trim(c->arena, http_form(c->req, "notes"));
+	if (!desk_member_exists(c->db, id)) {
+		web_error(c, 404, "There is no member with that number.");
+		return;
+	}
+	if (strlen(notes) > DESK_NOTES_MAX) {
+		struct desk_lookup who = { .member_id = id, .count = 1 };
+		tv_set_str(c->view, "notes_error", "Notes can be at most 2000 characters.");
+		tv_set_str(c->view, "notes_typed", notes);
+		checkout_page(c, "", "", &who, NULL, NULL, 422);
+		return;
+	}
+	if (desk_set_notes(c->db, id, notes, c->sess.account_id, c->now)) {
+		web_error(c, 500, "The notes could not be saved just now. Please try again.");
+		return;
+	}
+	web_redirect(c, arena_printf(c->arena, "/staff/checkout?member=%lld", id));
+}
+
+/* ---- the overdue list ---- */
+
+void page_circ_overdue(struct ctx *c)
+{
+	struct desk_overdue *rows;
+	int n = desk_overdue_list(c->db, c->arena, c->now, &rows);
+	if (n < 0) {
+		web_error(c, 500, "The overdue list could not be read just now. Please try again.");
+		return;
+	}
+	struct tv *list = tv_set_list(c->view, "overdue");
+	/* Most overdue first: the list comes by due day, oldest first. */
+	for (int i = 0; i < n; i++) {
+		struct tv *o = tv_obj(c->arena);
+		tv_set_int(o, "loan_id", rows[i].loan_id);
+		tv_set_int(o, "member_id", rows[i].member_id);
+		tv_set_str(o, "title", rows[i].title);
+		tv_set_str(o, "barcode", rows[i].barcode);
+		tv_set_str(o, "member", rows[i].member);
+		tv_set_str(o, "email", rows[i].email);
+		tv_set_str(o, "phone", rows[i].phone);
+		tv_set_str(o, "due", rows[i].due);
+		tv_set_int(o, "days", rows[i].days_overdue);
+		tv_set_bool(o, "one_day", rows[i].days_overdue == 1);
+		tv_set_str(o, "fine", web_money(c, rows[i].fine_cents));
+		tv_push(list, o);
+	}
+	tv_set_int(c->view, "count", n);
+	tv_set_bool(c->view, "any", n > 0);
+	tv_set_bool(c->view, "one", n == 1);
+	char today[11];
+	cal_format(cal_day_of(c->now), today);
+	tv_set_str(c->view, "today", today);
+	web_render(c, "staff_overdue", 200);
+}
+
+/* ---- printable slips ---- */
+
+static void view_slip_heading(struct ctx *c)
+{
+	char today[11];
+	cal_format(cal_day_of(c->now), today);
+	tv_set_str(c->view, "library", desk_library_name(c->db, c->arena));
+	tv_set_str(c->view, "date", today);
+}
+
+/* The checkout receipt: the member's loans made today. */
+void page_circ_checkout_slip(struct ctx *c)
+{
+	long long id = valid_id(c->req->params[0]);
+	struct desk_summary s;
+	if (desk_member_summary(c->db, c->arena, id, c->now, &s)) {
+		web_error(c, 404, "There is no member with that number.");
+		return;
+	}
+	struct desk_slip_loan *loans;
+	int n = desk_loans_made_on(c->db, c->arena, id, cal_day_of(c->now), &loans);
+	view_slip_heading(c);
+	tv_set_int(c->view, "member_id", id);
+	tv_set_str(c->view, "member", s.name);
+	tv_set_str(c->view, "card", s.card);
+	struct tv *list = tv_set_list(c->view, "items");
+	for (int i = 0; i < n; i++) {
+		struct tv *o = tv_obj(c->arena);
+		tv_set_str(o, "title", loans[i].title);
+		tv_set_str(o, "barcode", loans[i].barcode);
+		tv_set_str(o, "due", loans[i].due);
+		tv_push(list, o);
+	}
+	tv_set_int(c->view, "count", n);
+	tv_set_bool(c->view, "any", n > 0);
+	tv_set_bool(c->view, "one", n == 1);
+	web_render(c, "slip_checkout", 200);
+}
+
+/* The slip that goes in a copy put on the hold shelf. */
+void page_circ_hold_slip(struct ctx *c)
+{
+	struct desk_hold_slip h;
+	if (desk_hold_slip(c->db, c->arena, valid_id(c->req->params[0]), &h)) {
+		web_error(c, 404, "That hold is not waiting on the hold shelf.");
+		return;
+	}
+	view_slip_heading(c);
+	struct tv *o = tv_set_obj(c->view, "hold");
+	tv_set_int(o, "member_id", h.member_id);
+	tv_set_str(o, "member", h.member);
+	tv_set_str(o, "card", h.card);
+	tv_set_str(o, "title", h.title);
+	tv_set_str(o, "barcode", h.barcode);
+	tv_set_str(o, "ready", h.ready);
+	tv_set_str(o, "pickup_by", h.pickup_by);
+	web_render(c, "slip_hold", 200);
 }
 
 /* ---- holds ---- */
@@ -140,38 +385,34 @@ void page_circ_holds(struct ctx *c)
 {
 	/* Uncollected holds pass their copy on before the shelf is shown. */
 	circ_holds_expire(c->db, c->arena, c->now);
-	struct tv *shelf = tv_set_list(c->view, "shelf");
-	sqlite3_stmt *st = db_query(c->db,
-		"SELECT h.id, t.id, t.title, a.id, a.name, k.barcode, h.ready_day, h.pickup_by "
-		"FROM hold h JOIN title t ON t.id = h.title_id JOIN account a ON a.id = h.account_id "
-		"JOIN copy k ON k.id = h.copy_id WHERE h.status = 'ready' ORDER BY h.pickup_by, h.id", NULL);
-	while (db_row(c->db, st)) {
+	struct desk_shelf_hold *shelf;
+	int n = desk_hold_shelf(c->db, c->arena, &shelf);
+	struct tv *list = tv_set_list(c->view, "shelf");
+	for (int i = 0; i < n; i++) {
 		struct tv *o = tv_obj(c->arena);
-		tv_set_int(o, "id", db_col_int(st, 0));
-		tv_set_int(o, "title_id", db_col_int(st, 1));
-		tv_set_str(o, "title", db_text(c->arena, st, 2));
-		tv_set_int(o, "member_id", db_col_int(st, 3));
-		tv_set_str(o, "member", db_text(c->arena, st, 4));
-		tv_set_str(o, "barcode", db_text(c->arena, st, 5));
-		tv_set_str(o, "ready", db_text(c->arena, st, 6));
-		tv_set_str(o, "pickup_by", db_text(c->arena, st, 7));
-		tv_push(shelf, o);
+		tv_set_int(o, "id", shelf[i].id);
+		tv_set_int(o, "title_id", shelf[i].title_id);
+		tv_set_str(o, "title", shelf[i].title);
+		tv_set_int(o, "member_id", shelf[i].member_id);
+		tv_set_str(o, "member", shelf[i].member);
+		tv_set_str(o, "barcode", shelf[i].barcode);
+		tv_set_str(o, "ready", shelf[i].ready);
+		tv_set_str(o, "pickup_by", shelf[i].pickup_by);
+		tv_push(list, o);
 	}
-	struct tv *queue = tv_set_list(c->view, "queue");
-	st = db_query(c->db,
-		"SELECT q.id, t.id, t.title, a.id, a.name, q.placed_at, q.place "
-		"FROM waiting_hold q JOIN title t ON t.id = q.title_id JOIN account a ON a.id = q.account_id "
-		"ORDER BY t.title, q.place LIMIT 500", NULL);
-	while (db_row(c->db, st)) {
+	struct desk_queued_hold *queue;
+	n = desk_hold_queues(c->db, c->arena, &queue);
+	list = tv_set_list(c->view, "queue");
+	for (int i = 0; i < n; i++) {
 		struct tv *o = tv_obj(c->arena);
-		tv_set_int(o, "id", db_col_int(st, 0));
-		tv_set_int(o, "title_id", db_col_int(st, 1));
-		tv_set_str(o, "title", db_text(c->arena, st, 2));
-		tv_set_int(o, "member_id", db_col_int(st, 3));
-		tv_set_str(o, "member", db_text(c->arena, st, 4));
-		tv_set_str(o, "placed", web_date(c, db_col_int(st, 5)));
-		tv_set_int(o, "place", db_col_int(st, 6));
-		tv_push(queue, o);
+		tv_set_int(o, "id", queue[i].id);
+		tv_set_int(o, "title_id", queue[i].title_id);
+		tv_set_str(o, "title", queue[i].title);
+		tv_set_int(o, "member_id", queue[i].member_id);
+		tv_set_str(o, "member", queue[i].member);
+		tv_set_str(o, "placed", web_date(c, queue[i].placed_at));
+		tv_set_int(o, "place", queue[i].place);
+		tv_push(list, o);
 	}
 	web_form_token(c);
 	web_render(c, "staff_holds", 200);
@@ -192,51 +433,48 @@ void page_circ_hold_cancel_staff(struct ctx *c)
 void page_circ_loan(struct ctx *c)
 {
 	long long id = valid_id(c->req->params[0]);
-	sqlite3_stmt *st = db_query(c->db,
-		"SELECT l.id, t.title, a.name, a.id, a.category, k.barcode, k.item_type, l.loan_day, "
-		"  l.due_day, l.renewals, l.last_renewed_day, coalesce(l.return_day, ''), "
-		"  l.rule_category, l.rule_item_type, l.loan_days, l.max_renewals, "
-		"  l.fine_per_day_cents, l.grace_days, l.fine_cap_cents, l.closed_skipped, "
-		"  l.fine_cents, l.rule_id "
-		"FROM loan l JOIN copy k ON k.id = l.copy_id JOIN title t ON t.id = k.title_id "
-		"JOIN account a ON a.id = l.account_id WHERE l.id = ?", "i", id);
-	if (!db_row(c->db, st)) {
+	struct desk_loan l;
+	if (desk_loan_get(c->db, c->arena, id, &l)) {
 		web_error(c, 404, "There is no such loan.");
 		return;
 	}
 	struct tv *v = tv_set_obj(c->view, "loan");
-	static const char *const text_cols[] = {
-		NULL, "title", "member", NULL, "category", "barcode", "item_type", "loan_day",
-		"due_day", NULL, "renewed_day", "return_day", "rule_category", "rule_item_type",
-	};
-	for (int i = 0; i < 14; i++)
-		if (text_cols[i])
-			tv_set_str(v, text_cols[i], db_text(c->arena, st, i));
-	tv_set_int(v, "id", db_col_int(st, 0));
-	tv_set_int(v, "member_id", db_col_int(st, 3));
-	tv_set_int(v, "renewals", db_col_int(st, 9));
-	tv_set_int(v, "loan_days", db_col_int(st, 14));
-	tv_set_int(v, "max_renewals", db_col_int(st, 15));
-	tv_set_str(v, "per_day", circ_money(c->arena, (long)db_col_int(st, 16)));
-	tv_set_int(v, "grace_days", db_col_int(st, 17));
-	tv_set_str(v, "cap", circ_money(c->arena, (long)db_col_int(st, 18)));
-	tv_set_int(v, "closed_skipped", db_col_int(st, 19));
-	bool returned = sqlite3_column_type(st, 20) != SQLITE_NULL;
-	if (returned)
-		tv_set_str(v, "fixed_fine", circ_money(c->arena, (long)db_col_int(st, 20)));
-	tv_set_bool(v, "rule_changed", sqlite3_column_type(st, 21) == SQLITE_NULL);
-	db_done(st);
-	if (!returned) {
+	tv_set_int(v, "id", l.id);
+	tv_set_str(v, "title", l.title);
+	tv_set_str(v, "member", l.member);
+	tv_set_int(v, "member_id", l.member_id);
+	tv_set_str(v, "category", l.category);
+	tv_set_str(v, "barcode", l.barcode);
+	tv_set_str(v, "item_type", l.item_type);
+	tv_set_str(v, "loan_day", l.loan_day);
+	tv_set_str(v, "due_day", l.due_day);
+	tv_set_str(v, "renewed_day", l.renewed_day);
+	tv_set_str(v, "return_day", l.return_day);
+	tv_set_str(v, "rule_category", l.rule_category);
+	tv_set_str(v, "rule_item_type", l.rule_item_type);
+	tv_set_int(v, "renewals", l.renewals);
+	tv_set_int(v, "loan_days", l.loan_days);
+	tv_set_int(v, "max_renewals", l.max_renewals);
+	tv_set_str(v, "per_day", web_money(c, l.per_day_cents));
+	tv_set_int(v, "grace_days", l.grace_days);
+	tv_set_str(v, "cap", web_money(c, l.cap_cents));
+	if (l.closed_skipped)      /* numbers are never falsy in a section */
+		tv_set_int(v, "closed_skipped", l.closed_skipped);
+	if (l.returned)
+		tv_set_str(v, "fixed_fine", web_money(c, l.fine_cents));
+	tv_set_bool(v, "rule_changed", l.rule_removed);
+	if (!l.returned) {
 		struct fine_calc f;
 		long recorded;
 		if (circ_loan_fine_now(c->db, c->arena, id, c->now, &f, &recorded) == 0) {
 			struct tv *fv = tv_set_obj(v, "fine_now");
-			tv_set_str(fv, "cents", circ_money(c->arena, f.cents));
+			tv_set_str(fv, "cents", web_money(c, f.cents));
 			if (recorded)
-				tv_set_str(fv, "recorded", circ_money(c->arena, recorded));
+				tv_set_str(fv, "recorded", web_money(c, recorded));
 			tv_set_int(fv, "days_late", f.days_late);
 			tv_set_int(fv, "days_charged", f.days_charged);
-			tv_set_int(fv, "closed_skipped", f.closed_skipped);
+			if (f.closed_skipped)
+				tv_set_int(fv, "closed_skipped", f.closed_skipped);
 			tv_set_bool(fv, "in_grace", f.in_grace);
 			tv_set_bool(fv, "capped", f.capped);
 		}
@@ -378,21 +616,17 @@ void page_circ_hold_cancel_own(struct ctx *c)
 
 void page_circ_history(struct ctx *c)
 {
+	struct desk_past_loan *past;
+	int n = desk_past_loans(c->db, c->arena, c->sess.account_id, 200, &past);
 	struct tv *list = tv_set_list(c->view, "past");
-	sqlite3_stmt *st = db_query(c->db,
-		"SELECT t.id, t.title, l.loan_day, l.return_day, coalesce(l.fine_cents, 0) "
-		"FROM loan l JOIN copy k ON k.id = l.copy_id JOIN title t ON t.id = k.title_id "
-		"WHERE l.account_id = ? AND l.returned_at IS NOT NULL "
-		"ORDER BY l.returned_at DESC, l.id DESC LIMIT 200", "i", c->sess.account_id);
-	while (db_row(c->db, st)) {
+	for (int i = 0; i < n; i++) {
 		struct tv *o = tv_obj(c->arena);
-		tv_set_int(o, "title_id", db_col_int(st, 0));
-		tv_set_str(o, "title", db_text(c->arena, st, 1));
-		tv_set_str(o, "loaned", db_text(c->arena, st, 2));
-		tv_set_str(o, "returned", db_text(c->arena, st, 3));
-		long fine = (long)db_col_int(st, 4);
-		if (fine)
-			tv_set_str(o, "fine", circ_money(c->arena, fine));
+		tv_set_int(o, "title_id", past[i].title_id);
+		tv_set_str(o, "title", past[i].title);
+		tv_set_str(o, "loaned", past[i].loaned);
+		tv_set_str(o, "returned", past[i].returned);
+		if (past[i].fine_cents)
+			tv_set_str(o, "fine", web_money(c, past[i].fine_cents));
 		tv_push(list, o);
 	}
 	web_render(c, "history", 200);
