@@ -430,6 +430,17 @@ void page_circ_hold_cancel_staff(struct ctx *c)
 
 /* ---- a loan's "why" ---- */
 
+/* A count that a template tests with a section: a number is never falsy
+** there (and a missing key would be looked up in the enclosing object), so
+** none is the value false. */
+static void set_count_or_false(struct tv *o, const char *key, long long n)
+{
+	if (n)
+		tv_set_int(o, key, n);
+	else
+		tv_set_bool(o, key, false);
+}
+
 void page_circ_loan(struct ctx *c)
 {
 	long long id = valid_id(c->req->params[0]);
@@ -458,8 +469,7 @@ void page_circ_loan(struct ctx *c)
 	tv_set_str(v, "per_day", web_money(c, l.per_day_cents));
 	tv_set_int(v, "grace_days", l.grace_days);
 	tv_set_str(v, "cap", web_money(c, l.cap_cents));
-	if (l.closed_skipped)      /* numbers are never falsy in a section */
-		tv_set_int(v, "closed_skipped", l.closed_skipped);
+	set_count_or_false(v, "closed_skipped", l.closed_skipped);
 	if (l.returned)
 		tv_set_str(v, "fixed_fine", web_money(c, l.fine_cents));
 	tv_set_bool(v, "rule_changed", l.rule_removed);
@@ -473,8 +483,7 @@ void page_circ_loan(struct ctx *c)
 				tv_set_str(fv, "recorded", web_money(c, recorded));
 			tv_set_int(fv, "days_late", f.days_late);
 			tv_set_int(fv, "days_charged", f.days_charged);
-			if (f.closed_skipped)
-				tv_set_int(fv, "closed_skipped", f.closed_skipped);
+			set_count_or_false(fv, "closed_skipped", f.closed_skipped);
 			tv_set_bool(fv, "in_grace", f.in_grace);
 			tv_set_bool(fv, "capped", f.capped);
 		}
