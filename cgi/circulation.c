@@ -113,7 +113,7 @@ static void view_matches(struct ctx *c, const struct desk_match *m, int shown, i
 		tv_push(list, o);
 	}
 	tv_set_bool(c->view, "has_matches", shown > 0);
-	tv_set_int(c->view, "match_count", total);
+	tv_set_int(c->view, "match_count", shown);
 	tv_set_bool(c->view, "more_matches", total > shown);
 }
 

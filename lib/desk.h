@@ -33,7 +33,8 @@ struct desk_match {
 /* The members what was typed at the desk names: the one whose email or
 ** card number it is exactly (case aside), else everyone whose name
 ** contains it, by name. Fills up to max rows of out and returns how many
-** matched in all (so more than max means "too many to list"), or -1. */
+** matched, counting at most max + 1 (more than max: too many to list), or
+** -1. */
 int desk_find_members(struct db *db, struct arena *a, const char *typed, lday today,
 	struct desk_match *out, int max);
 
