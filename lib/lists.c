@@ -319,6 +319,16 @@ int lists_check_rule(struct db *db, struct arena *a, const char *category,
 	return errs->n > before ? -1 : 0;
 }
 
+const char *lists_copy_item_type(struct db *db, struct arena *a, long long copy_id)
+{
+	sqlite3_stmt *st = db_query(db, "SELECT item_type FROM copy WHERE id = ?", "i", copy_id);
+	if (!db_row(db, st))
+		return "";
+	const char *code = db_text(a, st, 0);
+	db_done(st);
+	return code;
+}
+
 enum lists_result lists_copy_set_item_type(struct db *db, long long copy_id,
 	const char *code)
 {

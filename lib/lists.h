@@ -88,6 +88,9 @@ bool lists_check_code(struct db *db, struct arena *a, enum list_kind kind,
 int lists_check_rule(struct db *db, struct arena *a, const char *category,
 	const char *item_type, struct form_errors *errs);
 
+/* A copy's item type code ("" when there is no such copy). */
+const char *lists_copy_item_type(struct db *db, struct arena *a, long long copy_id);
+
 /* Set a copy's item type (a code on the list). Returns LISTS_OK,
 ** LISTS_INVALID (not on the list), LISTS_NOT_FOUND or LISTS_ERROR. */
 enum lists_result lists_copy_set_item_type(struct db *db, long long copy_id,
