@@ -118,7 +118,7 @@ def test_refusals_name_the_rule_or_setting_behind_them(stack):
     r = staff_renew(staff, mid, lid)
     assert r.status == 409 and "renewed 1 time(s), the most allowed" in r.body, r
     w = why(r.body)
-    assert "item type <strong>dvd</strong>" in w and "renewals of a loan" in w, w
+    assert "<strong>Any category / DVD</strong>" in w and "renewals of a loan" in w, w
     assert "<strong>1</strong>" in w and 'href="/admin/rules#rule-%d"' % dvd_rule in w, w
     # Over 30 days overdue: the setting, linked.
     set_clock(stack, 7 + 7 + 31)
