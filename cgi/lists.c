@@ -58,11 +58,14 @@ struct list_screen {
 	const char *base;        /* the page's address */
 	const char *template;
 	const char *record, *records;   /* what carries an entry: "copy", "copies" */
+	const char *add_heading;
 };
 
 static const struct list_screen screens[] = {
-	[LIST_ITEM_TYPE] = { "/admin/item-types", "admin_item_types", "copy", "copies" },
-	[LIST_CATEGORY] = { "/admin/categories", "admin_categories", "member", "members" },
+	[LIST_ITEM_TYPE] = { "/admin/item-types", "admin_item_types", "copy", "copies",
+		"Add an item type" },
+	[LIST_CATEGORY] = { "/admin/categories", "admin_categories", "member", "members",
+		"Add a category" },
 };
 
 /* "1 copy", "12 copies". */
@@ -130,6 +133,7 @@ static void list_page(struct ctx *c, enum list_kind kind, const struct refused *
 	}
 	web_form_token(c);
 	tv_set_str(c->view, "base", screens[kind].base);
+	tv_set_str(c->view, "add_heading", screens[kind].add_heading);
 	struct tv *rows = tv_set_list(c->view, "entries");
 	for (int i = 0; i < n; i++) {
 		struct tv *row = tv_obj(c->arena);

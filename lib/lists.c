@@ -15,6 +15,8 @@ struct list_def {
 	const char *record, *records_word;  /* "copy", "copies" */
 	const char *any;                    /* the name of '*' */
 	const char *unknown;                /* a code not on the list */
+	const char *fallback;               /* the schema's default code, which stays */
+	const char *fallback_why;
 };
 
 static const struct list_def defs[] = {
@@ -38,6 +40,9 @@ static const struct list_def defs[] = {
 		.audit = "item_type", .noun = "type", .record = "copy", .records_word = "copies",
 		.any = "Any item type",
 		.unknown = "There is no such item type: choose one from the list.",
+		.fallback = "book",
+		.fallback_why = "This type stays on the list: a copy added or imported without "
+			"a type is a book. Rename it if the name does not suit.",
 	},
 	[LIST_CATEGORY] = {
 		.entries = "SELECT l.code, l.name, l.position, "
@@ -59,6 +64,9 @@ static const struct list_def defs[] = {
 		.audit = "category", .noun = "category", .record = "member",
 		.records_word = "members", .any = "Any category",
 		.unknown = "There is no such member category: choose one from the list.",
+		.fallback = "adult",
+		.fallback_why = "This category stays on the list: a member who joins or is "
+			"added without one is an adult. Rename it if the name does not suit.",
 	},
 };
 
@@ -284,6 +292,11 @@ enum lists_result lists_delete(struct db *db, struct arena *a, enum list_kind ki
 	}
 	const char *name = db_text(a, st, 0);
 	db_done(st);
+	if (!strcmp(code, d->fallback)) {
+		db_rollback(db);
+		*why = d->fallback_why;
+		return LISTS_CONFLICT;
+	}
 	long records = (long)db_int(db, 0, d->records, "t", code);
 	long rules = (long)db_int(db, 0, d->rules, "t", code);
 	if (records || rules) {

@@ -73,7 +73,9 @@ enum lists_result lists_save(struct db *db, struct arena *a, enum list_kind kind
 	struct form_errors *errs);
 
 /* Delete an entry no copy, account or rule uses. In use is LISTS_CONFLICT
-** with the reason in *why ("12 copies and 1 rule use this type."). */
+** with the reason in *why ("12 copies and 1 rule use this type."); so is
+** the schema's default (book, adult), which new rows get when none is
+** given. */
 enum lists_result lists_delete(struct db *db, struct arena *a, enum list_kind kind,
 	const char *code, long long actor_id, time_t now, const char **why);
 

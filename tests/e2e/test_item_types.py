@@ -143,6 +143,10 @@ def test_deleting_an_entry_in_use_is_refused_with_the_reason(stack):
     page = admin.get("/admin/categories")
     r = admin.post("/admin/categories/adult/delete", {"csrf": page.csrf()})
     assert r.status == 409 and "use this category" in r.body, r
+    # The defaults of new copies and members stay, used or not.
+    r = admin.post("/admin/item-types/book/delete", {"csrf": page.csrf()})
+    assert r.status == 409 and "a copy added or imported without a type is a book" \
+        in r.body, r
     # Once nothing uses it, it goes, and the audit says so.
     with stack.db() as db:
         db.execute("UPDATE copy SET item_type = 'book' WHERE barcode = ?", (codes[2],))
