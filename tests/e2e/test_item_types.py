@@ -140,9 +140,16 @@ def test_deleting_an_entry_in_use_is_refused_with_the_reason(stack):
     assert r.status == 409 and "1 copy uses this type" in r.body, r
     assert item_types(stack) == before and audit(stack, "item_type.delete") == []
     # A category in use is kept the same way.
+    _, _, mid = member(stack, "Stella Student")
+    with stack.db() as db:
+        db.execute("UPDATE account SET category = 'student' WHERE id = ?", (mid,))
     page = admin.get("/admin/categories")
+    r = admin.post("/admin/categories/student/delete", {"csrf": page.csrf()})
+    assert r.status == 409 and "1 member uses this category" in r.body, r
     r = admin.post("/admin/categories/adult/delete", {"csrf": page.csrf()})
-    assert r.status == 409 and "use this category" in r.body, r
+    assert r.status == 409 and "a member who joins or is added without one is an adult" \
+        in r.body, r
+    assert audit(stack, "category.delete") == []
     # The defaults of new copies and members stay, used or not.
     r = admin.post("/admin/item-types/book/delete", {"csrf": page.csrf()})
     assert r.status == 409 and "a copy added or imported without a type is a book" \
