@@ -167,7 +167,7 @@ static void save_rule(struct ctx *c, long long id)
 	struct circ_rule r;
 	int rc = rules_validate(c->arena, &in, &r, &errs);
 	if (rc == 0)
-		rc = lists_check_rule(c->db, c->arena, r.category, r.item_type, &errs);
+		rc = lists_check_rule(c->db, r.category, r.item_type, &errs);
 	if (rc == 0)
 		rc = rules_save(c->db, c->arena, id, &r, c->sess.account_id, c->now, &errs);
 	if (rc == 0) {

@@ -73,7 +73,8 @@ static void view_member_rows(struct ctx *c, const struct member_row *rows, long 
 		tv_set_str(o, "email", rows[i].email);
 		tv_set_str(o, "phone", rows[i].phone);
 		tv_set_str(o, "card", rows[i].card_number);
-		tv_set_str(o, "category", rows[i].category);
+		tv_set_str(o, "category", lists_name(c->db, c->arena, LIST_CATEGORY,
+			rows[i].category));
 		tv_set_str(o, "plan", rows[i].plan_name);
 		tv_set_str(o, "until", rows[i].until);
 		tv_set_str(o, "status", rows[i].status);
@@ -205,7 +206,7 @@ static bool check_category(struct ctx *c, const char *category, struct form_erro
 			"by category.");
 		return false;
 	}
-	return lists_check_code(c->db, c->arena, LIST_CATEGORY, category, "category", errs);
+	return lists_check_code(c->db, LIST_CATEGORY, category, "category", errs);
 }
 
 void page_members_new_form(struct ctx *c)

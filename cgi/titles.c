@@ -504,7 +504,7 @@ static void read_copy_form(struct ctx *c, struct copy_input *in)
 ** one is a book) or one on the list; another is an error on "item_type". */
 static bool check_item_type(struct ctx *c, struct form_errors *errs)
 {
-	return lists_check_code(c->db, c->arena, LIST_ITEM_TYPE, typed_item_type(c),
+	return lists_check_code(c->db, LIST_ITEM_TYPE, typed_item_type(c),
 		"item_type", errs);
 }
 

@@ -311,24 +311,23 @@ enum lists_result lists_delete(struct db *db, struct arena *a, enum list_kind ki
 
 /* ---- codes typed into other forms ---- */
 
-bool lists_check_code(struct db *db, struct arena *a, enum list_kind kind,
+bool lists_check_code(struct db *db, enum list_kind kind,
 	const char *code, const char *field, struct form_errors *errs)
 {
-	(void)a;
 	if (!code || !*code || lists_has(db, kind, code))
 		return true;
 	form_error(errs, field, defs[kind].unknown);
 	return false;
 }
 
-int lists_check_rule(struct db *db, struct arena *a, const char *category,
+int lists_check_rule(struct db *db, const char *category,
 	const char *item_type, struct form_errors *errs)
 {
 	int before = errs->n;
 	if (strcmp(category, "*"))
-		lists_check_code(db, a, LIST_CATEGORY, category, "category", errs);
+		lists_check_code(db, LIST_CATEGORY, category, "category", errs);
 	if (strcmp(item_type, "*"))
-		lists_check_code(db, a, LIST_ITEM_TYPE, item_type, "item_type", errs);
+		lists_check_code(db, LIST_ITEM_TYPE, item_type, "item_type", errs);
 	return errs->n > before ? -1 : 0;
 }
 

@@ -82,12 +82,12 @@ enum lists_result lists_delete(struct db *db, struct arena *a, enum list_kind ki
 /* Check a code typed into a form for an item type or a category: an empty
 ** code is accepted (the caller's default applies), one not on the list is
 ** refused with an error on field. Returns true when acceptable. */
-bool lists_check_code(struct db *db, struct arena *a, enum list_kind kind,
+bool lists_check_code(struct db *db, enum list_kind kind,
 	const char *code, const char *field, struct form_errors *errs);
 
 /* Check a rule's category and item type: each '*' or a code on its list;
 ** errors on "category" and "item_type". Returns 0 or -1. */
-int lists_check_rule(struct db *db, struct arena *a, const char *category,
+int lists_check_rule(struct db *db, const char *category,
 	const char *item_type, struct form_errors *errs);
 
 /* A copy's item type code ("" when there is no such copy). */

@@ -136,12 +136,12 @@ static void test_schema_refuses_unknown_codes(void **state)
 	assert_int_not_equal(db_exec(&f->db, "INSERT INTO circ_rule(category, item_type, "
 		"loan_days, max_loans, max_renewals, fine_per_day_cents, grace_days, fine_cap_cents, "
 		"hold_pickup_days) VALUES ('martian', '*', 7, 5, 3, 25, 1, 1000, 7)", NULL), SQLITE_OK);
-	assert_int_equal(lists_check_rule(&f->db, &f->arena, "martian", "zeppelin", &errs), -1);
+	assert_int_equal(lists_check_rule(&f->db, "martian", "zeppelin", &errs), -1);
 	assert_int_equal(errs.n, 2);
 	errs.n = 0;
-	assert_int_equal(lists_check_rule(&f->db, &f->arena, "*", "dvd", &errs), 0);
-	assert_true(lists_check_code(&f->db, &f->arena, LIST_CATEGORY, "", "category", &errs));
-	assert_false(lists_check_code(&f->db, &f->arena, LIST_CATEGORY, "Adult", "category",
+	assert_int_equal(lists_check_rule(&f->db, "*", "dvd", &errs), 0);
+	assert_true(lists_check_code(&f->db, LIST_CATEGORY, "", "category", &errs));
+	assert_false(lists_check_code(&f->db, LIST_CATEGORY, "Adult", "category",
 		&errs));
 }
 
