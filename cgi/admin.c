@@ -125,6 +125,8 @@ static void view_rules(struct ctx *c)
 		tv_set_int(o, "hold_pickup_days", rules[i].hold_pickup_days);
 		tv_set_bool(o, "general", !strcmp(rules[i].category, "*") &&
 			!strcmp(rules[i].item_type, "*"));
+		lists_view_options(c, o, "category_options", LIST_CATEGORY, rules[i].category, true);
+		lists_view_options(c, o, "item_type_options", LIST_ITEM_TYPE, rules[i].item_type, true);
 		tv_push(list, o);
 	}
 }
@@ -133,6 +135,13 @@ static void rules_page(struct ctx *c, const struct form_errors *errs, int status
 {
 	web_form_token(c);
 	view_rules(c);
+	/* The new rule's category and item type: as chosen when it was refused. */
+	bool adding = !strcmp(c->req->method, "POST") && c->req->nparams == 0;
+	struct tv *new_rule = tv_set_obj(c->view, "new_rule");
+	lists_view_options(c, new_rule, "category_options", LIST_CATEGORY,
+		adding ? http_form(c->req, "category") : "*", true);
+	lists_view_options(c, new_rule, "item_type_options", LIST_ITEM_TYPE,
+		adding ? http_form(c->req, "item_type") : "*", true);
 	const char *done = http_query(c->req, "done");
 	if (done && !strcmp(done, "saved"))
 		tv_set_str(c->view, "notice", "The rules were saved.");
@@ -158,6 +167,8 @@ static void save_rule(struct ctx *c, long long id)
 	struct form_errors errs = { .n = 0 };
 	struct circ_rule r;
 	int rc = rules_validate(c->arena, &in, &r, &errs);
+	if (rc == 0)
+		rc = lists_check_rule(c->db, r.category, r.item_type, &errs);
 	if (rc == 0)
 		rc = rules_save(c->db, c->arena, id, &r, c->sess.account_id, c->now, &errs);
 	if (rc == 0) {

@@ -33,6 +33,7 @@ static void view_why(struct ctx *c, struct tv *view, const struct circ_why *w)
 	tv_set_bool(o, "rule", true);
 	tv_set_str(o, "category", w->category);
 	tv_set_str(o, "item_type", w->item_type);
+	lists_view_names(c, o, "category", "item_type");
 	tv_set_bool(o, "removed", w->rule_id == 0);
 	tv_set_str(o, "url", w->rule_id ? arena_printf(c->arena, "/admin/rules#rule-%lld",
 		w->rule_id) : "/admin/rules");
@@ -491,6 +492,8 @@ void page_circ_loan(struct ctx *c)
 		cal_format(cal_day_of(c->now), today);
 		tv_set_str(v, "today", today);
 	}
+	lists_view_names(c, v, "rule_category", "rule_item_type");
+	lists_view_names(c, v, "category", "item_type");
 	web_form_token(c);
 	web_render(c, "staff_loan", 200);
 }

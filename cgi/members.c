@@ -73,7 +73,8 @@ static void view_member_rows(struct ctx *c, const struct member_row *rows, long 
 		tv_set_str(o, "email", rows[i].email);
 		tv_set_str(o, "phone", rows[i].phone);
 		tv_set_str(o, "card", rows[i].card_number);
-		tv_set_str(o, "category", rows[i].category);
+		tv_set_str(o, "category", lists_name(c->db, c->arena, LIST_CATEGORY,
+			rows[i].category));
 		tv_set_str(o, "plan", rows[i].plan_name);
 		tv_set_str(o, "until", rows[i].until);
 		tv_set_str(o, "status", rows[i].status);
@@ -177,6 +178,7 @@ static void member_form_page(struct ctx *c, long long id, const struct member_fo
 	tv_set_str(c->view, "email", m->in.email);
 	tv_set_str(c->view, "phone", m->in.phone);
 	tv_set_str(c->view, "category", m->category);
+	lists_view_options(c, c->view, "categories", LIST_CATEGORY, m->category, false);
 	if (id)
 		tv_set_int(c->view, "id", id);
 	else
@@ -196,14 +198,15 @@ static void read_member_form(struct ctx *c, struct member_form *m)
 	m->plan_id = valid_id(http_form(c->req, "plan"));
 }
 
-static bool check_category(const char *category, struct form_errors *errs)
+/* A category from the admin's list (see /admin/categories). */
+static bool check_category(struct ctx *c, const char *category, struct form_errors *errs)
 {
-	if (!*category || strlen(category) > 40) {
-		form_error(errs, "category", "Give a category of up to 40 characters, "
-			"such as adult or child; circulation rules can differ by category.");
+	if (!*category) {
+		form_error(errs, "category", "Choose a category; circulation rules can differ "
+			"by category.");
 		return false;
 	}
-	return true;
+	return lists_check_code(c->db, LIST_CATEGORY, category, "category", errs);
 }
 
 void page_members_new_form(struct ctx *c)
@@ -231,7 +234,7 @@ void page_members_new(struct ctx *c)
 	const char *password = temporary_password(c);
 	m.in.password = password;
 	account_validate(c->arena, &m.in, &errs);
-	check_category(m.category, &errs);
+	check_category(c, m.category, &errs);
 	struct plan plan = { 0 };
 	if (m.plan_id && plan_get(c->db, c->arena, m.plan_id, &plan))
 		form_error(&errs, "plan", "Choose one of the plans.");
@@ -295,7 +298,7 @@ void page_members_edit(struct ctx *c)
 	struct form_errors errs = { .n = 0 };
 	m.in.password = "unchanged-password";   /* not edited here */
 	account_validate(c->arena, &m.in, &errs);
-	check_category(m.category, &errs);
+	check_category(c, m.category, &errs);
 	if (errs.n) {
 		member_form_page(c, id, &m, &errs, 422);
 		return;
@@ -349,7 +352,8 @@ static bool view_member_profile(struct ctx *c, long long id)
 	tv_set_str(m, "email", db_text(c->arena, st, 1));
 	tv_set_str(m, "phone", db_text(c->arena, st, 2));
 	tv_set_str(m, "card_number", db_text(c->arena, st, 3));
-	tv_set_str(m, "category", db_text(c->arena, st, 4));
+	tv_set_str(m, "category", lists_name(c->db, c->arena, LIST_CATEGORY,
+		db_text(c->arena, st, 4)));
 	tv_set_str(m, "since", web_date(c, db_col_int(st, 5)));
 	db_done(st);
 	return true;

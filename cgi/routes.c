@@ -104,6 +104,14 @@ const struct route routes[] = {
 	{ "GET",  "/admin/plans",            ROLE_ADMIN,  page_admin_plans },
 	{ "POST", "/admin/plans",            ROLE_ADMIN,  page_admin_plan_add },
 	{ "POST", "/admin/plans/{id}",       ROLE_ADMIN,  page_admin_plan_edit },
+	{ "GET",  "/admin/item-types",       ROLE_ADMIN,  page_admin_item_types },
+	{ "POST", "/admin/item-types",       ROLE_ADMIN,  page_admin_item_type_add },
+	{ "POST", "/admin/item-types/{code}", ROLE_ADMIN, page_admin_item_type_save },
+	{ "POST", "/admin/item-types/{code}/delete", ROLE_ADMIN, page_admin_item_type_delete },
+	{ "GET",  "/admin/categories",       ROLE_ADMIN,  page_admin_categories },
+	{ "POST", "/admin/categories",       ROLE_ADMIN,  page_admin_category_add },
+	{ "POST", "/admin/categories/{code}", ROLE_ADMIN, page_admin_category_save },
+	{ "POST", "/admin/categories/{code}/delete", ROLE_ADMIN, page_admin_category_delete },
 };
 
 const int routes_count = (int)(sizeof routes / sizeof routes[0]);

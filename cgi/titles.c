@@ -419,6 +419,13 @@ static void view_statuses(struct ctx *c, struct tv *obj, const char *current)
 	}
 }
 
+/* The item type chosen on a copy form ("" when none was sent). */
+static const char *typed_item_type(struct ctx *c)
+{
+	const char *code = http_form(c->req, "item_type");
+	return code ? code : "";
+}
+
 static void copies_page(struct ctx *c, long long title_id, const struct copy_input *draft,
 	const struct form_errors *errs, int status)
 {
@@ -448,6 +455,8 @@ static void copies_page(struct ctx *c, long long title_id, const struct copy_inp
 		tv_set_bool(o, "circulating", circulating);
 		tv_set_bool(o, "withdrawn", !strcmp(k->status, "withdrawn"));
 		view_statuses(c, o, k->status);
+		lists_view_options(c, o, "item_types", LIST_ITEM_TYPE,
+			lists_copy_item_type(c->db, c->arena, k->id), false);
 		tv_push(list, o);
 	}
 	struct tv *d = tv_set_obj(c->view, "draft");
@@ -457,6 +466,9 @@ static void copies_page(struct ctx *c, long long title_id, const struct copy_inp
 	tv_set_str(d, "source", draft ? draft->source : "");
 	tv_set_str(d, "cost", draft ? draft->cost : "");
 	tv_set_str(d, "notes", draft ? draft->notes : "");
+	tv_set_bool(d, "typed", draft != NULL);   /* the add form's errors show beside it */
+	lists_view_options(c, d, "item_types", LIST_ITEM_TYPE,
+		draft && *typed_item_type(c) ? typed_item_type(c) : "book", false);
 	static const struct { const char *key, *text; } notices[] = {
 		{ "created", "The title was created. Add its copies below." },
 		{ "saved", "The title was saved." },
@@ -486,6 +498,33 @@ static void read_copy_form(struct ctx *c, struct copy_input *in)
 	FIELD(barcode); FIELD(location); FIELD(status); FIELD(acquired_on);
 	FIELD(source); FIELD(cost); FIELD(notes);
 #undef FIELD
+}
+
+/* The item type of a copy form: none sent (the copy keeps its type, a new
+** one is a book) or one on the list; another is an error on "item_type". */
+static bool check_item_type(struct ctx *c, struct form_errors *errs)
+{
+	return lists_check_code(c->db, LIST_ITEM_TYPE, typed_item_type(c),
+		"item_type", errs);
+}
+
+static enum cat_result set_item_type(struct ctx *c, long long copy_id,
+	struct form_errors *errs)
+{
+	const char *code = typed_item_type(c);
+	if (!*code)
+		return CAT_OK;
+	switch (lists_copy_set_item_type(c->db, copy_id, code)) {
+	case LISTS_OK:
+		return CAT_OK;
+	case LISTS_INVALID:
+		check_item_type(c, errs);
+		return CAT_INVALID;
+	case LISTS_NOT_FOUND:
+		return CAT_NOT_FOUND;
+	default:
+		return CAT_ERROR;
+	}
 }
 
 /* The answer to a copy form: back to the copies with a notice, the form
@@ -520,8 +559,12 @@ void page_staff_copy_add(struct ctx *c)
 	struct form_errors errs = { .n = 0 };
 	long long copy_id;
 	enum cat_result r = cataloguing_copy_validate(c->arena, &in, true, &errs);
+	if (!check_item_type(c, &errs))
+		r = CAT_INVALID;
 	if (r == CAT_OK)
 		r = cataloguing_copy_add(c->db, title_id, &in, c->now, &errs, &copy_id);
+	if (r == CAT_OK)
+		r = set_item_type(c, copy_id, &errs);
 	copy_answer(c, title_id, r, "added", &in, &errs, "There is no title with that number.");
 }
 
@@ -533,8 +576,12 @@ void page_staff_copy_edit(struct ctx *c)
 	read_copy_form(c, &in);
 	struct form_errors errs = { .n = 0 };
 	enum cat_result r = cataloguing_copy_validate(c->arena, &in, false, &errs);
+	if (!check_item_type(c, &errs))
+		r = CAT_INVALID;
 	if (r == CAT_OK)
 		r = cataloguing_copy_update(c->db, title_id, copy_id, &in, &errs);
+	if (r == CAT_OK)
+		r = set_item_type(c, copy_id, &errs);
 	copy_answer(c, title_id, r, "updated", NULL, &errs, "There is no such copy of this title.");
 }
 

@@ -15,6 +15,7 @@
 #include "config.h"
 #include "db.h"
 #include "http.h"
+#include "lists.h"
 #include "session.h"
 #include "template.h"
 #include "valid.h"
@@ -123,6 +124,17 @@ void payments_refused(struct ctx *c, const struct pay_result *r);
 /* A member's notices from the outbox as "notices" (and has_notices). */
 void notifications_view_member(struct ctx *c, long long account_id);
 
+/* The entries of a list (item types or member categories) as a select's
+** options under key in obj ({code, name, selected}), chosen marked; with
+** with_any, first an option '*' named "Any item type" / "Any category". */
+void lists_view_options(struct ctx *c, struct tv *obj, const char *key,
+	enum list_kind kind, const char *chosen, bool with_any);
+
+/* The names of the codes held in obj under category_key and item_type_key
+** (either may be NULL), set beside them as <key>_name: for a "why". */
+void lists_view_names(struct ctx *c, struct tv *obj, const char *category_key,
+	const char *item_type_key);
+
 /* Handlers, by area. */
 void page_opac_home(struct ctx *c);
 void page_opac_healthz(struct ctx *c);
@@ -206,5 +218,13 @@ void page_circ_hold_slip(struct ctx *c);
 void page_circ_member_notes(struct ctx *c);
 void page_admin_weekly_add(struct ctx *c);
 void page_admin_weekly_delete(struct ctx *c);
+void page_admin_item_types(struct ctx *c);
+void page_admin_item_type_add(struct ctx *c);
+void page_admin_item_type_save(struct ctx *c);
+void page_admin_item_type_delete(struct ctx *c);
+void page_admin_categories(struct ctx *c);
+void page_admin_category_add(struct ctx *c);
+void page_admin_category_save(struct ctx *c);
+void page_admin_category_delete(struct ctx *c);
 
 #endif

@@ -103,7 +103,7 @@ def test_limits_rules_and_blocking(stack):
     r = checkout(staff, email, c1)
     assert r.status == 303 and loan_row(stack, c1)[1] == days(7), r
     why = staff.get("/staff/loans/%d" % loan_row(stack, c1)[0])
-    assert "category <strong>child</strong>" in why.body
+    assert "<strong>Child / Any item type: 7 days</strong>" in why.body, why.body
     r = checkout(staff, email, c2)
     assert r.status == 422 and "limit is 1" in alert(r.body), r
     checkin(staff, c1)

@@ -107,7 +107,7 @@ def test_refusals_name_the_rule_or_setting_behind_them(stack):
     r = checkout(staff, email, d2)
     assert r.status == 422 and "the limit for dvd items is 1" in alert(r.body), r
     w = why(r.body)
-    assert "category <strong>*</strong> and item type <strong>dvd</strong>" in w, w
+    assert "rule for <strong>Any category / DVD</strong>" in w, w
     assert "loans at once of dvd items: <strong>1</strong>" in w, w
     assert 'href="/admin/rules#rule-%d"' % dvd_rule in w and "(admins)" in w, w
     r = checkout(admin, email, d2)
@@ -118,7 +118,7 @@ def test_refusals_name_the_rule_or_setting_behind_them(stack):
     r = staff_renew(staff, mid, lid)
     assert r.status == 409 and "renewed 1 time(s), the most allowed" in r.body, r
     w = why(r.body)
-    assert "item type <strong>dvd</strong>" in w and "renewals of a loan" in w, w
+    assert "<strong>Any category / DVD</strong>" in w and "renewals of a loan" in w, w
     assert "<strong>1</strong>" in w and 'href="/admin/rules#rule-%d"' % dvd_rule in w, w
     # Over 30 days overdue: the setting, linked.
     set_clock(stack, 7 + 7 + 31)
@@ -181,7 +181,7 @@ def test_rules_edited_and_deleted(stack):
     r = post_rule(admin, "student", "*", action="/admin/rules/%d" % rule_id(
         stack, "student", "dvd"))
     assert r.status == 422 and "already a rule for this category" in r.body, r
-    assert post_rule(admin, "x", "*", action="/admin/rules/999999").status == 404
+    assert post_rule(admin, "adult", "*", action="/admin/rules/999999").status == 404
     assert rule_values(stack, rid) == ("student", "*", 12, 3)
     assert len(audit_rows(stack, "rule.save")) == len(saves) + 1   # the "student/dvd" one
     # The general rule keeps '*'/'*' but its values change.
@@ -205,7 +205,7 @@ def test_rules_edited_and_deleted(stack):
     assert 'id="rule-%d"' % rid not in admin.get("/admin/rules").body
     assert audit_rows(stack, "rule.delete") == [("student/*",)]
     why_page = staff.get("/staff/loans/%d" % loan_row(stack, c1)[0])
-    assert "category <strong>student</strong>" in why_page.body and "(since removed)" \
+    assert "<strong>Student / Any item type: 12 days</strong>" in why_page.body and "(since removed)" \
         in why_page.body, why_page.body
     assert checkout(staff, email, c2).status == 303
     assert loan_row(stack, c2)[1] == days(21)
