@@ -90,7 +90,7 @@ def test_csv_export_guards_formulas(stack):
     with stack.db() as db:
         for i, name in enumerate(HOSTILE_NAMES):
             db.execute("INSERT INTO account(email, name, phone, role, password_hash, "
-                       "created_at, updated_at) VALUES (?, ?, '', 'member', '', 0, 0)",
+                       "created_at, updated_at) VALUES (?, ?, '', 'member', '$argon2id$x', 0, 0)",
                        ("formula%d@sec.example" % i, name))
     r = staff.get("/staff/exports/members?format=csv")
     assert r.status == 200, r
