@@ -107,7 +107,8 @@ void page_admin_user_role(struct ctx *c)
 	long long id = valid_id(c->req->params[0]);
 	int role = auth_role_parse(http_form(c->req, "role"));
 	if (role < 0) {
-		role_refused(c, id, "Choose a role: member, librarian or admin.", 422);
+		/* No form of ours sends another value. */
+		web_error(c, 400, "Choose a role: member, librarian or admin.");
 		return;
 	}
 	switch (account_set_role(c->db, c->sess.account_id, id, (enum role)role, c->now)) {
