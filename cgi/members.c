@@ -429,7 +429,6 @@ void page_members_show(struct ctx *c)
 {
 	long long id = valid_id(c->req->params[0]);
 	static const char *const notices[][2] = {
-		{ "created", "The member was created." },
 		{ "saved", "The member's details were saved." },
 		{ "renewed", "The loan was renewed." },
 		{ "paid", "The payment was recorded." },
