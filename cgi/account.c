@@ -15,10 +15,7 @@
 ** the login form cannot be used to send people elsewhere. */
 static const char *safe_next(const char *next)
 {
-	if (!next || next[0] != '/' || next[1] == '/' || next[1] == '\\' ||
-	    strlen(next) > 1000 || strpbrk(next, "\r\n\\"))
-		return "/account";
-	return next;
+	return valid_local_path(next) ? next : "/account";
 }
 
 static void start_session(struct ctx *c, long long account_id)
@@ -258,7 +255,8 @@ void page_account_profile(struct ctx *c)
 		details_form(c, "profile", &in, &errs, 422);
 		return;
 	}
-	switch (account_update_profile(c->db, c->sess.account_id, &in, c->now, &errs)) {
+	switch (account_update_profile(c->db, c->sess.account_id, c->sess.account_id, &in,
+		c->now, &errs)) {
 	case ACCOUNT_OK:
 		web_redirect(c, "/account?done=profile");
 		return;

@@ -40,10 +40,15 @@ static void pager(struct ctx *c, const char *q, const char *role, long page,
 			base, page + 1));
 }
 
-void page_admin_users(struct ctx *c)
+/* A refused role change, shown beside the account's control. */
+struct role_refusal {
+	long long id;
+	const char *message;
+};
+
+static void users_page(struct ctx *c, const char *q, const char *role_name,
+	const struct role_refusal *refusal, int status)
 {
-	const char *q = valid_trim(c->arena, http_query(c->req, "q"));
-	const char *role_name = http_query(c->req, "role");
 	int role = auth_role_parse(role_name);
 	struct account_filter f = { q, role, web_page_param(c), USERS_PER_PAGE };
 	struct account rows[USERS_PER_PAGE];
@@ -71,12 +76,31 @@ void page_admin_users(struct ctx *c)
 		tv_set_str(row, "since", web_date(c, rows[i].created_at));
 		tv_set_bool(row, "is_self", rows[i].id == c->sess.account_id);
 		role_options(c, row, rows[i].role);
+		if (refusal && refusal->id == rows[i].id)
+			tv_set_str(row, "error", refusal->message);
 		tv_push(list, row);
 	}
-	if (!strcmp(http_query(c->req, "done") ? http_query(c->req, "done") : "", "role"))
+	if (!refusal && !strcmp(http_query(c->req, "done") ? http_query(c->req, "done") : "",
+		"role"))
 		tv_set_str(c->view, "notice", "The role was changed.");
 	pager(c, q, role >= 0 ? role_name : "", f.page, total);
-	web_render(c, "admin_users", 200);
+	web_render(c, "admin_users", status);
+}
+
+void page_admin_users(struct ctx *c)
+{
+	users_page(c, valid_trim(c->arena, http_query(c->req, "q")),
+		http_query(c->req, "role"), NULL, 200);
+}
+
+/* A refused change answers the users page, narrowed to that account so
+** the reason shows beside its control. */
+static void role_refused(struct ctx *c, long long id, const char *message, int status)
+{
+	struct account a;
+	const char *q = account_get(c->db, c->arena, id, &a) == ACCOUNT_OK ? a.email : "";
+	struct role_refusal r = { id, message };
+	users_page(c, q, "", &r, status);
 }
 
 void page_admin_user_role(struct ctx *c)
@@ -84,6 +108,7 @@ void page_admin_user_role(struct ctx *c)
 	long long id = valid_id(c->req->params[0]);
 	int role = auth_role_parse(http_form(c->req, "role"));
 	if (role < 0) {
+		/* No form of ours sends another value. */
 		web_error(c, 400, "Choose a role: member, librarian or admin.");
 		return;
 	}
@@ -96,8 +121,16 @@ void page_admin_user_role(struct ctx *c)
 		web_error(c, 404, "There is no account with that number.");
 		return;
 	case ACCOUNT_INVALID:
-		web_error(c, 422, "You cannot lower your own role: another admin must "
-			"do it, so that the library always keeps an admin.");
+		role_refused(c, id, "You cannot lower your own role: another admin must do it, "
+			"so that the library always keeps an admin.", 422);
+		return;
+	case ACCOUNT_LAST_ADMIN:
+		role_refused(c, id, "This is the library's last admin: make another account "
+			"an admin first, so that someone can still manage the library.", 409);
+		return;
+	case ACCOUNT_FORBIDDEN:
+		web_error(c, 403, "Your account is no longer an admin's, so it cannot change "
+			"roles.");
 		return;
 	default:
 		web_error(c, 500, "The role could not be changed just now. Please try again.");

@@ -159,11 +159,12 @@ static bool has_header(const struct resp *r, const char *name)
 ** nginx/dev.conf and carrel.conf) when it is the same for every visitor:
 ** a GET of a public route by someone not logged in, answered 200, with no
 ** cookie set, no form token in it and no caching rule of its own. nginx
-** bypasses its cache for any request carrying a session cookie. */
+** bypasses its cache for any request carrying a session cookie. A HEAD
+** is never offered: its answer has no body. */
 static void allow_public_cache(struct ctx *c, const struct route *route)
 {
 	if (c->cfg->public_cache_seconds <= 0 || route->min_role != ROLE_ANON ||
-	    strcmp(route->method, "GET") || c->sess.valid || c->session_token ||
+	    strcmp(c->req->method, "GET") || c->sess.valid || c->session_token ||
 	    c->personal || c->resp->status != 200 ||
 	    has_header(c->resp, "Set-Cookie") || has_header(c->resp, "Cache-Control"))
 		return;
@@ -212,6 +213,24 @@ static void dispatch(struct ctx *c, FCGX_Request *fr)
 	}
 	route->handler(c);
 	allow_public_cache(c, route);
+}
+
+/* A value for the log line: control characters, backslash and anything
+** not printable ASCII become \xNN, so what a visitor put in a path (a
+** decoded %0a, say) can never start a line of its own or pass for
+** another field. */
+static const char *log_safe(struct arena *a, const char *s)
+{
+	size_t n = strlen(s), out = 0;
+	char *p = arena_alloc(a, n * 4 + 1);
+	for (const unsigned char *q = (const unsigned char *)s; *q; q++) {
+		if (*q < 0x20 || *q >= 0x7f || *q == '\\' || *q == ' ')
+			out += (size_t)sprintf(p + out, "\\x%02x", *q);
+		else
+			p[out++] = (char)*q;
+	}
+	p[out] = '\0';
+	return p;
 }
 
 static void write_response(FCGX_Request *fr, struct worker *w,
@@ -284,7 +303,8 @@ static void serve(FCGX_Request *fr, struct worker *w)
 	dispatch(&c, fr);
 	if (db->tx_depth) {
 		fprintf(stderr, "carrel: %s %s left a transaction open (begun at %s:%d)\n",
-			req.method, req.path, db->tx_file, db->tx_line);
+			log_safe(&w->arena, req.method), log_safe(&w->arena, req.path),
+			db->tx_file, db->tx_line);
 		db_rollback(db);
 	}
 	write_response(fr, w, &resp, !strcmp(req.method, "HEAD"));
@@ -292,7 +312,8 @@ static void serve(FCGX_Request *fr, struct worker *w)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	long usec = (t1.tv_sec - t0.tv_sec) * 1000000L + (t1.tv_nsec - t0.tv_nsec) / 1000;
 	/* Log the path only, never the query: it may hold personal data. */
-	fprintf(stderr, "%s %s %d %ldus\n", req.method, req.path, resp.status, usec);
+	fprintf(stderr, "%s %s %d %ldus\n", log_safe(&w->arena, req.method),
+		log_safe(&w->arena, req.path), resp.status, usec);
 }
 
 static int worker_main(int listen_fd, const struct config *cfg,

@@ -161,6 +161,8 @@ void page_members_list(struct ctx *c)
 }
 
 static bool member_exists(struct ctx *c, long long id);
+static void member_page(struct ctx *c, long long id, const char *notice,
+	const char *password, long long chosen_plan);
 
 /* ---- new and edit ---- */
 
@@ -254,17 +256,28 @@ void page_members_new(struct ctx *c)
 		return;
 	}
 	member_set_category(c->db, id, m.category, c->now);
-	const char *next = "";
+	long long chosen_plan = 0;
 	if (plan.id && plan.price_cents == 0) {
 		struct pay_result r;
 		payment_free_plan(c->db, c->arena, c->now, id, plan.id, c->sess.account_id, &r);
 	} else if (plan.id) {
 		membership_join_pending(c->db, id, &plan, c->now);
-		next = arena_printf(c->arena, "&plan=%lld", plan.id);
+		chosen_plan = plan.id;
 	}
-	/* The temporary password is shown once, on the page after the redirect. */
-	web_redirect(c, arena_printf(c->arena, "/staff/members/%lld?done=created&pw=%s%s",
-		id, password, next));
+	/* The temporary password is shown once, in this answer: never in a URL
+	** (it would stay in the history, logs and Referer headers). */
+	member_page(c, id, "The member was created.", password, chosen_plan);
+}
+
+#define STAFF_ONLY_BY_ADMIN "The details of a staff account can be changed only by an admin."
+
+/* Staff accounts are changed by admins only (lib/account.c says who may). */
+static bool may_edit(struct ctx *c, const struct account *a)
+{
+	if (a->id == c->sess.account_id || account_may_edit(c->sess.role, a->role))
+		return true;
+	web_error(c, 403, STAFF_ONLY_BY_ADMIN);
+	return false;
 }
 
 void page_members_edit_form(struct ctx *c)
@@ -275,6 +288,8 @@ void page_members_edit_form(struct ctx *c)
 		web_error(c, 404, "There is no member with that number.");
 		return;
 	}
+	if (!may_edit(c, &a))
+		return;
 	const char *category = "adult";
 	sqlite3_stmt *st = db_query(c->db, "SELECT category FROM account WHERE id = ?", "i", id);
 	if (db_row(c->db, st)) {
@@ -293,6 +308,8 @@ void page_members_edit(struct ctx *c)
 		web_error(c, 404, "There is no member with that number.");
 		return;
 	}
+	if (!may_edit(c, &a))
+		return;
 	struct member_form m;
 	read_member_form(c, &m);
 	struct form_errors errs = { .n = 0 };
@@ -303,13 +320,16 @@ void page_members_edit(struct ctx *c)
 		member_form_page(c, id, &m, &errs, 422);
 		return;
 	}
-	enum account_result rc = account_update_profile(c->db, id, &m.in, c->now, &errs);
+	enum account_result rc = account_update_profile(c->db, c->sess.account_id, id, &m.in,
+		c->now, &errs);
 	if (rc == ACCOUNT_OK && member_set_category(c->db, id, m.category, c->now) == 0) {
 		web_redirect(c, arena_printf(c->arena, "/staff/members/%lld?done=saved", id));
 		return;
 	}
 	if (rc == ACCOUNT_EMAIL_TAKEN || rc == ACCOUNT_INVALID)
 		member_form_page(c, id, &m, &errs, 422);
+	else if (rc == ACCOUNT_FORBIDDEN)
+		web_error(c, 403, STAFF_ONLY_BY_ADMIN);
 	else
 		web_error(c, 500, "The member could not be saved just now.");
 }
@@ -332,8 +352,10 @@ void page_members_password(struct ctx *c)
 		return;
 	}
 	session_destroy_others(c->db, id, NULL);
-	web_redirect(c, arena_printf(c->arena, "/staff/members/%lld?done=password&pw=%s",
-		id, password));
+	account_audit(c->db, c->sess.account_id, id, "account.password",
+		"temporary password issued", c->now);
+	/* Shown once, in this answer: never in a URL, a log line or on reload. */
+	member_page(c, id, "A new temporary password was issued.", password, 0);
 }
 
 /* ---- the member page ---- */
@@ -341,7 +363,7 @@ void page_members_password(struct ctx *c)
 static bool view_member_profile(struct ctx *c, long long id)
 {
 	sqlite3_stmt *st = db_query(c->db, "SELECT name, email, phone, coalesce(card_number, ''), "
-		"category, created_at FROM account WHERE id = ?", "i", id);
+		"category, created_at, role FROM account WHERE id = ?", "i", id);
 	if (!db_row(c->db, st)) {
 		web_error(c, 404, "There is no member with that number.");
 		return false;
@@ -355,6 +377,10 @@ static bool view_member_profile(struct ctx *c, long long id)
 	tv_set_str(m, "category", lists_name(c->db, c->arena, LIST_CATEGORY,
 		db_text(c->arena, st, 4)));
 	tv_set_str(m, "since", web_date(c, db_col_int(st, 5)));
+	int role = auth_role_parse(db_text(c->arena, st, 6));
+	tv_set_bool(m, "can_edit", id == c->sess.account_id ||
+		account_may_edit(c->sess.role, role < 0 ? ROLE_MEMBER : (enum role)role));
+	tv_set_bool(m, "is_member", role == ROLE_MEMBER);
 	db_done(st);
 	return true;
 }
@@ -379,33 +405,42 @@ static void view_periods(struct ctx *c, long long id)
 	}
 }
 
-void page_members_show(struct ctx *c)
+/* The member page. notice and password (a temporary one, just issued)
+** are for the answer to a POST; password is never read from the request,
+** and such an answer may not be kept by any cache. */
+static void member_page(struct ctx *c, long long id, const char *notice,
+	const char *password, long long chosen_plan)
 {
-	long long id = valid_id(c->req->params[0]);
 	if (!view_member_profile(c, id))
 		return;
-	static const char *const notices[][2] = {
-		{ "created", "The member was created." },
-		{ "saved", "The member's details were saved." },
-		{ "renewed", "The loan was renewed." },
-		{ "paid", "The payment was recorded." },
-		{ "waived", "The amount was waived." },
-		{ "extended", "The membership was renewed." },
-		{ "password", "A new temporary password was issued." },
-	};
-	web_done_notice(c, notices, sizeof notices / sizeof notices[0]);
-	/* Shown once after "new": hex digits only, so nothing else is echoed. */
-	const char *pw = http_query(c->req, "pw");
-	if (pw && strlen(pw) == 12 && strspn(pw, "0123456789abcdef") == 12)
-		tv_set_str(c->view, "temporary_password", pw);
+	if (notice)
+		tv_set_str(c->view, "notice", notice);
+	if (password) {
+		tv_set_str(c->view, "temporary_password", password);
+		http_resp_set_header(c->resp, "Cache-Control", "no-store");
+	}
 	members_view_standing(c, id);
 	view_periods(c, id);
-	members_view_plans(c, "plans", true, valid_id(http_query(c->req, "plan")));
+	members_view_plans(c, "plans", true, chosen_plan);
 	payments_view_list(c, id, true);
 	circ_view_member(c, id, true);
 	notifications_view_member(c, id);
 	web_form_token(c);
 	web_render(c, "staff_member", 200);
+}
+
+void page_members_show(struct ctx *c)
+{
+	long long id = valid_id(c->req->params[0]);
+	static const char *const notices[][2] = {
+		{ "saved", "The member's details were saved." },
+		{ "renewed", "The loan was renewed." },
+		{ "paid", "The payment was recorded." },
+		{ "waived", "The amount was waived." },
+		{ "extended", "The membership was renewed." },
+	};
+	web_done_notice(c, notices, sizeof notices / sizeof notices[0]);
+	member_page(c, id, NULL, NULL, valid_id(http_query(c->req, "plan")));
 }
 
 /* ---- renewals, payments and fines at the desk ---- */

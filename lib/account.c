@@ -113,26 +113,95 @@ enum account_result account_get(struct db *db, struct arena *a, long long id,
 	return ACCOUNT_OK;
 }
 
-enum account_result account_update_profile(struct db *db, long long id,
-	const struct account_input *in, time_t now, struct form_errors *errs)
+bool account_may_edit(enum role actor, enum role target)
+{
+	if (target >= ROLE_LIBRARIAN)
+		return actor == ROLE_ADMIN;
+	return actor >= ROLE_LIBRARIAN;
+}
+
+/* The role of account id as stored now; -1 when there is none. */
+static int stored_role(struct db *db, long long id)
+{
+	int role = -1;
+	sqlite3_stmt *st = db_query(db, "SELECT role FROM account WHERE id = ?", "i", id);
+	if (db_row(db, st)) {
+		role = auth_role_parse((const char *)sqlite3_column_text(st, 0));
+		db_done(st);
+	}
+	return role;
+}
+
+int account_audit(struct db *db, long long actor_id, long long id, const char *action,
+	const char *detail, time_t now)
+{
+	char object[32];
+	snprintf(object, sizeof object, "account:%lld", id);
+	return db_exec(db, "INSERT INTO audit(at, actor_id, action, object, detail) "
+		"VALUES (?, nullif(?, 0), ?, ?, ?)", "iittt", (long long)now, actor_id, action,
+		object, detail) == SQLITE_OK ? 0 : -1;
+}
+
+/* What an edit changes, for the audit trail: the fields by name, and the
+** login email from and to. */
+static void edit_detail(struct db *db, long long id, const struct account_input *in,
+	char *out, size_t n)
+{
+	out[0] = '\0';
+	sqlite3_stmt *st = db_query(db, "SELECT name, email, phone FROM account WHERE id = ?",
+		"i", id);
+	if (!db_row(db, st))
+		return;
+	const char *name = (const char *)sqlite3_column_text(st, 0);
+	const char *email = (const char *)sqlite3_column_text(st, 1);
+	const char *phone = (const char *)sqlite3_column_text(st, 2);
+	size_t len = 0;
+	if (strcmp(name ? name : "", in->name))
+		len += (size_t)snprintf(out + len, n - len, "name; ");
+	if (len < n && strcmp(phone ? phone : "", in->phone))
+		len += (size_t)snprintf(out + len, n - len, "phone; ");
+	if (len < n && strcmp(email ? email : "", in->email))
+		len += (size_t)snprintf(out + len, n - len, "email %s -> %s; ",
+			email ? email : "", in->email);
+	if (len == 0)
+		snprintf(out, n, "nothing changed");
+	else if (len < n)
+		out[len - 2] = '\0';
+	db_done(st);
+}
+
+enum account_result account_update_profile(struct db *db, long long actor_id,
+	long long id, const struct account_input *in, time_t now,
+	struct form_errors *errs)
 {
 	if (db_begin(db))
 		return ACCOUNT_ERROR;
+	int target = stored_role(db, id);
+	if (target < 0) {
+		db_rollback(db);
+		return ACCOUNT_NOT_FOUND;
+	}
+	int actor = actor_id == id ? target : stored_role(db, actor_id);
+	if (actor_id != id && (actor < 0 || !account_may_edit((enum role)actor,
+		(enum role)target))) {
+		db_rollback(db);
+		return ACCOUNT_FORBIDDEN;
+	}
 	if (email_taken(db, in->email, id)) {
 		db_rollback(db);
 		form_error(errs, "email", "Another account already uses this email address.");
 		return ACCOUNT_EMAIL_TAKEN;
 	}
+	char detail[600];
+	edit_detail(db, id, in, detail, sizeof detail);
 	if (db_exec(db, "UPDATE account SET name = ?, email = ?, phone = ?, "
 		"updated_at = ? WHERE id = ?", "tttii", in->name, in->email, in->phone,
-		(long long)now, id) != SQLITE_OK) {
+		(long long)now, id) != SQLITE_OK ||
+	    account_audit(db, actor_id, id, "account.edit", detail, now)) {
 		db_rollback(db);
 		return ACCOUNT_ERROR;
 	}
-	int changed = db_changes(db);
-	if (db_commit(db))
-		return ACCOUNT_ERROR;
-	return changed ? ACCOUNT_OK : ACCOUNT_NOT_FOUND;
+	return db_commit(db) ? ACCOUNT_ERROR : ACCOUNT_OK;
 }
 
 enum account_result account_set_role(struct db *db, long long actor_id,
@@ -142,26 +211,30 @@ enum account_result account_set_role(struct db *db, long long actor_id,
 		return ACCOUNT_INVALID;
 	if (actor_id == id && role != ROLE_ADMIN)
 		return ACCOUNT_INVALID;
+	/* BEGIN IMMEDIATE: from here on no other connection writes, so what is
+	** read below is still true when the change is saved. */
 	if (db_begin(db))
 		return ACCOUNT_ERROR;
-	char old_role[16] = "";
-	sqlite3_stmt *st = db_query(db, "SELECT role FROM account WHERE id = ?", "i", id);
-	if (db_row(db, st)) {
-		snprintf(old_role, sizeof old_role, "%s", sqlite3_column_text(st, 0));
-		db_done(st);
-	}
-	if (!old_role[0]) {
+	int old_role = stored_role(db, id);
+	enum account_result refusal = ACCOUNT_OK;
+	if (old_role < 0)
+		refusal = ACCOUNT_NOT_FOUND;
+	else if (stored_role(db, actor_id) != ROLE_ADMIN)
+		refusal = ACCOUNT_FORBIDDEN;
+	else if (old_role == ROLE_ADMIN && role != ROLE_ADMIN &&
+		db_int(db, 0, "SELECT count(*) FROM account WHERE role = 'admin' AND id <> ?",
+			"i", id) == 0)
+		refusal = ACCOUNT_LAST_ADMIN;
+	if (refusal != ACCOUNT_OK) {
 		db_rollback(db);
-		return ACCOUNT_NOT_FOUND;
+		return refusal;
 	}
-	char object[32], detail[64];
-	snprintf(object, sizeof object, "account:%lld", id);
-	snprintf(detail, sizeof detail, "%s -> %s", old_role, auth_role_name(role));
+	char detail[64];
+	snprintf(detail, sizeof detail, "%s -> %s", auth_role_name((enum role)old_role),
+		auth_role_name(role));
 	if (db_exec(db, "UPDATE account SET role = ?, updated_at = ? WHERE id = ?",
 		"tii", auth_role_name(role), (long long)now, id) != SQLITE_OK ||
-	    db_exec(db, "INSERT INTO audit(at, actor_id, action, object, detail) "
-		"VALUES (?, ?, 'account.role', ?, ?)", "iitt", (long long)now,
-		actor_id, object, detail) != SQLITE_OK) {
+	    account_audit(db, actor_id, id, "account.role", detail, now)) {
 		db_rollback(db);
 		return ACCOUNT_ERROR;
 	}

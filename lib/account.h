@@ -32,7 +32,9 @@ struct account_input {
 };
 
 enum account_result { ACCOUNT_OK, ACCOUNT_INVALID, ACCOUNT_EMAIL_TAKEN,
-	ACCOUNT_NOT_FOUND, ACCOUNT_ERROR };
+	ACCOUNT_NOT_FOUND, ACCOUNT_ERROR,
+	ACCOUNT_FORBIDDEN,    /* the actor may not change this account */
+	ACCOUNT_LAST_ADMIN }; /* the change would leave the library no admin */
 
 /* Trim in's fields (into arena a) and check them; errors go to errs.
 ** Returns ACCOUNT_OK or ACCOUNT_INVALID. */
@@ -49,13 +51,32 @@ enum account_result account_create(struct db *db, const struct auth_cost *cost,
 enum account_result account_get(struct db *db, struct arena *a, long long id,
 	struct account *out);
 
-/* Change name, email and phone (in validated; password ignored). */
-enum account_result account_update_profile(struct db *db, long long id,
-	const struct account_input *in, time_t now, struct form_errors *errs);
+/* May someone of role actor change the details of an account of role
+** target? A member's account: any staff. A staff account (librarian or
+** admin): admins only, so a librarian cannot take over an admin's login
+** by changing its email. Everyone may change their own (not decided here). */
+bool account_may_edit(enum role actor, enum role target);
+
+/* Change name, email and phone (in validated; password ignored) of
+** account id, as actor_id (the account itself, or staff). Inside the
+** write transaction: a staff actor must still be allowed by
+** account_may_edit() (ACCOUNT_FORBIDDEN otherwise), and the change is
+** recorded in the audit trail ('account.edit', what changed). */
+enum account_result account_update_profile(struct db *db, long long actor_id,
+	long long id, const struct account_input *in, time_t now,
+	struct form_errors *errs);
+
+/* Record in the audit trail, as actor_id, a change to account id that
+** has no function of its own here (e.g. 'account.password' when staff
+** issue a temporary password). Returns 0 or -1. */
+int account_audit(struct db *db, long long actor_id, long long id, const char *action,
+	const char *detail, time_t now);
 
 /* Change the role of an account, recorded in the audit trail as done by
-** actor_id. An admin cannot lower their own role (so there is always an
-** admin left to undo a mistake): that is ACCOUNT_INVALID. */
+** actor_id. Checked inside the write transaction, so two admins acting at
+** the same moment cannot get past each other: the actor must still be an
+** admin (ACCOUNT_FORBIDDEN), cannot lower their own role (ACCOUNT_INVALID)
+** and the library must keep at least one admin (ACCOUNT_LAST_ADMIN). */
 enum account_result account_set_role(struct db *db, long long actor_id,
 	long long id, enum role role, time_t now);
 

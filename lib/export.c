@@ -77,25 +77,28 @@ int export_format_parse(const char *s)
 
 /* ---- CSV ---- */
 
-/* A spreadsheet opening the file must not run a cell as a formula: text
-** starting with = or @ (or a + or - not followed by a digit, as in a phone
-** number or an amount) gets a leading apostrophe, which the importer drops. */
+/* A spreadsheet opening the file must not run a text cell as a formula:
+** text starting with = + - @, a tab or a carriage return gets a leading
+** apostrophe, inside the cell's quotes, so it stays part of that one cell
+** (the importer drops it again). Numbers are never text here: the query's
+** numeric columns leave as numbers, unguarded. */
 static bool formula_like(const char *s)
 {
-	if (s[0] == '=' || s[0] == '@' || s[0] == '\t' || s[0] == '\r')
-		return true;
-	return (s[0] == '+' || s[0] == '-') && !(s[1] >= '0' && s[1] <= '9') && s[1] != ' ';
+	return s[0] && strchr("=+-@\t\r", s[0]);
 }
 
 static void csv_cell(FILE *out, const char *s)
 {
-	if (formula_like(s))
-		fputc('\'', out);
+	bool guard = formula_like(s);
 	if (!strpbrk(s, ",\"\r\n")) {
+		if (guard)
+			fputc('\'', out);
 		fputs(s, out);
 		return;
 	}
 	fputc('"', out);
+	if (guard)
+		fputc('\'', out);
 	for (const char *p = s; *p; p++) {
 		if (*p == '"')
 			fputc('"', out);

@@ -1048,13 +1048,14 @@ int http_resp_set_header(struct resp *r, const char *name, const char *value)
 ** 303 See Other to location, replacing any Location, with the body
 ** emptied. location must be a path on this site: it must start with one
 ** '/' (not "//" or "/\", which browsers read as another host) and be a
-** valid header value. Anything else redirects to "/", so a ?next= value
+** valid header value without a tab (which browsers drop, so "/\t/host"
+** would read as "//host"). Anything else redirects to "/", so a ?next= value
 ** copied from the query can never send a person to another site.
 */
 void http_redirect(struct resp *r, const char *location)
 {
 	if (!location || location[0] != '/' || location[1] == '/' ||
-	    location[1] == '\\' || !hdr_value_ok(location))
+	    location[1] == '\\' || !hdr_value_ok(location) || strchr(location, '\t'))
 		location = "/";
 	r->status = 303;
 	http_resp_set_header(r, "Location", location);

@@ -322,9 +322,14 @@ static int csv_read(const char *data, size_t len, tab_row_fn fn, void *ctx,
 }
 
 /*
-** XML, through libxml2's SAX2 interface: streaming, and no tree is built.
-** (xmlReader, which builds and frees a node for every element, was three
-** times slower on a 100,000-row sheet.)
+** XML, through libxml2's SAX2 interface and its push parser: each part is
+** unzipped in chunks of XML_CHUNK bytes and handed over as it comes, so
+** no part is ever held whole in memory, however far it unpacks. No tree
+** is built. (xmlReader, which builds and frees a node for every element,
+** was three times slower on a 100,000-row sheet.) What the reader keeps
+** is bounded: the text being collected (a cell, or the shared strings),
+** and what libxml2 holds back while it waits for the end of a tag
+** (TAB_MAX_XML_PENDING).
 **
 ** The parser runs with XML_PARSE_NONET and without XML_PARSE_NOENT,
 ** DTDLOAD or HUGE; there is no entity handler, so only the five
@@ -335,6 +340,8 @@ static int csv_read(const char *data, size_t len, tab_row_fn fn, void *ctx,
 ** its character set converters never run.
 */
 
+#define XML_CHUNK (64 * 1024)
+
 struct tab_sax;
 
 /* Element handlers: return 0 to go on, else stop the parse with that
@@ -342,16 +349,22 @@ struct tab_sax;
 typedef int (*tab_sax_start_fn)(struct tab_sax *s, const xmlChar *name,
 	const xmlChar **attrs, int nattrs);
 typedef int (*tab_sax_end_fn)(struct tab_sax *s, const xmlChar *name);
+/* The text being collected would pass text_cap: write why, return -1. */
+typedef int (*tab_sax_full_fn)(struct tab_sax *s);
 
 struct tab_sax {
 	xmlParserCtxtPtr ctxt;
 	tab_sax_start_fn start;
 	tab_sax_end_fn end;
+	tab_sax_full_fn full;
+	void (*ready)(struct tab_sax *s);   /* the parser exists: look names up */
 	struct buf *text;     /* where character data goes; NULL drops it */
+	size_t text_cap;      /* text may not grow past this */
 	void *user;
 	int rc;               /* nonzero once a handler stopped the parse */
 	char why[200];        /* why the XML is not acceptable */
 	int why_line;
+	bool started;         /* the first '<' was seen */
 };
 
 static void sax_start(void *ctx, const xmlChar *localname,
@@ -385,8 +398,14 @@ static void sax_text(void *ctx, const xmlChar *ch, int len)
 {
 	struct tab_sax *s = ctx;
 
-	if (s->text && s->rc == 0 && len > 0)
-		buf_append(s->text, ch, (size_t)len);
+	if (!s->text || s->rc != 0 || len <= 0)
+		return;
+	if (s->text->len + (size_t)len > s->text_cap) {
+		s->rc = s->full(s);
+		xmlStopParser(s->ctxt);
+		return;
+	}
+	buf_append(s->text, ch, (size_t)len);
 }
 
 static void sax_doctype(void *ctx, const xmlChar *name,
@@ -417,69 +436,89 @@ static void sax_error(void *ctx, xmlErrorPtr e)
 	s->why_line = e->line;
 }
 
-/* True when data can go to libxml2 as UTF-8: see above. */
-static bool tab_xml_plain(const char *data, size_t len)
+/* Can this chunk go to libxml2 as UTF-8 (see above)? first: it is the
+** part's first chunk, where a byte order mark may be. */
+static bool tab_xml_plain(struct tab_sax *s, const char *data, size_t len,
+	bool first)
 {
 	size_t i = 0;
 
-	if (len >= 3 && !memcmp(data, "\xef\xbb\xbf", 3))
+	if (memchr(data, '\0', len))
+		return false;
+	if (s->started)
+		return true;
+	if (first && len >= 3 && !memcmp(data, "\xef\xbb\xbf", 3))
 		i = 3;
 	while (i < len && (data[i] == ' ' || data[i] == '\t' ||
 		data[i] == '\r' || data[i] == '\n'))
 		i++;
-	return i < len && data[i] == '<' && !memchr(data, '\0', len);
+	if (i == len)
+		return true;   /* white space so far: the next chunk tells */
+	s->started = data[i] == '<';
+	return s->started;
 }
 
-/* Set up s to parse data[0..len) (len <= TAB_MAX_XML_BYTES). Handlers
-** and user are filled in by the caller before tab_sax_run(). */
-static int tab_sax_open(struct tab_sax *s, const char *data, size_t len)
+/* Start the push parser with s's handlers. */
+static int tab_sax_begin(struct tab_sax *s)
 {
-	xmlSAXHandler *h;
+	xmlSAXHandler h;
 
-	memset(s, 0, sizeof *s);
-	if (!tab_xml_plain(data, len)) {
-		snprintf(s->why, sizeof s->why, "the text is not UTF-8 XML");
-		s->why_line = 1;
-		return -1;
-	}
-	s->ctxt = xmlCreateMemoryParserCtxt(data, (int)len);
+	memset(&h, 0, sizeof h);
+	h.initialized = XML_SAX2_MAGIC;
+	h.startElementNs = sax_start;
+	h.endElementNs = sax_end;
+	h.characters = sax_text;
+	h.ignorableWhitespace = sax_text;
+	h.cdataBlock = sax_text;
+	h.internalSubset = sax_doctype;
+	h.serror = sax_error;
+	s->ctxt = xmlCreatePushParserCtxt(&h, s, NULL, 0, NULL);
 	if (!s->ctxt) {
 		snprintf(s->why, sizeof s->why, "out of memory");
 		return -1;
 	}
 	xmlCtxtUseOptions(s->ctxt, XML_PARSE_NONET | XML_PARSE_IGNORE_ENC);
-	h = s->ctxt->sax;
-	memset(h, 0, sizeof *h);
-	h->initialized = XML_SAX2_MAGIC;
-	h->startElementNs = sax_start;
-	h->endElementNs = sax_end;
-	h->characters = sax_text;
-	h->ignorableWhitespace = sax_text;
-	h->cdataBlock = sax_text;
-	h->internalSubset = sax_doctype;
-	h->serror = sax_error;
-	s->ctxt->userData = s;
 	return 0;
 }
 
-/* Run the parse. Returns 0, a handler's stop value, or -1 when the XML
-** is malformed (s->why says why). Frees the parser either way. */
-static int tab_sax_run(struct tab_sax *s)
+static void tab_sax_free(struct tab_sax *s)
 {
-	int rc;
-
-	xmlParseDocument(s->ctxt);
-	rc = s->rc;
-	if (rc == 0 && !s->ctxt->wellFormed) {
-		if (!s->why[0])
-			snprintf(s->why, sizeof s->why, "malformed");
-		rc = -1;
-	}
+	if (!s->ctxt)
+		return;
 	if (s->ctxt->myDoc)
 		xmlFreeDoc(s->ctxt->myDoc);
 	xmlFreeParserCtxt(s->ctxt);
 	s->ctxt = NULL;
-	return rc;
+}
+
+/* Bytes libxml2 holds that it has not parsed yet: a start tag is parsed
+** only once it is whole, so an endless one would be kept whole. */
+static size_t tab_sax_pending(const struct tab_sax *s)
+{
+	const xmlParserInputPtr in = s->ctxt->input;
+	return in && in->cur && in->end ? (size_t)(in->end - in->cur) : 0;
+}
+
+/* Feed n bytes (n == 0: the end of the part). Returns 0 to go on, a
+** handler's stop value, or -1 when the XML is malformed (s->why says
+** why). */
+static int tab_sax_feed(struct tab_sax *s, const char *data, size_t n)
+{
+	xmlParseChunk(s->ctxt, data, (int)n, n == 0);
+	if (s->rc)
+		return s->rc;
+	if (!s->ctxt->wellFormed) {
+		if (!s->why[0])
+			snprintf(s->why, sizeof s->why, "malformed");
+		return -1;
+	}
+	if (tab_sax_pending(s) > TAB_MAX_XML_PENDING) {
+		snprintf(s->why, sizeof s->why, "an element is longer than "
+			"%d MiB", MIB(TAB_MAX_XML_PENDING));
+		s->why_line = xmlSAX2GetLineNumber(s->ctxt);
+		return -1;
+	}
+	return 0;
 }
 
 /* The interned form of name, for comparing element names by pointer. */
@@ -519,9 +558,10 @@ struct xlsx {
 	char strings_part[256];
 	char first_sheet_id[128];   /* relationship id of the first sheet */
 	/* Shared strings: string i is sst_text.data + sst_off[i], its
-	** length sst_off[i + 1] - sst_off[i] - 1 (a NUL after each). */
+	** length sst_off[i + 1] - sst_off[i] - 1 (a NUL after each). The
+	** text is at most TAB_MAX_SHARED_BYTES, so 32 bits hold an offset. */
 	struct buf sst_text;
-	size_t *sst_off;
+	uint32_t *sst_off;
 	size_t nsst, sst_cap;
 };
 
@@ -549,21 +589,95 @@ static int xlsx_open(struct xlsx *x, const char *data, size_t len)
 	return 0;
 }
 
-/* Read the whole part (zip entry) called name into fresh malloc'd memory,
-** NUL-terminated, checking its size and CRC. Returns 0 with *out and
-** *outlen set, 1 when there is no such part, -1 on error. */
-static int xlsx_read_part(struct xlsx *x, const char *name, char **out,
-	size_t *outlen)
+/* Why an XML part could not be read, for err. */
+static int xlsx_xml_failed(struct xlsx *x, const struct tab_sax *s,
+	const char *part)
+{
+	return tab_fail(x->err, x->errlen, "The XLSX workbook is damaged: "
+		"%s is not valid XML (line %d: %s).", part, s->why_line,
+		s->why);
+}
+
+static int xlsx_part_damaged(struct xlsx *x, const char *part,
+	const char *why)
+{
+	return tab_fail(x->err, x->errlen, "The XLSX workbook is damaged "
+		"(%s: %s).", part, why);
+}
+
+#define SIZE_MISMATCH "its size is not the one the archive records"
+
+/* A part read as far as the XML goes was not valid XML: when the archive
+** itself is damaged (the unzipped bytes were garbage), say that instead,
+** which means reading the rest of the part. Returns -1. */
+static int xlsx_xml_or_zip_failed(struct xlsx *x, const struct tab_sax *s,
+	const char *part, zip_file_t *f, zip_uint64_t got, zip_uint64_t size,
+	char *chunk)
+{
+	zip_int64_t n;
+
+	while ((n = zip_fread(f, chunk, XML_CHUNK)) > 0 && got <= size)
+		got += (zip_uint64_t)n;
+	if (n < 0)
+		return xlsx_part_damaged(x, part, zip_file_strerror(f));
+	if (got != size)
+		return xlsx_part_damaged(x, part, SIZE_MISMATCH);
+	return xlsx_xml_failed(x, s, part);
+}
+
+/* Unzip f chunk by chunk into the parser. Returns 0, a handler's stop
+** value (1, or -1 with err written), or -1 with err written. */
+static int xlsx_feed(struct xlsx *x, const char *part, zip_file_t *f,
+	zip_uint64_t size, struct tab_sax *s, char *chunk)
+{
+	zip_uint64_t got = 0;
+	zip_int64_t n;
+	int rc = 0;
+
+	while ((n = zip_fread(f, chunk, XML_CHUNK)) > 0) {
+		bool first = got == 0;
+		got += (zip_uint64_t)n;
+		if (got > size)
+			return xlsx_part_damaged(x, part, SIZE_MISMATCH);
+		if (!tab_xml_plain(s, chunk, (size_t)n, first)) {
+			snprintf(s->why, sizeof s->why, "the text is not UTF-8 XML");
+			s->why_line = 1;
+			return xlsx_xml_or_zip_failed(x, s, part, f, got, size, chunk);
+		}
+		rc = tab_sax_feed(s, chunk, (size_t)n);
+		if (rc < 0 && s->why[0])
+			return xlsx_xml_or_zip_failed(x, s, part, f, got, size, chunk);
+		if (rc)
+			return rc;
+	}
+	if (n < 0)
+		return xlsx_part_damaged(x, part, zip_file_strerror(f));
+	if (got != size)
+		return xlsx_part_damaged(x, part, SIZE_MISMATCH);
+	if (!s->started) {
+		snprintf(s->why, sizeof s->why, "the text is not UTF-8 XML");
+		s->why_line = 1;
+		return xlsx_xml_failed(x, s, part);
+	}
+	rc = tab_sax_feed(s, NULL, 0);
+	if (rc < 0 && s->why[0])
+		return xlsx_xml_failed(x, s, part);
+	return rc;
+}
+
+/* Parse the part called name with s's handlers (set by the caller; the
+** parser itself is made here). Returns 0, 1 (the row callback said stop),
+** 2 when there is no such part, or -1 with err written. */
+static int xlsx_parse(struct xlsx *x, const char *name, struct tab_sax *s)
 {
 	zip_int64_t i = zip_name_locate(x->zip, name, ZIP_FL_NOCASE);
 	zip_stat_t st;
 	zip_file_t *f;
-	zip_int64_t n = 0;
-	size_t got = 0;
-	char *p;
+	char *chunk;
+	int rc;
 
 	if (i < 0)
-		return 1;
+		return 2;
 	zip_stat_init(&st);
 	if (zip_stat_index(x->zip, (zip_uint64_t)i, 0, &st) != 0 ||
 		!(st.valid & ZIP_STAT_SIZE))
@@ -577,55 +691,23 @@ static int xlsx_read_part(struct xlsx *x, const char *name, char **out,
 	if (!f)
 		return tab_fail(x->err, x->errlen, "The XLSX workbook cannot "
 			"be read (%s: %s).", name, zip_strerror(x->zip));
-	p = malloc(st.size + 1);
-	if (!p) {
+	chunk = malloc(XML_CHUNK);
+	if (!chunk) {
 		zip_fclose(f);
 		return tab_fail(x->err, x->errlen, "Out of memory.");
 	}
-	/* Ask for one byte more than promised, so a longer entry shows. */
-	while (got <= st.size &&
-		(n = zip_fread(f, p + got, st.size + 1 - got)) > 0)
-		got += (size_t)n;
-	if (n < 0 || got != st.size) {
-		tab_fail(x->err, x->errlen, "The XLSX workbook is damaged "
-			"(%s: %s).", name, n < 0 ? zip_file_strerror(f) :
-			"its size is not the one the archive records");
-		zip_fclose(f);
-		free(p);
-		return -1;
+	/* The handlers look element names up in the parser's dictionary,
+	** so the parser exists before the first byte. */
+	if (tab_sax_begin(s)) {
+		rc = tab_fail(x->err, x->errlen, "Out of memory.");
+	} else {
+		if (s->ready)
+			s->ready(s);
+		rc = xlsx_feed(x, name, f, st.size, s, chunk);
 	}
+	tab_sax_free(s);
+	free(chunk);
 	zip_fclose(f);
-	p[got] = '\0';
-	*out = p;
-	*outlen = got;
-	return 0;
-}
-
-/* Why an XML part could not be read, for err. */
-static int xlsx_xml_failed(struct xlsx *x, const struct tab_sax *s,
-	const char *part)
-{
-	return tab_fail(x->err, x->errlen, "The XLSX workbook is damaged: "
-		"%s is not valid XML (line %d: %s).", part, s->why_line,
-		s->why);
-}
-
-/* Parse the part with the handlers. Returns 0, 1 (the row callback said
-** stop) or -1 with err written. */
-static int xlsx_parse(struct xlsx *x, const char *part, const char *xml,
-	size_t len, struct tab_sax *s, tab_sax_start_fn start,
-	tab_sax_end_fn end, void *user)
-{
-	int rc;
-
-	if (tab_sax_open(s, xml, len))
-		return xlsx_xml_failed(x, s, part);
-	s->start = start;
-	s->end = end;
-	s->user = user;
-	rc = tab_sax_run(s);
-	if (rc < 0 && s->why[0])
-		return xlsx_xml_failed(x, s, part);
 	return rc;
 }
 
@@ -676,20 +758,18 @@ static int rels_start(struct tab_sax *s, const xmlChar *name,
 	return 0;
 }
 
-/* Read and parse one of the small index parts, when it is there. */
+/* Parse one of the small index parts, when it is there. */
 static int xlsx_index_part(struct xlsx *x, const char *part,
 	tab_sax_start_fn start)
 {
 	struct tab_sax s;
-	char *xml;
-	size_t len;
-	int rc = xlsx_read_part(x, part, &xml, &len);
+	int rc;
 
-	if (rc != 0)
-		return rc < 0 ? -1 : 0;
-	rc = xlsx_parse(x, part, xml, len, &s, start, NULL, x);
-	free(xml);
-	return rc;
+	memset(&s, 0, sizeof s);
+	s.start = start;
+	s.user = x;
+	rc = xlsx_parse(x, part, &s);
+	return rc == 2 ? 0 : rc;
 }
 
 /* Find the first sheet's part and the shared strings' part. A workbook
@@ -708,7 +788,8 @@ static int xlsx_locate_parts(struct xlsx *x)
 /*
 ** Shared strings: <sst><si><t>text</t></si><si><r><t>rich </t></r>
 ** <r><t>text</t></r><rPh><t>phonetic reading, not part of it</t></rPh>
-** </si>...</sst>
+** </si>...</sst>. They are kept for the whole sheet, so they are bounded:
+** TAB_MAX_SHARED_STRINGS of them, TAB_MAX_SHARED_BYTES in all.
 */
 
 struct sst_state {
@@ -716,16 +797,27 @@ struct sst_state {
 	bool in_si, in_rph;
 };
 
+/* The shared strings would pass TAB_MAX_SHARED_BYTES. */
+static int sst_full(struct xlsx *x)
+{
+	return tab_fail(x->err, x->errlen, "The XLSX workbook's texts take more "
+		"than %d MiB; save it as CSV UTF-8, or import it in parts.",
+		MIB(TAB_MAX_SHARED_BYTES));
+}
+
 /* End the shared string being built (its text is at the end of
 ** sst_text) and start the next. */
 static int sst_push(struct xlsx *x)
 {
 	if (x->nsst == TAB_MAX_SHARED_STRINGS)
 		return tab_fail(x->err, x->errlen, "The XLSX workbook has more "
-			"than %d different texts.", TAB_MAX_SHARED_STRINGS);
+			"than %d different texts; save it as CSV UTF-8, or "
+			"import it in parts.", TAB_MAX_SHARED_STRINGS);
+	if (x->sst_text.len >= TAB_MAX_SHARED_BYTES)
+		return sst_full(x);
 	if (x->nsst + 2 > x->sst_cap) {
 		size_t cap = x->sst_cap * 2;
-		size_t *p = realloc(x->sst_off, cap * sizeof *p);
+		uint32_t *p = realloc(x->sst_off, cap * sizeof *p);
 		if (!p)
 			return tab_fail(x->err, x->errlen, "Out of memory.");
 		x->sst_off = p;
@@ -733,7 +825,7 @@ static int sst_push(struct xlsx *x)
 	}
 	buf_append(&x->sst_text, "", 1);
 	x->nsst++;
-	x->sst_off[x->nsst] = x->sst_text.len;
+	x->sst_off[x->nsst] = (uint32_t)x->sst_text.len;
 	return 0;
 }
 
@@ -770,18 +862,33 @@ static int sst_end(struct tab_sax *s, const xmlChar *name)
 	return 0;
 }
 
-static int xlsx_shared_strings(struct xlsx *x, const char *xml, size_t len)
+static int sst_text_full(struct tab_sax *s)
+{
+	struct sst_state *st = s->user;
+	return sst_full(st->x);
+}
+
+/* Returns 0 (also when the workbook has no shared strings) or -1. */
+static int xlsx_shared_strings(struct xlsx *x)
 {
 	struct tab_sax s;
 	struct sst_state st = { x, false, false };
+	int rc;
 
 	x->sst_cap = 1024;
 	x->sst_off = malloc(x->sst_cap * sizeof *x->sst_off);
 	if (!x->sst_off)
 		return tab_fail(x->err, x->errlen, "Out of memory.");
 	x->sst_off[0] = 0;
-	return xlsx_parse(x, x->strings_part, xml, len, &s, sst_start,
-		sst_end, &st);
+	memset(&s, 0, sizeof s);
+	s.start = sst_start;
+	s.end = sst_end;
+	s.full = sst_text_full;
+	/* The NUL sst_push adds after the last one must fit too. */
+	s.text_cap = TAB_MAX_SHARED_BYTES - 1;
+	s.user = &st;
+	rc = xlsx_parse(x, x->strings_part, &s);
+	return rc == 2 ? 0 : rc;
 }
 
 /*
@@ -889,6 +996,18 @@ missing:
 		sh->rownum);
 }
 
+static int cell_too_long(struct sheet *sh)
+{
+	return tab_fail(sh->x->err, sh->x->errlen, "Row %ld of the sheet has a "
+		"cell longer than %d KiB.", sh->rownum, TAB_MAX_CELL_BYTES / 1024);
+}
+
+/* The text of a cell being read would pass the limit: stop there. */
+static int sheet_value_full(struct tab_sax *s)
+{
+	return cell_too_long(s->user);
+}
+
 /* The cell ends: work out its text and place it in the row. */
 static int sheet_cell_end(struct sheet *sh)
 {
@@ -909,9 +1028,7 @@ static int sheet_cell_end(struct sheet *sh)
 			"sheet has more than %d columns.", sh->rownum,
 			TAB_MAX_CELLS);
 	if (n > TAB_MAX_CELL_BYTES)
-		return tab_fail(sh->x->err, sh->x->errlen, "Row %ld of the "
-			"sheet has a cell longer than %d KiB.", sh->rownum,
-			TAB_MAX_CELL_BYTES / 1024);
+		return cell_too_long(sh);
 	rowbuf_put(&sh->row, sh->col, v, n);
 	return 0;
 }
@@ -957,8 +1074,21 @@ static int sheet_end(struct tab_sax *s, const xmlChar *name)
 	return 0;
 }
 
-static int xlsx_sheet(struct xlsx *x, const char *xml, size_t len,
-	tab_row_fn fn, void *ctx)
+/* The names the handlers compare by pointer, from the parser's
+** dictionary. */
+static void sheet_ready(struct tab_sax *s)
+{
+	struct sheet *sh = s->user;
+
+	sh->n_row = tab_sax_name(s, "row");
+	sh->n_c = tab_sax_name(s, "c");
+	sh->n_v = tab_sax_name(s, "v");
+	sh->n_is = tab_sax_name(s, "is");
+	sh->n_t = tab_sax_name(s, "t");
+	sh->n_rph = tab_sax_name(s, "rPh");
+}
+
+static int xlsx_sheet(struct xlsx *x, tab_row_fn fn, void *ctx)
 {
 	struct sheet *sh = calloc(1, sizeof *sh);
 	struct tab_sax s;
@@ -970,56 +1100,37 @@ static int xlsx_sheet(struct xlsx *x, const char *xml, size_t len,
 	sh->fn = fn;
 	sh->ctx = ctx;
 	rowbuf_init(&sh->row);
-	if (tab_sax_open(&s, xml, len)) {
-		rc = xlsx_xml_failed(x, &s, x->sheet_part);
-	} else {
-		sh->n_row = tab_sax_name(&s, "row");
-		sh->n_c = tab_sax_name(&s, "c");
-		sh->n_v = tab_sax_name(&s, "v");
-		sh->n_is = tab_sax_name(&s, "is");
-		sh->n_t = tab_sax_name(&s, "t");
-		sh->n_rph = tab_sax_name(&s, "rPh");
-		s.start = sheet_start;
-		s.end = sheet_end;
-		s.user = sh;
-		rc = tab_sax_run(&s);
-		if (rc < 0 && s.why[0])
-			rc = xlsx_xml_failed(x, &s, x->sheet_part);
-	}
+	memset(&s, 0, sizeof s);
+	s.start = sheet_start;
+	s.end = sheet_end;
+	s.full = sheet_value_full;
+	s.ready = sheet_ready;
+	s.text_cap = TAB_MAX_CELL_BYTES;
+	s.user = sh;
+	rc = xlsx_parse(x, x->sheet_part, &s);
+	if (rc == 2)
+		rc = tab_fail(x->err, x->errlen, "The file is a ZIP archive "
+			"but not an Excel workbook: it has no worksheet. Save "
+			"it as .xlsx or as CSV UTF-8.");
 	buf_free(&sh->row.text);
 	buf_free(&sh->value);
 	free(sh);
 	return rc;
 }
 
-/* Read both parts in full (so a damaged archive fails before any row is
-** delivered), then the shared strings, then the sheet row by row. */
+/* The index, then the shared strings, then the sheet row by row, each
+** part unzipped as it is read. */
 static int xlsx_read_parts(struct xlsx *x, tab_row_fn fn, void *ctx)
 {
-	char *sheet = NULL, *strings = NULL;
-	size_t sheet_len = 0, strings_len = 0;
-	int rc;
-
 	if (xlsx_locate_parts(x))
 		return -1;
-	rc = xlsx_read_part(x, x->sheet_part, &sheet, &sheet_len);
-	if (rc > 0)
+	if (zip_name_locate(x->zip, x->sheet_part, ZIP_FL_NOCASE) < 0)
 		return tab_fail(x->err, x->errlen, "The file is a ZIP archive "
 			"but not an Excel workbook: it has no worksheet. Save "
 			"it as .xlsx or as CSV UTF-8.");
-	if (rc < 0)
+	if (xlsx_shared_strings(x))
 		return -1;
-	rc = xlsx_read_part(x, x->strings_part, &strings, &strings_len);
-	if (rc == 0) {
-		rc = xlsx_shared_strings(x, strings, strings_len);
-		free(strings);
-	} else if (rc > 0) {
-		rc = 0;   /* a workbook of numbers, or of inline strings */
-	}
-	if (rc == 0)
-		rc = xlsx_sheet(x, sheet, sheet_len, fn, ctx);
-	free(sheet);
-	return rc;
+	return xlsx_sheet(x, fn, ctx);
 }
 
 static int xlsx_read(const char *data, size_t len, tab_row_fn fn, void *ctx,

@@ -16,12 +16,15 @@
 ** empty cells. No DTD is loaded, no entity is expanded, nothing is fetched
 ** from the network, and a document with a DOCTYPE is refused.
 **
-** The archive, the sheet and the shared strings are read in full, their
-** sizes and CRCs checked, before the first row is handed over, so a
-** truncated or damaged workbook fails without delivering anything. Some
-** errors (malformed XML or CSV, a cell over the limits) are only found
-** on the way, after earlier rows were delivered: callers must treat any
-** error as "save nothing" (an import runs in one transaction).
+** Every part of the workbook is unzipped in chunks straight into the
+** parser, never held whole, so memory stays bounded (a few MiB, plus the
+** shared strings, at most TAB_MAX_SHARED_BYTES) however far a file
+** unpacks: a small file that unzips to hundreds of MiB is read in the
+** same memory as any other, or refused at the first limit it crosses.
+** Sizes and CRCs are checked as the parts are read, so a damaged
+** workbook, like malformed XML or CSV or a cell over the limits, may be
+** found after earlier rows were delivered: callers must treat any error
+** as "save nothing" (an import runs in one transaction).
 */
 #ifndef CARREL_TABULAR_H
 #define CARREL_TABULAR_H
@@ -32,7 +35,9 @@
 #define TAB_MAX_CELLS 256                     /* cells in one row */
 #define TAB_MAX_CELL_BYTES (64 * 1024)        /* bytes in one cell */
 #define TAB_MAX_XML_BYTES (256 * 1024 * 1024) /* an XLSX part, unzipped */
-#define TAB_MAX_SHARED_STRINGS 4000000        /* strings of an XLSX */
+#define TAB_MAX_XML_PENDING (4 * 1024 * 1024) /* one XML tag, attributes and all */
+#define TAB_MAX_SHARED_STRINGS 1000000        /* shared strings of an XLSX */
+#define TAB_MAX_SHARED_BYTES (16 * 1024 * 1024) /* their text, in all */
 
 /* One row. cell[i] is NUL-terminated UTF-8, len[i] bytes long, and holds
 ** no NUL; cells missing from the file are "" (an XLSX row may skip some).

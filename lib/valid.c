@@ -126,3 +126,49 @@ long long valid_id(const char *s)
 	}
 	return n;
 }
+
+/* The shape valid_local_path() asks of a path, as bytes. */
+static bool local_path_shape(const char *s)
+{
+	if (s[0] != '/' || s[1] == '/' || s[1] == '\\')
+		return false;
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f || *s == '\\')
+			return false;
+	return true;
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)tolower((unsigned char)c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* s with each %XX decoded once into out (as long as s, or shorter).
+** False when that would hold a NUL byte. */
+static bool percent_decoded(const char *s, char *out)
+{
+	for (; *s; s++) {
+		int hi, lo;
+		if (*s == '%' && (hi = hex_digit(s[1])) >= 0 && (lo = hex_digit(s[2])) >= 0) {
+			*out = (char)(hi * 16 + lo);
+			if (!*out)
+				return false;
+			out++;
+			s += 2;
+		} else {
+			*out++ = *s;
+		}
+	}
+	*out = '\0';
+	return true;
+}
+
+bool valid_local_path(const char *s)
+{
+	char decoded[VALID_PATH_MAX + 1];
+	return s && strlen(s) <= VALID_PATH_MAX && local_path_shape(s) &&
+		percent_decoded(s, decoded) && local_path_shape(decoded);
+}

@@ -38,6 +38,16 @@ const char *valid_password(const char *s);
 /* A copy of s without leading and trailing white space (NULL -> ""). */
 char *valid_trim(struct arena *a, const char *s);
 
+/* Longest path valid_local_path() accepts. */
+#define VALID_PATH_MAX 1000
+
+/* Is s a path on this site that is safe to redirect to (a login's ?next=)?
+** It must start with exactly one '/' followed by neither '/' nor '\\',
+** hold no backslash and no control character (a browser drops tab and
+** line breaks, so "/\t/host" would read as "//host"), and be so both as
+** written and once percent-decoded. */
+bool valid_local_path(const char *s);
+
 /* Parse a positive decimal id (no sign, no leading junk); 0 when invalid. */
 long long valid_id(const char *s);
 

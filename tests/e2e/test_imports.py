@@ -352,7 +352,8 @@ def test_command_line_import_and_export(stack):
         assert len(exported) == total
         assert {"cli1@cli.example", "cli2@cli.example"} <= {row["email"] for row in exported}
         cli2 = [row for row in exported if row["email"] == "cli2@cli.example"][0]
-        assert (cli2["name"], cli2["phone"]) == ("Cli Two", "+44 20 7946 0001"), cli2
+        # A text cell starting with + is guarded (the importer drops the apostrophe).
+        assert (cli2["name"], cli2["phone"]) == ("Cli Two", "'+44 20 7946 0001"), cli2
         out = os.path.join(d, "titles-out.xlsx")
         r = stack.cli("export", "titles", "--format", "xlsx", "--output", out)
         copies = count(stack, "SELECT count(*) FROM title t LEFT JOIN copy c "

@@ -833,6 +833,187 @@ static void test_xlsx_lying_sizes(void **state)
 		"records).");
 }
 
+/*
+** Bombs: parts that unpack far beyond their size are read as a stream.
+*/
+
+/* A part made as it is zipped: head, fill bytes of white space, tail. */
+struct lazy_part {
+	const char *head, *tail;
+	size_t fill, pos;
+	zip_error_t error;
+};
+
+static size_t lazy_total(const struct lazy_part *p)
+{
+	return strlen(p->head) + p->fill + strlen(p->tail);
+}
+
+static zip_int64_t lazy_read(struct lazy_part *p, char *out, size_t len)
+{
+	size_t hl = strlen(p->head), n = 0;
+
+	while (n < len && p->pos < lazy_total(p)) {
+		size_t at = p->pos, take;
+		if (at < hl) {
+			take = hl - at < len - n ? hl - at : len - n;
+			memcpy(out + n, p->head + at, take);
+		} else if (at < hl + p->fill) {
+			take = hl + p->fill - at < len - n ? hl + p->fill - at : len - n;
+			memset(out + n, ' ', take);
+		} else {
+			take = lazy_total(p) - at < len - n ? lazy_total(p) - at : len - n;
+			memcpy(out + n, p->tail + (at - hl - p->fill), take);
+		}
+		n += take;
+		p->pos += take;
+	}
+	return (zip_int64_t)n;
+}
+
+static zip_int64_t lazy_source(void *ud, void *data, zip_uint64_t len,
+	zip_source_cmd_t cmd)
+{
+	struct lazy_part *p = ud;
+
+	switch (cmd) {
+	case ZIP_SOURCE_OPEN:
+		p->pos = 0;
+		return 0;
+	case ZIP_SOURCE_READ:
+		return lazy_read(p, data, (size_t)len);
+	case ZIP_SOURCE_STAT: {
+		zip_stat_t *st = data;
+		zip_stat_init(st);
+		st->size = lazy_total(p);
+		st->valid |= ZIP_STAT_SIZE;
+		return sizeof *st;
+	}
+	case ZIP_SOURCE_ERROR:
+		return zip_error_to_data(&p->error, data, len);
+	case ZIP_SOURCE_SUPPORTS:
+		return zip_source_make_command_bitmap(ZIP_SOURCE_OPEN,
+			ZIP_SOURCE_READ, ZIP_SOURCE_CLOSE, ZIP_SOURCE_STAT,
+			ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE, -1);
+	case ZIP_SOURCE_CLOSE:
+	case ZIP_SOURCE_FREE:
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/* A workbook whose only part is the sheet p, deflated, into b. */
+static void make_bomb(struct lazy_part *p, struct buf *b)
+{
+	char path[128];
+	int err = 0;
+	zip_t *z;
+	zip_source_t *src;
+
+	snprintf(path, sizeof path, "%s/bomb.zip", tmpdir);
+	z = zip_open(path, ZIP_CREATE | ZIP_TRUNCATE, &err);
+	assert_non_null(z);
+	zip_error_init(&p->error);
+	src = zip_source_function(z, lazy_source, p);
+	assert_non_null(src);
+	assert_true(zip_file_add(z, "xl/worksheets/sheet1.xml", src,
+		ZIP_FL_ENC_UTF_8) >= 0);
+	assert_int_equal(zip_close(z), 0);
+	zip_error_fini(&p->error);
+	slurp(path, b);
+	unlink(path);
+}
+
+/* A line of /proc/self/status, in KiB. */
+static long status_kib(const char *key)
+{
+	char line[256];
+	long v = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	assert_non_null(f);
+	while (fgets(line, sizeof line, f))
+		if (!strncmp(line, key, strlen(key)))
+			v = atol(line + strlen(key) + 1);
+	fclose(f);
+	return v;
+}
+
+/* 128 MiB of sheet from a file of about 128 KiB: its rows arrive, and the
+** reading takes a few MiB, not the sheet's size. */
+static void test_xlsx_bomb_read_in_bounded_memory(void **state)
+{
+	struct buf *b = *state;
+	struct lazy_part p = { SHEET_HEAD "<row r=\"1\"><c r=\"A1\" t=\"inlineStr\">"
+		"<is><t>first</t></is></c></row>", "<row r=\"2\"><c r=\"A2\">"
+		"<v>2</v></c></row>" SHEET_TAIL, 128u << 20, 0, { 0 } };
+	int rc;
+	FILE *clear;
+
+	make_bomb(&p, b);
+	assert_true(b->len < 1024 * 1024);
+	/* Start the peak afresh (Linux: "5" resets VmHWM to VmRSS). */
+	clear = fopen("/proc/self/clear_refs", "w");
+	if (clear) {
+		fputs("5", clear);
+		fclose(clear);
+	}
+	long before = status_kib("VmRSS:");
+	struct table *t = read_table(b->data, b->len, &rc);
+	long peak = status_kib("VmHWM:");
+	assert_int_equal(rc, 0);
+	assert_int_equal(t->nrows, 2);
+	assert_row(t, 0, 1, 1, "first");
+	assert_row(t, 1, 2, 1, "2");
+	table_free(t);
+	if (peak - before > 16 * 1024)
+		fail_msg("reading the bomb took %ld KiB", peak - before);
+}
+
+/* What the stream holds is bounded: one tag, one cell, the shared
+** strings. */
+static void test_xlsx_stream_limits(void **state)
+{
+	struct buf *b = *state;
+	size_t big = 5u << 20;
+	char *text = malloc(big + 1);
+	struct lazy_part tag = { SHEET_HEAD "<row r=\"1\" x=\"", "\"/>" SHEET_TAIL,
+		big, 0, { 0 } };
+	struct lazy_part cell = { SHEET_HEAD "<row r=\"1\"><c r=\"A1\"><v>1</v></c>"
+		"</row><row r=\"2\"><c r=\"A2\" t=\"inlineStr\"><is><t>",
+		"</t></is></c></row>" SHEET_TAIL, big, 0, { 0 } };
+
+	assert_non_null(text);
+	make_bomb(&tag, b);
+	expect_error(b->data, b->len, "xl/worksheets/sheet1.xml is not valid "
+		"XML (line 1: an element is longer than 4 MiB)");
+	make_bomb(&cell, b);
+	expect_error_after(b->data, b->len, 1, "Row 2 of the sheet has a cell "
+		"longer than 64 KiB.");
+
+	/* 17 shared strings of 1 MiB: more than 16 MiB of text. */
+	struct buf sst = { 0 };
+	buf_puts(&sst, "<?xml version=\"1.0\"?><sst>");
+	memset(text, 'x', 1u << 20);
+	text[1u << 20] = '\0';
+	for (int i = 0; i < 17; i++) {
+		buf_puts(&sst, "<si><t>");
+		buf_puts(&sst, text);
+		buf_puts(&sst, "</t></si>");
+	}
+	buf_puts(&sst, "</sst>");
+	const struct part parts[] = {
+		{ "xl/worksheets/sheet1.xml", SHEET1 },
+		{ "xl/sharedStrings.xml", buf_str(&sst) },
+	};
+	make_zip(parts, 2, false, b);
+	expect_error(b->data, b->len, "The XLSX workbook's texts take more "
+		"than 16 MiB");
+	buf_free(&sst);
+	free(text);
+}
+
 static int xlsx_setup(void **state)
 {
 	struct buf *b = calloc(1, sizeof *b);
@@ -891,6 +1072,8 @@ int main(void)
 		XLSX_TEST(test_zip_without_workbook),
 		XLSX_TEST(test_xlsx_bad_xml),
 		XLSX_TEST(test_xlsx_lying_sizes),
+		XLSX_TEST(test_xlsx_bomb_read_in_bounded_memory),
+		XLSX_TEST(test_xlsx_stream_limits),
 	};
 	return cmocka_run_group_tests_name("tabular", tests, group_setup,
 		group_teardown);
