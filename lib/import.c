@@ -682,8 +682,8 @@ static const char *title_write(struct importer *im, long long id, const struct t
 {
 	bool known[TITLE_AUTHORS_MAX];
 	for (int i = 0; i < in->nauthors; i++)
-		known[i] = db_int(im->db, 0, "SELECT count(*) FROM author WHERE name = ?", "t",
-			in->author_names[i]) > 0;
+		known[i] = !im->commit || db_int(im->db, 0, "SELECT count(*) FROM author "
+			"WHERE name = ?", "t", in->author_names[i]) > 0;
 	if (cataloguing_title_write(im->db, id, in, NULL, im->now, saved) != CAT_OK)
 		return "the title could not be saved";
 	for (int i = 0; i < in->nauthors; i++)
@@ -971,7 +971,9 @@ static int import_file(struct importer *im, const char *data, size_t len, const 
 		*error = "The import could not start just now; nothing was saved.";
 		return -1;
 	}
-	if (im->kind == IMPORT_TITLES && im->commit)
+	/* Search documents are built once at the end (a check, rolled back,
+	** never builds them). */
+	if (im->kind == IMPORT_TITLES)
 		catalogue_bulk_begin(im->db);
 	char err[512] = "";
 	int read = read_file(im, data, len, err, sizeof err);

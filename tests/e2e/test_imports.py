@@ -547,7 +547,7 @@ def test_commit_then_undo_restores_everything(stack):
             [PRIDE_ISBN, "Pride and Prejudice", "Jane Austen; Undo Editor", "1815", "Undo Shelf",
              "PP-1", "AUS 9", "12.00", "reference"],
             [PRIDE_ISBN, "Pride and Prejudice", "", "", "", "PP-2", "AUS 9", "", ""],
-            ["978-0-306-40615-7", "Undo Me", "Undo Author", "2020", "Undo Shelf", "UNDO-1",
+            ["978-0-13-110362-7", "Undo Me", "Undo Author", "2020", "Undo Shelf", "UNDO-1",
              "", "", "magazine"],
             ["", "Undo Me Too", "", "", "", "", "", "", ""]]
     preview, report, batch = import_file(staff, "titles", "undo.csv", csv_bytes(rows))
