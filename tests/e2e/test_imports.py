@@ -630,6 +630,24 @@ def test_member_import_preview_commit_undo(stack):
     assert dump(stack, tables) == before
 
 
+def test_undo_keeps_a_member_who_borrowed_since(stack):
+    staff = stack.login(*LIBRARIAN)
+    rows = [["name", "email", "member_until"],
+            ["Borrower Since", "borrower@kept.example", "2030-01-31"],
+            ["Never Came", "never@kept.example", "2030-01-31"]]
+    _, _, batch = import_file(staff, "members", "kept.csv", csv_bytes(rows))
+    add_copy(stack, "Borrowed By An Imported Member", "KEPT-MEMBER-1")
+    page = staff.get("/staff/checkout")
+    r = staff.post("/staff/checkout", {"member": "borrower@kept.example",
+                                       "barcode": "KEPT-MEMBER-1", "csrf": page.csrf()})
+    assert r.status == 303, r
+    body = text(undo(staff, batch))
+    assert "member: Borrower Since <borrower@kept.example> they have borrowed since the " \
+        "import" in body, body
+    assert count(stack, "SELECT count(*) FROM account WHERE email = 'borrower@kept.example'") == 1
+    assert count(stack, "SELECT count(*) FROM account WHERE email = 'never@kept.example'") == 0
+
+
 def test_no_kind_chosen_is_refused(stack):
     staff = stack.login(*LIBRARIAN)
     form = staff.get("/staff/imports")
