@@ -10,8 +10,10 @@
 **                            joins NAME (a paid plan waits for payment) or
 **                            is a member until the given day
 **   carrel import members|titles FILE
-**                            CSV, XLSX (or MARC 21 for titles); prints the
-**                            summary and every rejected row
+**                            CSV, XLSX (or MARC 21 for titles), imported at
+**                            once as one batch (undone from the web, at
+**                            /staff/imports/BATCH); prints the summary and
+**                            every rejected row
 **   carrel export KIND [--format csv|xlsx] [--output FILE]
 **                            members, titles, loans or payments; CSV to
 **                            standard output unless --output is given
@@ -244,6 +246,31 @@ cleanup:
 	return rc;
 }
 
+/* The summary of a committed batch, and every rejected row. */
+static void print_import(const struct import_batch *b)
+{
+	long listed = 0;
+	for (long i = 0; i < b->nentries; i++)
+		if (!strcmp(b->entries[i].action, "reject")) {
+			printf("line %ld: %s\n", b->entries[i].line, b->entries[i].reason);
+			listed++;
+		}
+	if (b->n.rejected > listed)
+		printf("... and %ld more rejected rows\n", b->n.rejected - listed);
+	if (*b->ignored_columns)
+		printf("columns not read: %s\n", b->ignored_columns);
+	if (b->kind == IMPORT_MEMBERS)
+		printf("%s: members %ld added, %ld updated, %ld unchanged; %ld rejected\n",
+			b->format, b->n.members_added, b->n.members_updated, b->n.members_unchanged,
+			b->n.rejected);
+	else
+		printf("%s: titles %ld added, %ld updated, %ld unchanged; copies %ld added, "
+			"%ld updated, %ld unchanged; %ld rejected\n", b->format, b->n.titles_added,
+			b->n.titles_updated, b->n.titles_unchanged, b->n.copies_added,
+			b->n.copies_updated, b->n.copies_unchanged, b->n.rejected);
+	printf("batch %s: see or undo it at /staff/imports/%s\n", b->id, b->id);
+}
+
 static int cmd_import(const struct config *cfg, int argc, char **argv)
 {
 	int kind = argc == 2 ? import_kind_parse(argv[0]) : -1;
@@ -263,20 +290,16 @@ static int cmd_import(const struct config *cfg, int argc, char **argv)
 	}
 	struct arena a;
 	arena_init(&a, 0);
-	struct import_report r;
-	int rc = import_run(&db, &a, (enum import_kind)kind, data.data ? data.data : "",
-		data.len, time(NULL), 0, &r);
+	char id[33];
+	const char *error;
+	const char *name = strrchr(argv[1], '/') ? strrchr(argv[1], '/') + 1 : argv[1];
+	int rc = import_run(&db, &a, (enum import_kind)kind, name, data.data ? data.data : "",
+		data.len, time(NULL), 0, id, &error);
+	struct import_batch b;
 	if (rc) {
-		fprintf(stderr, "carrel: %s\n", r.error);
-	} else {
-		for (long i = 0; i < r.nproblems; i++)
-			printf("line %ld: %s\n", r.problems[i].line, r.problems[i].reason);
-		if (r.rejected > r.nproblems)
-			printf("... and %ld more rejected rows\n", r.rejected - r.nproblems);
-		if (*r.ignored_columns)
-			printf("columns not read: %s\n", r.ignored_columns);
-		printf("%s: %ld added, %ld updated, %ld rejected\n", r.format, r.added, r.updated,
-			r.rejected);
+		fprintf(stderr, "carrel: %s\n", error);
+	} else if (import_batch_load(&db, &a, id, &b) == 0) {
+		print_import(&b);
 	}
 	arena_free(&a);
 	db_close(&db);

@@ -85,6 +85,9 @@ const struct route routes[] = {
 	{ "POST", "/staff/members/{id}/password",         ROLE_LIBRARIAN, page_members_password },
 	{ "GET",  "/staff/imports",                       ROLE_LIBRARIAN, page_imports_form },
 	{ "POST", "/staff/imports",                       ROLE_LIBRARIAN, page_imports_run },
+	{ "GET",  "/staff/imports/{batch}",               ROLE_LIBRARIAN, page_imports_show },
+	{ "POST", "/staff/imports/{batch}/commit",        ROLE_LIBRARIAN, page_imports_commit },
+	{ "POST", "/staff/imports/{batch}/undo",          ROLE_LIBRARIAN, page_imports_undo },
 	{ "GET",  "/staff/exports",                       ROLE_LIBRARIAN, page_exports },
 	{ "GET",  "/staff/exports/{kind}",                ROLE_LIBRARIAN, page_export_download },
 

@@ -36,7 +36,8 @@ static const char *const kind_sql[EXPORT_KIND_COUNT] = {
 	"coalesce(c.barcode, '') AS barcode, coalesce(c.location, '') AS location, "
 	"coalesce(c.status, '') AS status, coalesce(c.acquired_on, '') AS acquired_on, "
 	"coalesce(c.source, '') AS source, "
-	"CASE WHEN c.id IS NULL THEN '' ELSE c.cost_cents / 100.0 END AS cost "
+	"CASE WHEN c.id IS NULL THEN '' ELSE c.cost_cents / 100.0 END AS cost, "
+	"coalesce(c.item_type, '') AS item_type "
 	"FROM title t LEFT JOIN section s ON s.id = t.section_id "
 	"LEFT JOIN copy c ON c.title_id = t.id ORDER BY t.id, c.id",
 	/* loans */
