@@ -29,15 +29,16 @@ def test_checkout_renew_overdue_fine_pay_checkin(stack):
     loan_id, due, renewals, _, _ = loan_row(stack, code)
     assert due == days(21) and renewals == 0
     assert copy_status(stack, code) == "on-loan"
-    # Ten days on, the member renews from their account: 21 days from today.
+    # Ten days on, the member renews from their account: 21 days from the
+    # due date (renewing early wastes nothing).
     set_clock(stack, 10)
     acct = m.get("/account")
     assert "The Long Loan" in acct.body and days(21) in acct.body
     r = m.post("/account/loans/%d/renew" % loan_id, {"csrf": acct.csrf()})
     assert r.status == 303, r
-    assert loan_row(stack, code)[1] == days(31)
+    assert loan_row(stack, code)[1] == days(42)
     # Five days after that due date: overdue, 4 days charged (1 of grace).
-    set_clock(stack, 36)
+    set_clock(stack, 47)
     acct = m.get("/account")
     assert "overdue" in acct.body and "1.00" in acct.body, acct.body
     why = staff.get("/staff/loans/%d" % loan_id)
@@ -328,8 +329,8 @@ def test_paying_while_out_then_returning_charges_each_day_once(stack):
     # A part payment: the 1.00 run up so far is recorded first.
     assert pay_fine(staff, mid, "0.60").status == 303
     assert ledger(stack, mid) == [("accrued", 100), ("paid", -60)]
-    assert member_list_owed(staff, email) == "0.40"
-    assert member_list_owed(staff, email, owing=True) == "0.40"
+    assert member_list_owed(staff, email) == "0.40 €"
+    assert member_list_owed(staff, email, owing=True) == "0.40 €"
     # Four days on, 1.00 more has accrued; paying all 1.40 clears everything.
     set_clock(stack, 30)
     why = staff.get("/staff/loans/%d" % lid)
@@ -351,7 +352,7 @@ def test_paying_while_out_then_returning_charges_each_day_once(stack):
     assert sum(c for k, c in rows if k == "accrued") == loan_row(stack, code)[4] == 275
     assert "Balance: <strong class=\"late\">0.75</strong>" in \
         staff.get("/staff/members/%d" % mid).body
-    assert member_list_owed(staff, email, owing=True) == "0.75"
+    assert member_list_owed(staff, email, owing=True) == "0.75 €"
     # A waiver records nothing more for a returned loan and clears the rest.
     assert pay_fine(staff, mid, "0.75", action="waive", reason="first time").status == 303
     assert assert_ledger_never_negative(ledger(stack, mid)) == 0
@@ -378,13 +379,13 @@ def test_staff_renew_from_the_member_page(stack):
     r = staff.post("/staff/loans/%d/renew" % lid, {"csrf": page.csrf()})
     assert r.status == 303 and r.header("Location") == "/staff/members/%d?done=renewed" % mid, r
     page = staff.get(r.header("Location"))
-    assert "The loan was renewed." in page.body and days(26) in page.body
-    assert loan_row(stack, code)[1:3] == (days(26), 1)
+    assert "The loan was renewed." in page.body and days(42) in page.body
+    assert loan_row(stack, code)[1:3] == (days(42), 1)
     # Someone waits for the title: refused, with the reason, nothing changed.
     assert place_hold(w, tid).status == 303
     r = staff.post("/staff/loans/%d/renew" % lid, {"csrf": page.csrf()})
     assert r.status == 409 and "Another reader is waiting for this title" in r.body, r
-    assert loan_row(stack, code)[1:3] == (days(26), 1)
+    assert loan_row(stack, code)[1:3] == (days(42), 1)
     # No such loan, and a loan already returned.
     assert staff.post("/staff/loans/999999/renew", {"csrf": page.csrf()}).status == 404
     checkin(staff, code)
