@@ -64,7 +64,7 @@ static void view_loan_receipt(struct ctx *c, long long loan_id)
 	tv_set_str(r, "returned", db_text(c->arena, st, 6));
 	long fine = (long)db_col_int(st, 7);
 	if (fine)
-		tv_set_str(r, "fine", circ_money(c->arena, fine));
+		tv_set_str(r, "fine", web_money(c, fine));
 	bool on_hold_shelf = !strcmp((const char *)sqlite3_column_text(st, 8), "on-hold-shelf");
 	long long copy_id = db_col_int(st, 9);
 	db_done(st);
@@ -253,13 +253,13 @@ void page_circ_loan(struct ctx *c)
 	tv_set_int(v, "renewals", db_col_int(st, 9));
 	tv_set_int(v, "loan_days", db_col_int(st, 14));
 	tv_set_int(v, "max_renewals", db_col_int(st, 15));
-	tv_set_str(v, "per_day", circ_money(c->arena, (long)db_col_int(st, 16)));
+	tv_set_str(v, "per_day", web_money(c, (long)db_col_int(st, 16)));
 	tv_set_int(v, "grace_days", db_col_int(st, 17));
-	tv_set_str(v, "cap", circ_money(c->arena, (long)db_col_int(st, 18)));
+	tv_set_str(v, "cap", web_money(c, (long)db_col_int(st, 18)));
 	tv_set_int(v, "closed_skipped", db_col_int(st, 19));
 	bool returned = sqlite3_column_type(st, 20) != SQLITE_NULL;
 	if (returned)
-		tv_set_str(v, "fixed_fine", circ_money(c->arena, (long)db_col_int(st, 20)));
+		tv_set_str(v, "fixed_fine", web_money(c, (long)db_col_int(st, 20)));
 	tv_set_bool(v, "rule_changed", sqlite3_column_type(st, 21) == SQLITE_NULL);
 	db_done(st);
 	attach_renew_refusal(c, v, id);
@@ -268,9 +268,9 @@ void page_circ_loan(struct ctx *c)
 		long recorded;
 		if (circ_loan_fine_now(c->db, c->arena, id, c->now, &f, &recorded) == 0) {
 			struct tv *fv = tv_set_obj(v, "fine_now");
-			tv_set_str(fv, "cents", circ_money(c->arena, f.cents));
+			tv_set_str(fv, "cents", web_money(c, f.cents));
 			if (recorded)
-				tv_set_str(fv, "recorded", circ_money(c->arena, recorded));
+				tv_set_str(fv, "recorded", web_money(c, recorded));
 			tv_set_int(fv, "days_late", f.days_late);
 			tv_set_int(fv, "days_charged", f.days_charged);
 			tv_set_int(fv, "closed_skipped", f.closed_skipped);
@@ -367,11 +367,11 @@ void circ_view_member(struct ctx *c, long long member_id, bool staff)
 	}
 	struct circ_fines fines;
 	circ_fines(c->db, c->arena, member_id, c->now, &fines);
-	tv_set_str(c->view, "balance", circ_money(c->arena, fines.recorded_cents));
+	tv_set_str(c->view, "balance", web_money(c, fines.recorded_cents));
 	tv_set_bool(c->view, "owes", fines.recorded_cents > 0);
 	if (fines.accruing_cents > 0) {
-		tv_set_str(c->view, "accruing", circ_money(c->arena, fines.accruing_cents));
-		tv_set_str(c->view, "owed_now", circ_money(c->arena, fines.owed_cents));
+		tv_set_str(c->view, "accruing", web_money(c, fines.accruing_cents));
+		tv_set_str(c->view, "owed_now", web_money(c, fines.owed_cents));
 	}
 	struct circ_standing standing;
 	if (!circ_may_borrow(c->db, c->arena, member_id, c->now, &standing))
@@ -385,7 +385,7 @@ void circ_view_member(struct ctx *c, long long member_id, bool staff)
 		struct tv *o = tv_obj(c->arena);
 		tv_set_str(o, "date", web_date(c, db_col_int(st, 0)));
 		tv_set_str(o, "kind", db_text(c->arena, st, 1));
-		tv_set_str(o, "amount", circ_money(c->arena, (long)db_col_int(st, 2)));
+		tv_set_str(o, "amount", web_money(c, (long)db_col_int(st, 2)));
 		tv_set_str(o, "reason", db_text(c->arena, st, 3));
 		tv_push(ledger, o);
 	}
@@ -458,7 +458,7 @@ void page_circ_history(struct ctx *c)
 		tv_set_str(o, "returned", db_text(c->arena, st, 3));
 		long fine = (long)db_col_int(st, 4);
 		if (fine)
-			tv_set_str(o, "fine", circ_money(c->arena, fine));
+			tv_set_str(o, "fine", web_money(c, fine));
 		tv_push(list, o);
 	}
 	web_render(c, "history", 200);

@@ -46,17 +46,17 @@ def test_checkout_renew_overdue_fine_pay_checkin(stack):
     r = checkin(staff, code)
     assert r.status == 303, r
     receipt = staff.get(r.header("Location"))
-    assert "a fine of <strong>1.00</strong>" in receipt.body, receipt.body
+    assert "a fine of <strong>1.00 €</strong>" in receipt.body, receipt.body
     assert loan_row(stack, code)[4] == 100
     assert copy_status(stack, code) == "available"
     # The fine is in the ledger; paying it at the desk clears the balance.
     page = staff.get("/staff/members/%d" % mid)
-    assert "Balance: <strong class=\"late\">1.00</strong>" in page.body, page.body
+    assert "Balance: <strong class=\"late\">1.00 €</strong>" in page.body, page.body
     r = staff.post("/staff/members/%d/fines" % mid,
                    {"amount": "1.00", "action": "pay", "reason": "cash", "csrf": page.csrf()})
     assert r.status == 303, r
     page = staff.get("/staff/members/%d" % mid)
-    assert "Balance: <strong>0.00</strong>" in page.body
+    assert "Balance: <strong>0.00 €</strong>" in page.body
     with stack.db() as db:
         rows = db.execute("SELECT kind, amount_cents FROM fine WHERE account_id = ? ORDER BY id",
                           (mid,)).fetchall()
@@ -319,8 +319,8 @@ def test_paying_while_out_then_returning_charges_each_day_once(stack):
     # 5 days late, 1 of grace: 1.00 accruing, nothing recorded yet.
     set_clock(stack, 26)
     page = staff.get("/staff/members/%d" % mid)
-    assert "Balance: <strong>0.00</strong>" in page.body, page.body
-    assert "still out: <strong class=\"late\">1.00</strong>, so <strong>1.00</strong>" in page.body
+    assert "Balance: <strong>0.00 €</strong>" in page.body, page.body
+    assert "still out: <strong class=\"late\">1.00 €</strong>, so <strong>1.00 €</strong>" in page.body
     assert member_list_owed(staff, email) == "" and member_list_owed(staff, email, True) is None
     # More than owed is refused and records nothing, not even the accrual.
     r = pay_fine(staff, mid, "5.00")
@@ -334,7 +334,7 @@ def test_paying_while_out_then_returning_charges_each_day_once(stack):
     # Four days on, 1.00 more has accrued; paying all 1.40 clears everything.
     set_clock(stack, 30)
     why = staff.get("/staff/loans/%d" % lid)
-    assert "<strong>1.00</strong> accruing" in why.body and "<strong>1.00</strong> already" \
+    assert "<strong>1.00 €</strong> accruing" in why.body and "<strong>1.00 €</strong> already" \
         in why.body, why.body
     r = pay_fine(staff, mid, "1.40")
     assert r.status == 303, r
@@ -345,12 +345,12 @@ def test_paying_while_out_then_returning_charges_each_day_once(stack):
     set_clock(stack, 33)
     r = checkin(staff, code)
     assert r.status == 303, r
-    assert "a fine of <strong>2.75</strong>" in staff.get(r.header("Location")).body
+    assert "a fine of <strong>2.75 €</strong>" in staff.get(r.header("Location")).body
     rows = ledger(stack, mid)
     assert rows[-1] == ("accrued", 75), rows
     assert assert_ledger_never_negative(rows) == 75
     assert sum(c for k, c in rows if k == "accrued") == loan_row(stack, code)[4] == 275
-    assert "Balance: <strong class=\"late\">0.75</strong>" in \
+    assert "Balance: <strong class=\"late\">0.75 €</strong>" in \
         staff.get("/staff/members/%d" % mid).body
     assert member_list_owed(staff, email, owing=True) == "0.75 €"
     # A waiver records nothing more for a returned loan and clears the rest.
@@ -459,7 +459,7 @@ def test_fines_stay_right_when_rules_change(stack):
                    "AND item_type = '*'")
         db.execute("INSERT INTO closed_day(day) VALUES (?)", (days(22),))
     assert loan_row(stack, code)[4] == 50
-    assert "fine fixed at <strong>0.50</strong>" in staff.get("/staff/loans/%d" % lid).body
+    assert "fine fixed at <strong>0.50 €</strong>" in staff.get("/staff/loans/%d" % lid).body
     with stack.db() as db:
         db.execute("DELETE FROM closed_day")
     set_clock(stack, 0)
