@@ -224,7 +224,6 @@ static void answer_refused(struct ctx *c, page_fn page, int status)
 		c->resp->status = status;
 }
 
-
 void page_circ_loan(struct ctx *c)
 {
 	long long id = valid_id(c->req->params[0]);
