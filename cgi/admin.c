@@ -7,6 +7,7 @@
 #include "account.h"
 #include "circulation.h"
 #include "closing.h"
+#include "money.h"
 #include "rules.h"
 #include "web.h"
 
@@ -139,47 +140,122 @@ void page_admin_user_role(struct ctx *c)
 
 /* ---- circulation rules ---- */
 
-static void view_rules(struct ctx *c)
+/* The fields of a rule form, in order: name, label, size. */
+static const struct { const char *name, *label; int size; } rule_fields[] = {
+	{ "category", "Category", 8 }, { "item_type", "Item type", 8 },
+	{ "loan_days", "Loan days", 4 }, { "max_loans", "Loans at once", 4 },
+	{ "max_renewals", "Renewals", 3 }, { "no_renewal_before", "No renewal before (days)", 3 },
+	{ "fine_per_day", "Fine a day", 6 }, { "grace_days", "Grace days", 3 },
+	{ "fine_cap", "Fine cap", 6 }, { "hold_pickup_days", "Pickup days", 3 },
+};
+#define RULE_FIELDS (sizeof rule_fields / sizeof rule_fields[0])
+
+/* A rule form's values, in rule_fields' order, as typed (NULL: none). */
+typedef const char *rule_values[RULE_FIELDS];
+
+static void rule_values_of(struct ctx *c, const struct circ_rule *r, rule_values out)
+{
+	const char *v[RULE_FIELDS] = {
+		r->category, r->item_type, arena_printf(c->arena, "%d", r->loan_days),
+		arena_printf(c->arena, "%d", r->max_loans),
+		arena_printf(c->arena, "%d", r->max_renewals),
+		r->no_renewal_before_days < 0 ? "" : arena_printf(c->arena, "%d",
+			r->no_renewal_before_days),
+		money_amount(c->arena, r->fine_per_day_cents),
+		arena_printf(c->arena, "%d", r->grace_days),
+		money_amount(c->arena, r->fine_cap_cents),
+		arena_printf(c->arena, "%d", r->hold_pickup_days),
+	};
+	memcpy(out, v, sizeof v);
+}
+
+static void rule_values_typed(struct ctx *c, rule_values out)
+{
+	for (size_t i = 0; i < RULE_FIELDS; i++)
+		out[i] = http_form(c->req, rule_fields[i].name);
+}
+
+/* One rule form's fields into o as "fields"; errs (or NULL) beside each. */
+static void view_rule_fields(struct ctx *c, struct tv *o, const rule_values values,
+	bool general, const struct form_errors *errs)
+{
+	struct tv *fields = tv_set_list(o, "fields");
+	for (size_t i = 0; i < RULE_FIELDS; i++) {
+		struct tv *f = tv_obj(c->arena);
+		tv_set_str(f, "name", rule_fields[i].name);
+		tv_set_str(f, "label", rule_fields[i].label);
+		tv_set_int(f, "size", rule_fields[i].size);
+		tv_set_str(f, "value", values[i] ? values[i] : "");
+		/* Category and item type: chosen from the admin's lists (or
+		** "any"), fixed on the general rule. */
+		bool code = i < 2;
+		tv_set_bool(f, "hidden", general && code);
+		tv_set_bool(f, "select", !general && code);
+		if (!general && code)
+			lists_view_options(c, f, "options", i == 0 ? LIST_CATEGORY : LIST_ITEM_TYPE,
+				values[i] ? values[i] : "*", true);
+		const char *error = errs ? form_error_get(errs, rule_fields[i].name) : NULL;
+		if (error)
+			tv_set_str(f, "error", error);
+		tv_push(fields, f);
+	}
+}
+
+/* What came back refused: the form (a rule's id, or 0 for the new rule)
+** with what was typed and why. */
+struct rule_refusal {
+	long long id;
+	const struct form_errors *errs;   /* a field's problems */
+	const char *problem;              /* or the whole form's (a deletion) */
+};
+
+static void view_rules(struct ctx *c, const struct rule_refusal *refused)
 {
 	struct circ_rule *rules;
 	int n = rules_list(c->db, c->arena, &rules);
 	struct tv *list = tv_set_list(c->view, "rules");
 	for (int i = 0; i < n; i++) {
 		struct tv *o = tv_obj(c->arena);
+		bool general = !strcmp(rules[i].category, "*") && !strcmp(rules[i].item_type, "*");
+		bool this_one = refused && refused->id == rules[i].id;
+		rule_values values;
+		if (this_one && refused->errs)
+			rule_values_typed(c, values);
+		else
+			rule_values_of(c, &rules[i], values);
 		tv_set_int(o, "id", rules[i].id);
-		tv_set_str(o, "category", rules[i].category);
-		tv_set_str(o, "item_type", rules[i].item_type);
-		tv_set_int(o, "loan_days", rules[i].loan_days);
-		tv_set_int(o, "max_loans", rules[i].max_loans);
-		tv_set_int(o, "max_renewals", rules[i].max_renewals);
-		tv_set_str(o, "fine_per_day", circ_money(c->arena, rules[i].fine_per_day_cents));
-		tv_set_int(o, "grace_days", rules[i].grace_days);
-		tv_set_str(o, "fine_cap", circ_money(c->arena, rules[i].fine_cap_cents));
-		tv_set_int(o, "hold_pickup_days", rules[i].hold_pickup_days);
-		tv_set_bool(o, "general", !strcmp(rules[i].category, "*") &&
-			!strcmp(rules[i].item_type, "*"));
-		lists_view_options(c, o, "category_options", LIST_CATEGORY, rules[i].category, true);
-		lists_view_options(c, o, "item_type_options", LIST_ITEM_TYPE, rules[i].item_type, true);
+		tv_set_bool(o, "general", general);
+		view_rule_fields(c, o, values, general, this_one ? refused->errs : NULL);
+		if (this_one && refused->problem)
+			tv_set_str(o, "problem", refused->problem);
 		tv_push(list, o);
 	}
+	/* The new rule's form: the design's defaults, or what was typed. */
+	struct circ_rule defaults = { .category = "*", .item_type = "*", .loan_days = 21,
+		.max_loans = 5, .max_renewals = 3, .fine_per_day_cents = 25, .grace_days = 1,
+		.fine_cap_cents = 1000, .hold_pickup_days = 7, .no_renewal_before_days = -1 };
+	rule_values values;
+	bool typed = refused && refused->id == 0 && refused->errs;
+	if (typed)
+		rule_values_typed(c, values);
+	else
+		rule_values_of(c, &defaults, values);
+	view_rule_fields(c, tv_set_obj(c->view, "new_rule"), values, false,
+		typed ? refused->errs : NULL);
 }
 
-static void rules_page(struct ctx *c, const struct form_errors *errs, int status)
+static void rules_page(struct ctx *c, const struct rule_refusal *refused, int status)
 {
 	web_form_token(c);
-	view_rules(c);
-	/* The new rule's category and item type: as chosen when it was refused. */
-	bool adding = !strcmp(c->req->method, "POST") && c->req->nparams == 0;
-	struct tv *new_rule = tv_set_obj(c->view, "new_rule");
-	lists_view_options(c, new_rule, "category_options", LIST_CATEGORY,
-		adding ? http_form(c->req, "category") : "*", true);
-	lists_view_options(c, new_rule, "item_type_options", LIST_ITEM_TYPE,
-		adding ? http_form(c->req, "item_type") : "*", true);
+	view_rules(c, refused);
 	const char *done = http_query(c->req, "done");
 	if (done && !strcmp(done, "saved"))
 		tv_set_str(c->view, "notice", "The rules were saved.");
-	if (errs)
-		web_form_errors(c, errs);
+	if (refused && refused->errs) {
+		tv_set_int(c->view, "error_count", refused->errs->n);
+		tv_set_str(c->view, "error_form", refused->id
+			? arena_printf(c->arena, "rule-%lld", refused->id) : "new-rule");
+	}
 	web_render(c, "admin_rules", status);
 }
 
@@ -195,7 +271,7 @@ static void save_rule(struct ctx *c, long long id)
 		http_form(c->req, "loan_days"), http_form(c->req, "max_loans"),
 		http_form(c->req, "max_renewals"), http_form(c->req, "fine_per_day"),
 		http_form(c->req, "grace_days"), http_form(c->req, "fine_cap"),
-		http_form(c->req, "hold_pickup_days"),
+		http_form(c->req, "hold_pickup_days"), http_form(c->req, "no_renewal_before"),
 	};
 	struct form_errors errs = { .n = 0 };
 	struct circ_rule r;
@@ -209,7 +285,8 @@ static void save_rule(struct ctx *c, long long id)
 	} else if (rc == 1) {
 		web_error(c, 404, "There is no such rule.");
 	} else if (errs.n) {
-		rules_page(c, &errs, 422);
+		struct rule_refusal refused = { .id = id, .errs = &errs };
+		rules_page(c, &refused, 422);
 	} else {
 		web_error(c, 500, "The rule could not be saved just now. Please try again.");
 	}
@@ -228,14 +305,18 @@ void page_admin_rule_edit(struct ctx *c)
 void page_admin_rule_delete(struct ctx *c)
 {
 	const char *why = NULL;
-	int rc = rules_delete(c->db, c->arena, valid_id(c->req->params[0]), c->sess.account_id,
-		c->now, &why);
-	if (rc == 0)
+	long long id = valid_id(c->req->params[0]);
+	int rc = rules_delete(c->db, c->arena, id, c->sess.account_id, c->now, &why);
+	if (rc == 0) {
 		web_redirect(c, "/admin/rules?done=saved");
-	else if (rc == 2)
+	} else if (rc == 2) {
 		web_error(c, 404, "There is no such rule.");
-	else
-		web_error(c, rc > 0 ? 409 : 500, rc > 0 ? why : "The rule could not be deleted.");
+	} else if (rc > 0) {
+		struct rule_refusal refused = { .id = id, .problem = why };
+		rules_page(c, &refused, 409);
+	} else {
+		web_error(c, 500, "The rule could not be deleted just now. Please try again.");
+	}
 }
 
 /* ---- settings: borrowing limits and closed days ---- */
@@ -252,7 +333,7 @@ static void view_limits(struct ctx *c, const struct settings_input *typed)
 	}
 	struct circ_settings set;
 	circ_settings_get(c->db, &set);
-	tv_set_str(o, "block_fines", circ_money(c->arena, set.block_fines_cents));
+	tv_set_str(o, "block_fines", money_amount(c->arena, set.block_fines_cents));
 	tv_set_int(o, "renew_overdue_days", set.renew_overdue_days);
 }
 
@@ -296,6 +377,17 @@ static void view_weekly_days(struct ctx *c)
 	}
 }
 
+/* The currency form: what was typed when it comes back refused (with its
+** error beside it), else the saved currency. */
+static void view_currency(struct ctx *c, const char *typed, const char *error)
+{
+	struct tv *o = tv_set_obj(c->view, "currency");
+	tv_set_str(o, "value", typed ? typed : money_currency(c->db, c->arena));
+	tv_set_str(o, "example", money_show(c->db, c->arena, 1250));
+	if (error)
+		tv_set_str(o, "error", error);
+}
+
 /* The settings page; problem is a closed-days error, typed and errs those
 ** of the limits form. */
 static void settings_page(struct ctx *c, const char *problem,
@@ -305,6 +397,8 @@ static void settings_page(struct ctx *c, const char *problem,
 	view_limits(c, typed);
 	view_closed_days(c);
 	view_weekly_days(c);
+	if (!tv_get(c->view, "currency"))
+		view_currency(c, NULL, NULL);
 	if (problem)
 		tv_set_str(c->view, "problem", problem);
 	if (errs)
@@ -316,6 +410,8 @@ static void settings_page(struct ctx *c, const char *problem,
 		tv_set_str(c->view, "notice", "The weekly closing days were saved.");
 	if (done && !strcmp(done, "limits"))
 		tv_set_str(c->view, "notice", "The borrowing limits were saved.");
+	if (done && !strcmp(done, "currency"))
+		tv_set_str(c->view, "notice", "The currency was saved.");
 	web_render(c, "admin_settings", status);
 }
 
@@ -397,4 +493,20 @@ void page_admin_weekly_delete(struct ctx *c)
 		web_error(c, 500, "The weekly closing day could not be changed just now.");
 	else
 		web_redirect(c, "/admin/settings?done=weekly#weekly-days");
+}
+
+void page_admin_currency(struct ctx *c)
+{
+	struct form_errors errs = { .n = 0 };
+	const char *currency;
+	if (money_currency_validate(c->arena, http_form(c->req, "currency"), &currency, &errs)) {
+		view_currency(c, currency, form_error_get(&errs, "currency"));
+		settings_page(c, NULL, NULL, NULL, 422);
+		return;
+	}
+	if (money_currency_save(c->db, c->arena, currency, c->sess.account_id, c->now)) {
+		web_error(c, 500, "The currency could not be saved just now. Please try again.");
+		return;
+	}
+	web_redirect(c, "/admin/settings?done=currency");
 }

@@ -442,6 +442,41 @@ static void set_count_or_false(struct tv *o, const char *key, long long n)
 		tv_set_bool(o, key, false);
 }
 
+/* A refused renewal beside its loan's Renew button: the page showing the
+** loan (circ_view_member, or the loan page) finds it under
+** renew_refusal_<loan id>. */
+static void view_renew_refusal(struct ctx *c, long long loan_id, const struct circ_result *r,
+	bool staff)
+{
+	struct tv *o = tv_set_obj(c->view, arena_printf(c->arena, "renew_refusal_%lld", loan_id));
+	tv_set_str(o, "message", r->message);
+	if (staff)
+		view_why(c, o, &r->why);
+	if (!tv_get(o, "why"))
+		tv_set_bool(o, "why", false);   /* not the page's own "why" */
+	tv_set_bool(c->view, "renew_refused", true);
+}
+
+/* The loan's refusal (view_renew_refusal) as its "refusal", if any. */
+static void attach_renew_refusal(struct ctx *c, struct tv *loan, long long loan_id)
+{
+	if (!tv_get(c->view, "renew_refused"))
+		return;
+	struct tv *refusal = tv_get(c->view, arena_printf(c->arena, "renew_refusal_%lld",
+		loan_id));
+	if (refusal)
+		tv_set(loan, "refusal", refusal);
+}
+
+/* Answer a refused POST with the page it came from (rendered by its GET
+** handler, which answers 200) under the refusal's status. */
+static void answer_refused(struct ctx *c, page_fn page, int status)
+{
+	page(c);
+	if (c->resp->status == 200)
+		c->resp->status = status;
+}
+
 void page_circ_loan(struct ctx *c)
 {
 	long long id = valid_id(c->req->params[0]);
@@ -474,6 +509,7 @@ void page_circ_loan(struct ctx *c)
 	if (l.returned)
 		tv_set_str(v, "fixed_fine", web_money(c, l.fine_cents));
 	tv_set_bool(v, "rule_changed", l.rule_removed);
+	attach_renew_refusal(c, v, id);
 	if (!l.returned) {
 		struct fine_calc f;
 		long recorded;
@@ -494,6 +530,8 @@ void page_circ_loan(struct ctx *c)
 	}
 	lists_view_names(c, v, "rule_category", "rule_item_type");
 	lists_view_names(c, v, "category", "item_type");
+	static const char *const notices[][2] = { { "renewed", "The loan was renewed." } };
+	web_done_notice(c, notices, 1);
 	web_form_token(c);
 	web_render(c, "staff_loan", 200);
 }
@@ -501,14 +539,29 @@ void page_circ_loan(struct ctx *c)
 void page_circ_loan_renew_staff(struct ctx *c)
 {
 	long long id = valid_id(c->req->params[0]);
+	const char *from = http_form(c->req, "from");
+	bool from_loan_page = from && !strcmp(from, "loan");
+	long long member = db_int(c->db, 0, "SELECT account_id FROM loan WHERE id = ?", "i", id);
 	struct circ_result r;
 	circ_renew(c->db, c->arena, c->now, id, 0, &r);
 	if (r.code == CIRC_OK) {
-		long long member = db_int(c->db, 0, "SELECT account_id FROM loan WHERE id = ?", "i", id);
-		web_redirect(c, arena_printf(c->arena, "/staff/members/%lld?done=renewed", member));
+		web_redirect(c, from_loan_page
+			? arena_printf(c->arena, "/staff/loans/%lld?done=renewed", id)
+			: arena_printf(c->arena, "/staff/members/%lld?done=renewed", member));
 		return;
 	}
-	staff_refusal(c, r.code == CIRC_NOT_FOUND ? 404 : r.code == CIRC_ERROR ? 500 : 409, &r);
+	if (r.code == CIRC_NOT_FOUND || r.code == CIRC_ERROR || !member) {
+		staff_refusal(c, r.code == CIRC_NOT_FOUND ? 404 : 500, &r);
+		return;
+	}
+	view_renew_refusal(c, id, &r, true);
+	if (from_loan_page) {
+		answer_refused(c, page_circ_loan, 409);
+		return;
+	}
+	/* The member page reads its member from the address's first part. */
+	c->req->params[0] = arena_printf(c->arena, "%lld", member);
+	answer_refused(c, page_members_show, 409);
 }
 
 /* ---- a member, for staff ---- */
@@ -539,6 +592,7 @@ void circ_view_member(struct ctx *c, long long member_id, bool staff)
 		tv_set_int(o, "renewals", db_col_int(st, 5));
 		tv_set_int(o, "max_renewals", db_col_int(st, 6));
 		tv_set_bool(o, "staff", staff);
+		attach_renew_refusal(c, o, db_col_int(st, 0));
 		tv_push(loans, o);
 	}
 	struct tv *holds = tv_set_list(c->view, "holds");
@@ -562,18 +616,17 @@ void circ_view_member(struct ctx *c, long long member_id, bool staff)
 	}
 	struct circ_fines fines;
 	circ_fines(c->db, c->arena, member_id, c->now, &fines);
-	tv_set_str(c->view, "balance", circ_money(c->arena, fines.recorded_cents));
+	tv_set_str(c->view, "balance", web_money(c, fines.recorded_cents));
 	tv_set_bool(c->view, "owes", fines.recorded_cents > 0);
 	if (fines.accruing_cents > 0) {
-		tv_set_str(c->view, "accruing", circ_money(c->arena, fines.accruing_cents));
-		tv_set_str(c->view, "owed_now", circ_money(c->arena, fines.owed_cents));
+		tv_set_str(c->view, "accruing", web_money(c, fines.accruing_cents));
+		tv_set_str(c->view, "owed_now", web_money(c, fines.owed_cents));
 	}
-	struct circ_why why;
-	const char *blocked = circ_blocked(c->db, c->arena, member_id, c->now, &why);
-	if (blocked)
-		tv_set_str(c->view, "blocked", blocked);
-	if (blocked && staff)
-		view_why(c, c->view, &why);
+	struct circ_standing standing;
+	if (!circ_may_borrow(c->db, c->arena, member_id, c->now, &standing))
+		tv_set_str(c->view, "blocked", staff ? standing.for_staff : standing.for_member);
+	if (!standing.may_borrow && staff)
+		view_why(c, c->view, &standing.why);
 	struct tv *ledger = tv_set_list(c->view, "ledger");
 	st = db_query(c->db, "SELECT at, kind, amount_cents, reason FROM fine WHERE account_id = ? "
 		"ORDER BY at DESC, id DESC LIMIT 50", "i", member_id);
@@ -581,7 +634,7 @@ void circ_view_member(struct ctx *c, long long member_id, bool staff)
 		struct tv *o = tv_obj(c->arena);
 		tv_set_str(o, "date", web_date(c, db_col_int(st, 0)));
 		tv_set_str(o, "kind", db_text(c->arena, st, 1));
-		tv_set_str(o, "amount", circ_money(c->arena, (long)db_col_int(st, 2)));
+		tv_set_str(o, "amount", web_money(c, (long)db_col_int(st, 2)));
 		tv_set_str(o, "reason", db_text(c->arena, st, 3));
 		tv_push(ledger, o);
 	}
@@ -591,14 +644,20 @@ void circ_view_member(struct ctx *c, long long member_id, bool staff)
 
 void page_circ_renew_own(struct ctx *c)
 {
+	long long id = valid_id(c->req->params[0]);
 	struct circ_result r;
-	circ_renew(c->db, c->arena, c->now, valid_id(c->req->params[0]), c->sess.account_id, &r);
+	circ_renew(c->db, c->arena, c->now, id, c->sess.account_id, &r);
 	if (r.code == CIRC_OK) {
 		web_redirect(c, "/account?done=renewed");
 		return;
 	}
-	web_error(c, r.code == CIRC_NOT_FOUND ? 404 : r.code == CIRC_ERROR ? 500
-		: r.code == CIRC_NOT_YOURS ? 403 : 409, r.message);
+	if (r.code == CIRC_NOT_FOUND || r.code == CIRC_ERROR || r.code == CIRC_NOT_YOURS) {
+		web_error(c, r.code == CIRC_NOT_FOUND ? 404 : r.code == CIRC_ERROR ? 500 : 403,
+			r.message);
+		return;
+	}
+	view_renew_refusal(c, id, &r, false);
+	answer_refused(c, page_account_overview, 409);
 }
 
 void page_circ_hold_place(struct ctx *c)
@@ -610,7 +669,13 @@ void page_circ_hold_place(struct ctx *c)
 		web_redirect(c, "/account?done=hold");
 		return;
 	}
-	web_error(c, r.code == CIRC_NOT_FOUND ? 404 : r.code == CIRC_ERROR ? 500 : 409, r.message);
+	if (r.code == CIRC_NOT_FOUND || r.code == CIRC_ERROR) {
+		web_error(c, r.code == CIRC_NOT_FOUND ? 404 : 500, r.message);
+		return;
+	}
+	/* The title page again, its reason where the button was. */
+	tv_set_str(c->view, "hold_refused", r.message);
+	answer_refused(c, page_opac_title, 409);
 }
 
 void page_circ_hold_cancel_own(struct ctx *c)

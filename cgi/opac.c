@@ -271,6 +271,29 @@ static void view_title(struct ctx *c, const struct title_detail *t)
 	}
 }
 
+/* A hold the member could not place: the reason instead of the button, and
+** where to put it right. After a refused POST (page_circ_hold_place) the
+** view holds its message as "hold_refused", said even if the check now
+** passes. */
+static void view_hold_refusal(struct ctx *c, long long title_id)
+{
+	struct circ_result r;
+	circ_hold_check(c->db, c->arena, c->now, title_id, c->sess.account_id, &r);
+	const struct tv *posted = tv_get(c->view, "hold_refused");
+	if (r.code == CIRC_OK && !posted)
+		return;
+	struct tv *o = tv_set_obj(c->view, "hold_refusal");
+	tv_set_str(o, "message", r.code != CIRC_OK ? r.message : posted->s);
+	tv_set_bool(o, "refused_now", posted != NULL);
+	if (r.code == CIRC_BLOCKED) {
+		tv_set_str(o, "url", "/account/payments");
+		tv_set_str(o, "link", "Membership and payments");
+	} else if (r.code == CIRC_HOLD_DUPLICATE || r.code == CIRC_HOLD_HAVE_IT) {
+		tv_set_str(o, "url", "/account");
+		tv_set_str(o, "link", "Your loans and holds");
+	}
+}
+
 void page_opac_title(struct ctx *c)
 {
 	/* A copy whose hold was not collected in time is shown where it went. */
@@ -306,9 +329,13 @@ void page_opac_title(struct ctx *c)
 		tv_push(copies, o);
 	}
 	/* Members place holds from here; visitors are asked to log in. */
-	if (c->sess.valid)
+	bool can_hold = !strcmp(t.format, "print") && t.ncopies > 0;
+	if (c->sess.valid) {
 		web_form_token(c);
-	tv_set_bool(c->view, "can_hold", !strcmp(t.format, "print") && t.ncopies > 0);
+		if (can_hold)
+			view_hold_refusal(c, t.id);
+	}
+	tv_set_bool(c->view, "can_hold", can_hold);
 	tv_set_int(c->view, "on_shelf", on_shelf);
 	tv_set_bool(c->view, "has_copies", copies->len > 0);
 	web_render(c, "title", 200);

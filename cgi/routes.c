@@ -99,6 +99,7 @@ const struct route routes[] = {
 	{ "POST", "/admin/rules/{id}/delete", ROLE_ADMIN, page_admin_rule_delete },
 	{ "GET",  "/admin/settings",         ROLE_ADMIN,  page_admin_settings },
 	{ "POST", "/admin/settings/limits",  ROLE_ADMIN,  page_admin_limits },
+	{ "POST", "/admin/settings/currency", ROLE_ADMIN, page_admin_currency },
 	{ "POST", "/admin/settings/closed",  ROLE_ADMIN,  page_admin_closed_add },
 	{ "POST", "/admin/settings/closed/{day}/delete", ROLE_ADMIN, page_admin_closed_delete },
 	{ "POST", "/admin/settings/weekly",  ROLE_ADMIN,  page_admin_weekly_add },

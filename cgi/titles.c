@@ -10,6 +10,7 @@
 #include "cataloguing.h"
 #include "cover.h"
 #include "isbn.h"
+#include "money.h"
 #include "search.h"
 #include "web.h"
 
@@ -449,7 +450,8 @@ static void copies_page(struct ctx *c, long long title_id, const struct copy_inp
 		tv_set_str(o, "status", k->status);
 		tv_set_str(o, "acquired_on", k->acquired_on);
 		tv_set_str(o, "source", k->source);
-		tv_set_str(o, "cost", web_money(c, k->cost_cents));
+		tv_set_str(o, "cost", money_amount(c->arena, k->cost_cents));   /* the form's */
+		tv_set_str(o, "cost_shown", web_money(c, k->cost_cents));
 		tv_set_str(o, "notes", k->notes);
 		bool circulating = !strcmp(k->status, "on-loan") || !strcmp(k->status, "on-hold-shelf");
 		tv_set_bool(o, "circulating", circulating);

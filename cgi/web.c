@@ -8,7 +8,7 @@
 #include <time.h>
 
 #include "web.h"
-#include "circulation.h"
+#include "money.h"
 
 /* The data the layout needs: who is logged in and what they may see. */
 static void web_layout_view(struct ctx *c)
@@ -126,7 +126,7 @@ const char *web_date(struct ctx *c, long long unix_seconds)
 
 const char *web_money(struct ctx *c, long long cents)
 {
-	return circ_money(c->arena, (long)cents);
+	return money_show(c->db, c->arena, (long)cents);
 }
 
 struct auth_cost web_auth_cost(const struct ctx *c)

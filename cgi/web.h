@@ -93,7 +93,9 @@ void web_pager(struct ctx *c, const char *base, long page, long total, long per_
 /* A date (in the library's time zone) for display, e.g. "22 Nov 2026". */
 const char *web_date(struct ctx *c, long long unix_seconds);
 
-/* An amount of money in cents for display, e.g. "12.50" or "-0.25". */
+/* An amount of money in cents for people, with the library's currency,
+** e.g. "12.50 €" or "-0.25 €" (money_show). Form fields and files take the
+** plain amount instead (money_amount in money.h). */
 const char *web_money(struct ctx *c, long long cents);
 
 /* The cost and throttling settings of the configuration. */
@@ -182,6 +184,7 @@ void page_admin_rule_edit(struct ctx *c);
 void page_admin_rule_delete(struct ctx *c);
 void page_admin_settings(struct ctx *c);
 void page_admin_limits(struct ctx *c);
+void page_admin_currency(struct ctx *c);
 void page_admin_closed_add(struct ctx *c);
 void page_admin_closed_delete(struct ctx *c);
 void page_members_list(struct ctx *c);

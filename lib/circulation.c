@@ -5,6 +5,7 @@
 #include "circulation.h"
 #include "closing.h"
 #include "members.h"
+#include "money.h"
 #include "notify.h"
 
 #include <stdio.h>
@@ -13,9 +14,7 @@
 
 const char *circ_money(struct arena *a, long cents)
 {
-	const char *sign = cents < 0 ? "-" : "";
-	long v = labs(cents);
-	return arena_printf(a, "%s%ld.%02ld", sign, v / 100, v % 100);
+	return money_amount(a, cents);
 }
 
 static void fail(struct circ_result *r, enum circ_code code, const char *message)
@@ -71,6 +70,8 @@ static void rule_from_row(struct arena *a, sqlite3_stmt *st, struct circ_rule *o
 	out->grace_days = (int)db_col_int(st, 7);
 	out->fine_cap_cents = (long)db_col_int(st, 8);
 	out->hold_pickup_days = (int)db_col_int(st, 9);
+	out->no_renewal_before_days = sqlite3_column_type(st, 10) == SQLITE_NULL
+		? -1 : (int)db_col_int(st, 10);
 }
 
 int circ_rule_for(struct db *db, struct arena *a, const char *category,
@@ -79,7 +80,8 @@ int circ_rule_for(struct db *db, struct arena *a, const char *category,
 	/* Exact pair first, then the category, then the item type, then any. */
 	sqlite3_stmt *st = db_query(db,
 		"SELECT id, category, item_type, loan_days, max_loans, max_renewals, "
-		"  fine_per_day_cents, grace_days, fine_cap_cents, hold_pickup_days "
+		"  fine_per_day_cents, grace_days, fine_cap_cents, hold_pickup_days, "
+		"  no_renewal_before_days "
 		"FROM circ_rule "
 		"WHERE category IN (?1, '*') AND item_type IN (?2, '*') "
 		"ORDER BY (category = ?1) * 2 + (item_type = ?2) DESC LIMIT 1",
@@ -134,6 +136,7 @@ struct loan_terms {
 	int renewals;
 	bool recorded;       /* lateness up to recorded_to is in the ledger */
 	lday recorded_to;
+	int no_renewal_before;  /* days before due; -1: any time */
 	long long rule_id;   /* the rule it was made under (0: since deleted) */
 	const char *rule_category, *rule_item_type;
 };
@@ -144,7 +147,7 @@ static int loan_terms(struct db *db, struct arena *a, long long loan_id, struct 
 		"SELECT l.id, l.account_id, l.copy_id, l.due_day, l.fine_per_day_cents, "
 		"  l.grace_days, l.fine_cap_cents, l.max_renewals, l.loan_days, l.renewals, "
 		"  l.fine_recorded_day, t.title, coalesce(l.rule_id, 0), l.rule_category, "
-		"  l.rule_item_type "
+		"  l.rule_item_type, coalesce(l.no_renewal_before_days, -1) "
 		"FROM loan l JOIN copy k ON k.id = l.copy_id JOIN title t ON t.id = k.title_id "
 		"WHERE l.id = ? AND l.returned_at IS NULL", "i", loan_id);
 	if (!st || !db_row(db, st))
@@ -165,6 +168,7 @@ static int loan_terms(struct db *db, struct arena *a, long long loan_id, struct 
 	t->rule_id = db_col_int(st, 12);
 	t->rule_category = db_text(a, st, 13);
 	t->rule_item_type = db_text(a, st, 14);
+	t->no_renewal_before = (int)db_col_int(st, 15);
 	db_done(st);
 	return 0;
 }
@@ -315,25 +319,43 @@ long circ_balance(struct db *db, struct arena *a, long long member_id, time_t no
 	return f.owed_cents;
 }
 
-const char *circ_blocked(struct db *db, struct arena *a, long long member_id, time_t now,
-	struct circ_why *why)
+bool circ_may_borrow(struct db *db, struct arena *a, long long member_id, time_t now,
+	struct circ_standing *out)
 {
+	*out = (struct circ_standing){ .may_borrow = true, .why = { .kind = CIRC_WHY_NONE } };
 	struct circ_settings set;
 	circ_settings_get(db, &set);
 	long limit = set.block_fines_cents;
 	long owed = circ_balance(db, a, member_id, now);
-	struct circ_why none = { .kind = CIRC_WHY_NONE };
-	if (why)
-		*why = none;
 	if (owed > limit) {
-		if (why)
-			why_setting(why, CIRC_SETTING_BLOCK_FINES, "fines a member may owe and "
-				"still borrow", circ_money(a, limit));
-		return arena_printf(a, "The member owes %s in fines, more than the %s "
-			"allowed; they can borrow again once they have paid.",
-			circ_money(a, owed), circ_money(a, limit));
+		const char *owed_s = money_show(db, a, owed), *limit_s = money_show(db, a, limit);
+		out->may_borrow = false;
+		why_setting(&out->why, CIRC_SETTING_BLOCK_FINES, "fines a member may owe and "
+			"still borrow", limit_s);
+		out->for_staff = arena_printf(a, "The member owes %s in fines, more than the %s "
+			"allowed; they can borrow again once they have paid.", owed_s, limit_s);
+		out->for_member = arena_printf(a, "Your account owes %s in fines, more than the "
+			"%s allowed; you can borrow and place holds again once you have paid.",
+			owed_s, limit_s);
+		return false;
 	}
-	return membership_refusal(db, a, member_id, cal_day_of(now));
+	lday today = cal_day_of(now);
+	out->for_staff = membership_refusal(db, a, member_id, today);
+	if (!out->for_staff)
+		return true;
+	out->may_borrow = false;
+	out->for_member = membership_refusal_to_member(db, a, member_id, today);
+	return false;
+}
+
+const char *circ_blocked(struct db *db, struct arena *a, long long member_id, time_t now,
+	struct circ_why *why)
+{
+	struct circ_standing s;
+	circ_may_borrow(db, a, member_id, now, &s);
+	if (why)
+		*why = s.why;
+	return s.for_staff;
 }
 
 /* ---- holds ---- */
@@ -474,6 +496,53 @@ int circ_hold_place_in_queue(struct db *db, long long hold_id)
 	return (int)db_int(db, 0, "SELECT place FROM waiting_hold WHERE id = ?", "i", hold_id);
 }
 
+/* Why a hold on title_id would be refused for member_id, said to the
+** member, with r->code set; NULL when it would be placed. */
+static const char *hold_refusal(struct db *db, struct arena *a, time_t now,
+	long long title_id, long long member_id, struct circ_result *r)
+{
+	struct circ_standing standing;
+	if (!circ_may_borrow(db, a, member_id, now, &standing)) {
+		r->code = CIRC_BLOCKED;
+		return standing.for_member;
+	}
+	if (db_int(db, 0, "SELECT count(*) FROM loan l JOIN copy c ON c.id = l.copy_id "
+		"WHERE l.account_id = ? AND l.returned_at IS NULL AND c.title_id = ?",
+		"ii", member_id, title_id)) {
+		r->code = CIRC_HOLD_HAVE_IT;
+		return "You already have this title on loan, so you cannot place a hold on it.";
+	}
+	sqlite3_stmt *st = db_query(db, "SELECT h.status, coalesce(h.pickup_by, ''), "
+		"coalesce(q.place, 0) FROM hold h LEFT JOIN waiting_hold q ON q.id = h.id "
+		"WHERE h.account_id = ? AND h.title_id = ? AND h.status IN ('waiting', 'ready')",
+		"ii", member_id, title_id);
+	if (!db_row(db, st))
+		return NULL;
+	const char *status = db_text(a, st, 0), *pickup_by = db_text(a, st, 1);
+	long place = (long)db_col_int(st, 2);
+	db_done(st);
+	r->code = CIRC_HOLD_DUPLICATE;
+	if (!strcmp(status, "ready"))
+		return arena_printf(a, "You already have a hold on this title: a copy is waiting "
+			"for you on the hold shelf until %s.", pickup_by);
+	return arena_printf(a, "You already have a hold on this title: you are number %ld "
+		"in the queue.", place);
+}
+
+void circ_hold_check(struct db *db, struct arena *a, time_t now, long long title_id,
+	long long member_id, struct circ_result *r)
+{
+	memset(r, 0, sizeof *r);
+	r->message = "";
+	if (!db_int(db, 0, "SELECT count(*) FROM title WHERE id = ?", "i", title_id)) {
+		fail(r, CIRC_NOT_FOUND, "There is no such title.");
+		return;
+	}
+	const char *refusal = hold_refusal(db, a, now, title_id, member_id, r);
+	if (refusal)
+		r->message = refusal;
+}
+
 void circ_hold_place(struct db *db, struct arena *a, time_t now, long long title_id,
 	long long member_id, struct circ_result *r)
 {
@@ -494,11 +563,11 @@ void circ_hold_place(struct db *db, struct arena *a, time_t now, long long title
 	/* A lapsed hold's copy goes to its next reader before this one queues. */
 	if (expire_lapsed_holds(db, a, now) < 0)
 		goto error;
-	if (db_int(db, 0, "SELECT count(*) FROM loan l JOIN copy c ON c.id = l.copy_id "
-		"WHERE l.account_id = ? AND l.returned_at IS NULL AND c.title_id = ?",
-		"ii", member_id, title_id)) {
+	/* The same check as the title page's, inside the write transaction. */
+	const char *refusal = hold_refusal(db, a, now, title_id, member_id, r);
+	if (refusal) {
 		db_rollback(db);
-		fail(r, CIRC_HOLD_HAVE_IT, "You already have this title on loan.");
+		r->message = refusal;
 		return;
 	}
 	int rc = db_exec(db, "INSERT INTO hold(title_id, account_id, placed_at) VALUES (?, ?, ?)",
@@ -724,12 +793,14 @@ void circ_checkout(struct db *db, struct arena *a, time_t now, long long member_
 	cal_format(due.due, r->due);
 	int rc = db_exec(db, "INSERT INTO loan(copy_id, account_id, loaned_at, loan_day, due_day, "
 		"rule_id, rule_category, rule_item_type, loan_days, max_renewals, "
-		"fine_per_day_cents, grace_days, fine_cap_cents, closed_skipped) "
-		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "iiittittiiiiii",
+		"fine_per_day_cents, grace_days, fine_cap_cents, closed_skipped, "
+		"no_renewal_before_days) "
+		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, nullif(?, -1))", "iiittittiiiiiii",
 		c.id, member_id, (long long)now, today_s, r->due, rule.id, rule.category,
 		rule.item_type, (long long)rule.loan_days, (long long)rule.max_renewals,
 		(long long)rule.fine_per_day_cents, (long long)rule.grace_days,
-		(long long)rule.fine_cap_cents, (long long)due.closed_skipped);
+		(long long)rule.fine_cap_cents, (long long)due.closed_skipped,
+		(long long)rule.no_renewal_before_days);
 	if (rc == SQLITE_CONSTRAINT) {
 		/* The index saw what the status check did not: refuse, not fail. */
 		fail(r, CIRC_NOT_AVAILABLE, "This copy is already on loan.");
@@ -810,6 +881,24 @@ error:
 	fail(r, CIRC_ERROR, "The checkin could not be recorded just now. Please try again.");
 }
 
+/* Whether the loan t may not be renewed yet (before its "no renewal before
+** N days"); fills r when so. */
+static bool renewal_too_soon(struct arena *a, const struct loan_terms *t, lday today,
+	struct circ_result *r)
+{
+	if (t->no_renewal_before < 0 || today >= t->due - t->no_renewal_before)
+		return false;
+	char from[11], due[11];
+	cal_format(t->due - t->no_renewal_before, from);
+	cal_format(t->due, due);
+	fail(r, CIRC_RENEW_TOO_SOON, arena_printf(a, "This loan can be renewed from %s, "
+		"%d day(s) before it is due on %s; not earlier.", from, t->no_renewal_before, due));
+	why_rule(&r->why, t->rule_id, t->rule_category, t->rule_item_type,
+		"renewing no earlier than this many days before the due date (as it was when "
+		"the loan was made)", arena_printf(a, "%d", t->no_renewal_before));
+	return true;
+}
+
 void circ_renew(struct db *db, struct arena *a, time_t now, long long loan_id,
 	long long member_id, struct circ_result *r)
 {
@@ -831,9 +920,10 @@ void circ_renew(struct db *db, struct arena *a, time_t now, long long loan_id,
 	}
 	long long title_id = db_int(db, 0, "SELECT title_id FROM copy WHERE id = ?", "i", t.copy_id);
 	r->title = t.title;
-	const char *blocked = circ_blocked(db, a, t.account_id, now, &r->why);
-	if (blocked) {
-		fail(r, CIRC_BLOCKED, blocked);
+	struct circ_standing standing;
+	if (!circ_may_borrow(db, a, t.account_id, now, &standing)) {
+		fail(r, CIRC_BLOCKED, member_id ? standing.for_member : standing.for_staff);
+		r->why = standing.why;
 		goto refuse;
 	}
 	if (t.renewals >= t.max_renewals) {
@@ -844,13 +934,15 @@ void circ_renew(struct db *db, struct arena *a, time_t now, long long loan_id,
 			arena_printf(a, "%d", t.max_renewals));
 		goto refuse;
 	}
+	lday today = cal_day_of(now);
+	if (renewal_too_soon(a, &t, today, r))
+		goto refuse;
 	if (db_int(db, 0, "SELECT count(*) FROM hold WHERE title_id = ? AND status = 'waiting' "
 		"AND account_id <> ?", "ii", title_id, t.account_id)) {
 		fail(r, CIRC_RENEW_HELD, "Another reader is waiting for this title, so it cannot "
 			"be renewed. Please return it by its due date.");
 		goto refuse;
 	}
-	lday today = cal_day_of(now);
 	struct circ_settings set;
 	circ_settings_get(db, &set);
 	long limit = set.renew_overdue_days;
@@ -868,9 +960,10 @@ void circ_renew(struct db *db, struct arena *a, time_t now, long long loan_id,
 	if (record_loan_fine(db, &closed, &t, today, now, arena_printf(a,
 		"Overdue until renewed: %s", r->title)) < 0)
 		goto error;
-	struct due_calc due = cal_due_date(&closed, today, t.loan_days);
-	if (due.due < t.due)
-		due.due = t.due;   /* renewing early never shortens a loan */
+	/* From the current due date (Koha's default), so renewing early loses
+	** nothing; an overdue loan from today, as its late days are recorded
+	** above and must not fall due again. */
+	struct due_calc due = cal_due_date(&closed, t.due > today ? t.due : today, t.loan_days);
 	char today_s[11];
 	cal_format(today, today_s);
 	cal_format(due.due, r->due);
@@ -911,7 +1004,7 @@ int circ_fine_credit_in_tx(struct db *db, struct arena *a, time_t now,
 	long balance = circ_balance(db, a, member_id, now);
 	if (amount_cents > balance) {
 		fail(r, CIRC_ERROR, arena_printf(a, "The member owes %s; %s is more than that.",
-			circ_money(a, balance), circ_money(a, amount_cents)));
+			money_show(db, a, balance), money_show(db, a, amount_cents)));
 		return -1;
 	}
 	if (db_exec(db, "INSERT INTO fine(account_id, kind, amount_cents, reason, recorded_by, "

@@ -31,6 +31,8 @@ struct circ_rule {
 	int grace_days;
 	long fine_cap_cents;
 	int hold_pickup_days;
+	int no_renewal_before_days; /* no renewal earlier than this many days
+	                               before the due date; -1: any time */
 };
 
 enum circ_code {
@@ -45,6 +47,7 @@ enum circ_code {
 	CIRC_RENEW_LIMIT,
 	CIRC_RENEW_HELD,           /* someone is waiting for the title */
 	CIRC_RENEW_OVERDUE,        /* too long overdue to renew */
+	CIRC_RENEW_TOO_SOON,       /* before the rule's "no renewal before N days" */
 	CIRC_NOT_YOURS,            /* a member acting on another's loan or hold */
 	CIRC_HOLD_HAVE_IT,         /* a hold on a title the member has out */
 	CIRC_HOLD_DUPLICATE,
@@ -115,12 +118,20 @@ void circ_checkout(struct db *db, struct arena *a, time_t now, long long member_
 void circ_checkin(struct db *db, struct arena *a, time_t now, const char *barcode,
 	struct circ_result *r);
 
-/* Renew a loan from today. member_id is the member asking (0 for staff, who
-** may renew any loan). */
+/* Renew a loan: its due date moves on by the loan period from the current
+** due date (renewing early wastes nothing), past closed days; a loan
+** already overdue is renewed from today, so no day is charged twice.
+** Refused before the loan's "no renewal before N days" (CIRC_RENEW_TOO_SOON),
+** at its renewal limit, when another reader waits for the title, when
+** overdue beyond the setting, or when the member may not borrow.
+** member_id is the member asking (0 for staff, who may renew any loan);
+** the messages are said to the member when it is not 0. */
 void circ_renew(struct db *db, struct arena *a, time_t now, long long loan_id,
 	long long member_id, struct circ_result *r);
 
-/* Place a hold on a title for a member; r->queue_place is their place. */
+/* Place a hold on a title for a member; r->queue_place is their place.
+** Refused as circ_hold_check says, changing nothing (no copy is taken off
+** the shelf for a refused hold). */
 void circ_hold_place(struct db *db, struct arena *a, time_t now, long long title_id,
 	long long member_id, struct circ_result *r);
 
@@ -163,11 +174,33 @@ int circ_fines(struct db *db, struct arena *a, long long member_id, time_t now,
 /* What the member owes now (circ_fines' owed_cents). */
 long circ_balance(struct db *db, struct arena *a, long long member_id, time_t now);
 
-/* Why a member may not borrow now, or NULL when they may. When why is not
-** NULL it says which setting blocked them (kind CIRC_WHY_NONE when it was
-** not one: a membership not in order). */
+/* Whether a member may borrow now: THE check behind checkout, renewals,
+** holds and the title page's "Place a hold". They may not when they owe
+** more fines than the setting allows, or their membership is not active
+** (none, staff accounts without one included; waiting for its payment;
+** expired: see membership_refusal). */
+struct circ_standing {
+	bool may_borrow;
+	const char *for_staff;     /* why not, written for the desk; NULL if they may */
+	const char *for_member;    /* the same, said to the member */
+	struct circ_why why;       /* the setting behind it; CIRC_WHY_NONE for a
+	                              membership not in order */
+};
+bool circ_may_borrow(struct db *db, struct arena *a, long long member_id, time_t now,
+	struct circ_standing *out);
+
+/* circ_may_borrow's reason for the desk, or NULL when the member may
+** borrow; *why (when not NULL) as there. */
 const char *circ_blocked(struct db *db, struct arena *a, long long member_id, time_t now,
 	struct circ_why *why);
+
+/* Whether a hold on the title would be placed for the member now: r->code
+** CIRC_OK, or the refusal circ_hold_place would give, with its message said
+** to the member (CIRC_BLOCKED: they may not borrow; CIRC_HOLD_HAVE_IT: they
+** have the title out; CIRC_HOLD_DUPLICATE: they hold it already;
+** CIRC_NOT_FOUND). The title page shows the reason instead of the button. */
+void circ_hold_check(struct db *db, struct arena *a, time_t now, long long title_id,
+	long long member_id, struct circ_result *r);
 
 /* Inside an open transaction: credit the fines ledger (kind "paid" or
 ** "waived") by amount_cents, refused above what the member owes. First the
@@ -186,7 +219,8 @@ void circ_fine_pay(struct db *db, struct arena *a, time_t now, long long member_
 void circ_fine_waive(struct db *db, struct arena *a, time_t now, long long member_id,
 	long amount_cents, const char *reason, long long actor_id, struct circ_result *r);
 
-/* Money as "12.50". */
+/* Money as "12.50": the same as money_amount (money.h), which new code
+** calls; money for people is money_show. */
 const char *circ_money(struct arena *a, long cents);
 
 #endif

@@ -8,8 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cataloguing.h"
-#include "circulation.h"
+#include "money.h"
 
 /* ---- plans ---- */
 
@@ -98,7 +97,7 @@ bool plan_validate(struct arena *a, const struct plan_input *in, struct plan *ou
 			"from 1 to 3660.");
 	out->duration_days = (int)days;
 	const char *price = valid_trim(a, in->price);
-	long long cents = *price ? cataloguing_parse_cents(price) : 0;
+	long long cents = *price ? money_parse(price) : 0;   /* "5.00" or "5.00 €" */
 	if (cents < 0 || cents > 100000000)
 		form_error(errs, "price", "Write the price as an amount such as 5.00 "
 			"(0 for a free plan).");
@@ -175,8 +174,9 @@ void membership_status(struct db *db, struct arena *a, long long account_id,
 	out->label = labels[out->standing];
 }
 
-const char *membership_refusal(struct db *db, struct arena *a, long long account_id,
-	lday today)
+/* The reason of membership_refusal, for the desk or said to the member. */
+static const char *refusal(struct db *db, struct arena *a, long long account_id, lday today,
+	bool to_member)
 {
 	struct membership_status s;
 	membership_status(db, a, account_id, today, &s);
@@ -184,15 +184,35 @@ const char *membership_refusal(struct db *db, struct arena *a, long long account
 	case STANDING_ACTIVE:
 		return NULL;
 	case STANDING_EXPIRED:
-		return arena_printf(a, "The membership expired on %s; the member can borrow "
-			"again once it is renewed.", s.until);
+		return arena_printf(a, to_member
+			? "Your membership expired on %s; you can borrow and place holds again "
+			  "once it is renewed."
+			: "The membership expired on %s; the member can borrow again once it is "
+			  "renewed.", s.until);
 	case STANDING_PENDING:
-		return arena_printf(a, "The membership (%s plan) is waiting for its payment "
-			"of %s; the member can borrow once it is paid.", s.pending_plan_name,
-			circ_money(a, s.pending_price_cents));
+		return arena_printf(a, to_member
+			? "Your membership (%s plan) is waiting for its payment of %s; you can "
+			  "borrow and place holds once it is paid."
+			: "The membership (%s plan) is waiting for its payment of %s; the member "
+			  "can borrow once it is paid.", s.pending_plan_name,
+			money_show(db, a, s.pending_price_cents));
 	default:
-		return "This account has no membership; choose a plan for it to borrow.";
+		return to_member
+			? "You have no membership yet; choose a plan to borrow and place holds."
+			: "This account has no membership; choose a plan for it to borrow.";
 	}
+}
+
+const char *membership_refusal(struct db *db, struct arena *a, long long account_id,
+	lday today)
+{
+	return refusal(db, a, account_id, today, false);
+}
+
+const char *membership_refusal_to_member(struct db *db, struct arena *a,
+	long long account_id, lday today)
+{
+	return refusal(db, a, account_id, today, true);
 }
 
 /* Recompute account.member_until and member_plan_id from the periods. */

@@ -71,9 +71,17 @@ void membership_status(struct db *db, struct arena *a, long long account_id,
 	lday today, struct membership_status *out);
 
 /* Why this member may not borrow because of their membership, written for
-** the desk, or NULL when the membership is in order. */
+** the desk, or NULL when the membership is in order. A membership is in
+** order only while active: none at all (staff accounts included), one
+** waiting for its payment and an expired one all refuse. Circulation's
+** borrowing check (circ_may_borrow) asks this; this module asks nothing of
+** circulation. */
 const char *membership_refusal(struct db *db, struct arena *a, long long account_id,
 	lday today);
+
+/* The same reason, said to the member ("Your membership ..."). */
+const char *membership_refusal_to_member(struct db *db, struct arena *a,
+	long long account_id, lday today);
 
 /* Inside a transaction: a period of plan waiting for payment. */
 int membership_add_pending(struct db *db, long long account_id, const struct plan *p,

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cataloguing.h"
+#include "money.h"
 
 int rules_list(struct db *db, struct arena *a, struct circ_rule **out)
 {
@@ -14,7 +15,8 @@ int rules_list(struct db *db, struct arena *a, struct circ_rule **out)
 	*out = arena_calloc(a, sizeof **out * (size_t)(n ? n : 1));
 	sqlite3_stmt *st = db_query(db,
 		"SELECT id, category, item_type, loan_days, max_loans, max_renewals, "
-		"  fine_per_day_cents, grace_days, fine_cap_cents, hold_pickup_days "
+		"  fine_per_day_cents, grace_days, fine_cap_cents, hold_pickup_days, "
+		"  coalesce(no_renewal_before_days, -1) "
 		"FROM circ_rule ORDER BY category = '*', category, item_type = '*', item_type", NULL);
 	int i = 0;
 	while (db_row(db, st)) {
@@ -31,6 +33,7 @@ int rules_list(struct db *db, struct arena *a, struct circ_rule **out)
 		r->grace_days = (int)db_col_int(st, 7);
 		r->fine_cap_cents = (long)db_col_int(st, 8);
 		r->hold_pickup_days = (int)db_col_int(st, 9);
+		r->no_renewal_before_days = (int)db_col_int(st, 10);
 	}
 	return i;
 }
@@ -97,6 +100,14 @@ int rules_validate(struct arena *a, const struct rule_input *in, struct circ_rul
 		form_error(errs, "fine_cap", "The cap is an amount such as 10.00 (0 for none).");
 	r->fine_per_day_cents = (long)per_day;
 	r->fine_cap_cents = (long)cap;
+	/* Empty: renewals at any time. */
+	const char *before = valid_trim(a, in->no_renewal_before);
+	r->no_renewal_before_days = -1;
+	if (*before && number(before, 0, 366, &v))
+		form_error(errs, "no_renewal_before", "No renewal before: a whole number of days "
+			"from 0 to 366 before the due date, or empty to allow renewing at any time.");
+	else if (*before)
+		r->no_renewal_before_days = (int)v;
 	return errs->n ? -1 : 0;
 }
 
@@ -130,21 +141,23 @@ static int save_rule_row(struct db *db, long long id, const struct circ_rule *r,
 		}
 		rc = db_exec(db, "UPDATE circ_rule SET category = ?, item_type = ?, loan_days = ?, "
 			"max_loans = ?, max_renewals = ?, fine_per_day_cents = ?, grace_days = ?, "
-			"fine_cap_cents = ?, hold_pickup_days = ? WHERE id = ?", "ttiiiiiiii",
+			"fine_cap_cents = ?, hold_pickup_days = ?, no_renewal_before_days = nullif(?, -1) "
+			"WHERE id = ?", "ttiiiiiiii" "i",
 			r->category, r->item_type, (long long)r->loan_days, (long long)r->max_loans,
 			(long long)r->max_renewals, (long long)r->fine_per_day_cents,
 			(long long)r->grace_days, (long long)r->fine_cap_cents,
-			(long long)r->hold_pickup_days, id);
+			(long long)r->hold_pickup_days, (long long)r->no_renewal_before_days, id);
 		if (rc == SQLITE_OK && db_changes(db) == 0)
 			return 1;
 	} else {
 		rc = db_exec(db, "INSERT INTO circ_rule(category, item_type, loan_days, max_loans, "
-			"max_renewals, fine_per_day_cents, grace_days, fine_cap_cents, hold_pickup_days) "
-			"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", "ttiiiiiii",
+			"max_renewals, fine_per_day_cents, grace_days, fine_cap_cents, hold_pickup_days, "
+			"no_renewal_before_days) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, nullif(?, -1))",
+			"ttiiiiiii" "i",
 			r->category, r->item_type, (long long)r->loan_days, (long long)r->max_loans,
 			(long long)r->max_renewals, (long long)r->fine_per_day_cents,
 			(long long)r->grace_days, (long long)r->fine_cap_cents,
-			(long long)r->hold_pickup_days);
+			(long long)r->hold_pickup_days, (long long)r->no_renewal_before_days);
 	}
 	return rc == SQLITE_OK ? 0 : -1;
 }
@@ -156,9 +169,11 @@ int rules_save(struct db *db, struct arena *a, long long id, const struct circ_r
 		return -1;
 	int rc = save_rule_row(db, id, r, errs);
 	const char *detail = arena_printf(a, "%s/%s: %d days, %d loans, %d renewals, %s a day "
-		"after %d grace day(s), cap %s, %d pickup days", r->category, r->item_type,
-		r->loan_days, r->max_loans, r->max_renewals, circ_money(a, r->fine_per_day_cents),
-		r->grace_days, circ_money(a, r->fine_cap_cents), r->hold_pickup_days);
+		"after %d grace day(s), cap %s, %d pickup days, %s", r->category, r->item_type,
+		r->loan_days, r->max_loans, r->max_renewals, money_amount(a, r->fine_per_day_cents),
+		r->grace_days, money_amount(a, r->fine_cap_cents), r->hold_pickup_days,
+		r->no_renewal_before_days < 0 ? "renewals at any time"
+			: arena_printf(a, "no renewal before %d days", r->no_renewal_before_days));
 	if (rc == 0 && audit_change(db, actor_id, now, "rule.save", arena_printf(a,
 		"circ_rule:%lld", id ? id : db_last_id(db)), detail))
 		rc = -1;
@@ -298,8 +313,8 @@ int rules_settings_save(struct db *db, struct arena *a, const struct circ_settin
 		return -1;
 	circ_settings_get(db, &old);
 	const char *detail = arena_printf(a, "fines block limit %s -> %s; renewal refused "
-		"when overdue more than %ld -> %ld days", circ_money(a, old.block_fines_cents),
-		circ_money(a, s->block_fines_cents), old.renew_overdue_days, s->renew_overdue_days);
+		"when overdue more than %ld -> %ld days", money_amount(a, old.block_fines_cents),
+		money_amount(a, s->block_fines_cents), old.renew_overdue_days, s->renew_overdue_days);
 	if (db_exec(db, "INSERT OR REPLACE INTO setting(key, value) VALUES (?, ?), (?, ?)",
 		"tttt", CIRC_SETTING_BLOCK_FINES, arena_printf(a, "%ld", s->block_fines_cents),
 		CIRC_SETTING_RENEW_OVERDUE, arena_printf(a, "%ld", s->renew_overdue_days)) != SQLITE_OK ||

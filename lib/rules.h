@@ -14,6 +14,7 @@
 struct rule_input {
 	const char *category, *item_type, *loan_days, *max_loans, *max_renewals;
 	const char *fine_per_day, *grace_days, *fine_cap, *hold_pickup_days;
+	const char *no_renewal_before;   /* days; empty: renewals at any time */
 };
 
 /* Every rule, most general last. Returns the count (rules on the arena). */

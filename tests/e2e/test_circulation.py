@@ -29,15 +29,16 @@ def test_checkout_renew_overdue_fine_pay_checkin(stack):
     loan_id, due, renewals, _, _ = loan_row(stack, code)
     assert due == days(21) and renewals == 0
     assert copy_status(stack, code) == "on-loan"
-    # Ten days on, the member renews from their account: 21 days from today.
+    # Ten days on, the member renews from their account: 21 days from the
+    # due date (renewing early wastes nothing).
     set_clock(stack, 10)
     acct = m.get("/account")
     assert "The Long Loan" in acct.body and days(21) in acct.body
     r = m.post("/account/loans/%d/renew" % loan_id, {"csrf": acct.csrf()})
     assert r.status == 303, r
-    assert loan_row(stack, code)[1] == days(31)
+    assert loan_row(stack, code)[1] == days(42)
     # Five days after that due date: overdue, 4 days charged (1 of grace).
-    set_clock(stack, 36)
+    set_clock(stack, 47)
     acct = m.get("/account")
     assert "overdue" in acct.body and "1.00" in acct.body, acct.body
     why = staff.get("/staff/loans/%d" % loan_id)
@@ -45,17 +46,17 @@ def test_checkout_renew_overdue_fine_pay_checkin(stack):
     r = checkin(staff, code)
     assert r.status == 303, r
     receipt = staff.get(r.header("Location"))
-    assert "a fine of <strong>1.00</strong>" in receipt.body, receipt.body
+    assert "a fine of <strong>1.00 €</strong>" in receipt.body, receipt.body
     assert loan_row(stack, code)[4] == 100
     assert copy_status(stack, code) == "available"
     # The fine is in the ledger; paying it at the desk clears the balance.
     page = staff.get("/staff/members/%d" % mid)
-    assert "Balance: <strong class=\"late\">1.00</strong>" in page.body, page.body
+    assert "Balance: <strong class=\"late\">1.00 €</strong>" in page.body, page.body
     r = staff.post("/staff/members/%d/fines" % mid,
                    {"amount": "1.00", "action": "pay", "reason": "cash", "csrf": page.csrf()})
     assert r.status == 303, r
     page = staff.get("/staff/members/%d" % mid)
-    assert "Balance: <strong>0.00</strong>" in page.body
+    assert "Balance: <strong>0.00 €</strong>" in page.body
     with stack.db() as db:
         rows = db.execute("SELECT kind, amount_cents FROM fine WHERE account_id = ? ORDER BY id",
                           (mid,)).fetchall()
@@ -318,8 +319,8 @@ def test_paying_while_out_then_returning_charges_each_day_once(stack):
     # 5 days late, 1 of grace: 1.00 accruing, nothing recorded yet.
     set_clock(stack, 26)
     page = staff.get("/staff/members/%d" % mid)
-    assert "Balance: <strong>0.00</strong>" in page.body, page.body
-    assert "still out: <strong class=\"late\">1.00</strong>, so <strong>1.00</strong>" in page.body
+    assert "Balance: <strong>0.00 €</strong>" in page.body, page.body
+    assert "still out: <strong class=\"late\">1.00 €</strong>, so <strong>1.00 €</strong>" in page.body
     assert member_list_owed(staff, email) == "" and member_list_owed(staff, email, True) is None
     # More than owed is refused and records nothing, not even the accrual.
     r = pay_fine(staff, mid, "5.00")
@@ -328,12 +329,12 @@ def test_paying_while_out_then_returning_charges_each_day_once(stack):
     # A part payment: the 1.00 run up so far is recorded first.
     assert pay_fine(staff, mid, "0.60").status == 303
     assert ledger(stack, mid) == [("accrued", 100), ("paid", -60)]
-    assert member_list_owed(staff, email) == "0.40"
-    assert member_list_owed(staff, email, owing=True) == "0.40"
+    assert member_list_owed(staff, email) == "0.40 €"
+    assert member_list_owed(staff, email, owing=True) == "0.40 €"
     # Four days on, 1.00 more has accrued; paying all 1.40 clears everything.
     set_clock(stack, 30)
     why = staff.get("/staff/loans/%d" % lid)
-    assert "<strong>1.00</strong> accruing" in why.body and "<strong>1.00</strong> already" \
+    assert "<strong>1.00 €</strong> accruing" in why.body and "<strong>1.00 €</strong> already" \
         in why.body, why.body
     r = pay_fine(staff, mid, "1.40")
     assert r.status == 303, r
@@ -344,14 +345,14 @@ def test_paying_while_out_then_returning_charges_each_day_once(stack):
     set_clock(stack, 33)
     r = checkin(staff, code)
     assert r.status == 303, r
-    assert "a fine of <strong>2.75</strong>" in staff.get(r.header("Location")).body
+    assert "a fine of <strong>2.75 €</strong>" in staff.get(r.header("Location")).body
     rows = ledger(stack, mid)
     assert rows[-1] == ("accrued", 75), rows
     assert assert_ledger_never_negative(rows) == 75
     assert sum(c for k, c in rows if k == "accrued") == loan_row(stack, code)[4] == 275
-    assert "Balance: <strong class=\"late\">0.75</strong>" in \
+    assert "Balance: <strong class=\"late\">0.75 €</strong>" in \
         staff.get("/staff/members/%d" % mid).body
-    assert member_list_owed(staff, email, owing=True) == "0.75"
+    assert member_list_owed(staff, email, owing=True) == "0.75 €"
     # A waiver records nothing more for a returned loan and clears the rest.
     assert pay_fine(staff, mid, "0.75", action="waive", reason="first time").status == 303
     assert assert_ledger_never_negative(ledger(stack, mid)) == 0
@@ -378,13 +379,13 @@ def test_staff_renew_from_the_member_page(stack):
     r = staff.post("/staff/loans/%d/renew" % lid, {"csrf": page.csrf()})
     assert r.status == 303 and r.header("Location") == "/staff/members/%d?done=renewed" % mid, r
     page = staff.get(r.header("Location"))
-    assert "The loan was renewed." in page.body and days(26) in page.body
-    assert loan_row(stack, code)[1:3] == (days(26), 1)
+    assert "The loan was renewed." in page.body and days(42) in page.body
+    assert loan_row(stack, code)[1:3] == (days(42), 1)
     # Someone waits for the title: refused, with the reason, nothing changed.
     assert place_hold(w, tid).status == 303
     r = staff.post("/staff/loans/%d/renew" % lid, {"csrf": page.csrf()})
     assert r.status == 409 and "Another reader is waiting for this title" in r.body, r
-    assert loan_row(stack, code)[1:3] == (days(26), 1)
+    assert loan_row(stack, code)[1:3] == (days(42), 1)
     # No such loan, and a loan already returned.
     assert staff.post("/staff/loans/999999/renew", {"csrf": page.csrf()}).status == 404
     checkin(staff, code)
@@ -458,7 +459,7 @@ def test_fines_stay_right_when_rules_change(stack):
                    "AND item_type = '*'")
         db.execute("INSERT INTO closed_day(day) VALUES (?)", (days(22),))
     assert loan_row(stack, code)[4] == 50
-    assert "fine fixed at <strong>0.50</strong>" in staff.get("/staff/loans/%d" % lid).body
+    assert "fine fixed at <strong>0.50 €</strong>" in staff.get("/staff/loans/%d" % lid).body
     with stack.db() as db:
         db.execute("DELETE FROM closed_day")
     set_clock(stack, 0)

@@ -66,7 +66,7 @@ def test_borrowing_limits_are_edited_checked_and_audited(stack):
         db.execute("INSERT INTO fine(account_id, kind, amount_cents, reason, at) "
                    "VALUES (?, 'accrued', 300, 'test', 0)", (mid,))
     r = checkout(staff, email, code)
-    assert r.status == 422 and "owes 3.00" in alert(r.body) and "the 2.00 allowed" \
+    assert r.status == 422 and "owes 3.00" in alert(r.body) and "the 2.00 € allowed" \
         in alert(r.body), r
     assert save_limits(admin, "5.00", "30").status == 303
     assert checkout(staff, email, code).status == 303
@@ -141,10 +141,10 @@ def test_refusals_name_the_rule_or_setting_behind_them(stack):
     r = checkout(staff, email, book)
     assert r.status == 422 and "owes 6.00" in alert(r.body), r
     w = why(r.body)
-    assert "fines a member may owe and still borrow is <strong>5.00</strong>" in w, w
+    assert "fines a member may owe and still borrow is <strong>5.00 €</strong>" in w, w
     assert 'href="/admin/settings#limits"' in w, w
     r = staff_renew(staff, mid, lid)
-    assert r.status == 409 and "owes 6.00" in r.body and "5.00</strong>" in why(r.body), r
+    assert r.status == 409 and "owes 6.00" in r.body and "5.00 €</strong>" in why(r.body), r
     assert "still borrow is <strong>5.00" in why(staff.get("/staff/members/%d" % mid).body)
     # The member is told why too, without the staff's links.
     acct = m.get("/account")

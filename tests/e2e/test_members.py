@@ -36,7 +36,7 @@ def test_monthly_plan_pending_desk_payment_active_renewal(stack):
     assert r.status == 303 and r.header("Location").startswith("/payments/"), r
     receipt = staff.get(r.header("Location"))
     assert receipt.status == 200, receipt
-    assert "<strong>5.00</strong>" in receipt.body and "Monthly membership" in receipt.body
+    assert "<strong>5.00 €</strong>" in receipt.body and "Monthly membership" in receipt.body
     assert str(today(30)) in receipt.body, receipt.body
     assert member_row(stack, mid)[0] == str(today(30))
     rows = payments(stack, mid)
@@ -132,7 +132,7 @@ def test_fines_paid_online_and_at_the_desk(stack):
         db.execute("INSERT INTO fine(account_id, kind, amount_cents, at) "
                    "VALUES (?, 'accrued', 350, 0)", (mid,))
     page = member.get("/account/payments")
-    assert "You owe <strong>3.50</strong>" in page.body, page.body
+    assert "You owe <strong>3.50 €</strong>" in page.body, page.body
     staff = stack.login(*LIBRARIAN)
     # At the desk: more than owed is refused; a part payment is a payment row.
     mpage = staff.get("/staff/members/%d" % mid)
@@ -317,7 +317,7 @@ def test_staff_create_and_edit_member(stack):
     made = r
     pw = re.search(r"Temporary password: <strong><code>([0-9a-f]{12})</code>", made.body)
     assert pw, made.body
-    assert "waiting for payment of Annual (40.00)" in made.body, made.body
+    assert "waiting for payment of Annual (40.00 €)" in made.body, made.body
     with stack.db() as db:
         mid, category = db.execute("SELECT id, category FROM account WHERE email = ?",
                                    (email,)).fetchone()

@@ -73,7 +73,7 @@ def test_plan_payment_recorded_on_the_payments_page_activates(stack):
     member, _, mid, _ = register(stack, "Monthly")
     staff = stack.login(*LIBRARIAN)
     page = staff.get("/staff/members/%d/payments" % mid)
-    assert "waiting for Monthly (5.00)" in page.body, page.body
+    assert "waiting for Monthly (5.00 €)" in page.body, page.body
     r = desk_payment(staff, mid, {"purpose": "plan", "plan": plan_id(page, "Monthly"),
                                   "method": "card", "amount": ""})
     assert r.status == 303 and r.header("Location").startswith("/payments/"), r
@@ -222,7 +222,7 @@ def test_online_fine_payment_after_a_desk_payment_keeps_the_excess(stack):
     assert (status, excess) == ("completed", 100), (status, excess)
     assert balance(stack, mid) == 0            # credited only what was owed
     receipt = member.get("/payments/%d" % online)
-    assert "2.00; 1.00 was more than was owed" in receipt.body, receipt.body
+    assert "2.00 €; 1.00 € was more than was owed" in receipt.body, receipt.body
     # Nothing owed now: an online fine payment is refused at the start.
     page = member.get("/account/payments")
     r = member.post("/account/payments", {"purpose": "fine", "csrf": page.csrf()})

@@ -2,8 +2,10 @@
 ** test_circulation.c: unit tests of lib/circulation.c against a real
 ** SQLite database, migrated from schema/ in a temporary folder for each
 ** test: loan limits per rule, the rule look-up's precedence, what the desk
-** is told when the one-open-loan index catches a second checkout, and
-** fines recorded at renewals and before payments.
+** is told when the one-open-loan index catches a second checkout, fines
+** recorded at renewals and before payments, money as shown and read back,
+** the one borrowing check behind checkouts and holds, and renewals from
+** the due date within the rule's "no renewal before N days".
 ** The clock is a fixed day in UTC; tests move it by whole days.
 */
 #include <setjmp.h>
@@ -22,6 +24,7 @@
 #include "circulation.h"
 #include "db.h"
 #include "db_fixture.h"
+#include "money.h"
 
 struct fixture {
 	char dir[TEST_DIR_MAX];
@@ -294,6 +297,92 @@ static void test_paying_while_out_records_the_fine_so_far_once(void **state)
 		175);
 }
 
+/* ---- money, the borrowing check, holds and renewals ---- */
+
+static void test_money_shown_and_read_back(void **state)
+{
+	struct fixture *f = *state;
+	assert_string_equal(money_amount(&f->arena, 1250), "12.50");
+	assert_string_equal(money_amount(&f->arena, -25), "-0.25");
+	assert_string_equal(money_show(&f->db, &f->arena, 1250), "12.50 €");
+	assert_int_equal(db_exec(&f->db, "INSERT OR REPLACE INTO setting(key, value) "
+		"VALUES (?, 'CHF')", "t", MONEY_SETTING_CURRENCY), SQLITE_OK);
+	assert_string_equal(money_show(&f->db, &f->arena, 5), "0.05 CHF");
+	/* What a page shows reads back; what is not an amount does not. */
+	assert_int_equal(money_parse("12.50 €"), 1250);
+	assert_int_equal(money_parse("12.5CHF"), 1250);
+	assert_int_equal(money_parse("7"), 700);
+	assert_int_equal(money_parse(""), 0);
+	assert_int_equal(money_parse("abc"), -1);
+	assert_int_equal(money_parse("1.234"), -1);
+	assert_int_equal(money_parse("-1.00"), -1);
+	struct form_errors errs = { .n = 0 };
+	const char *currency;
+	assert_int_equal(money_currency_validate(&f->arena, " £ ", &currency, &errs), 0);
+	assert_string_equal(currency, "£");
+	assert_int_equal(money_currency_validate(&f->arena, "E 1", &currency, &errs), -1);
+	assert_non_null(form_error_get(&errs, "currency"));
+}
+
+static void test_one_check_refuses_holds_and_checkouts_alike(void **state)
+{
+	struct fixture *f = *state;
+	struct circ_result r;
+	long long m = add_member(f, "lapsed", "adult");
+	assert_int_equal(db_exec(&f->db, "UPDATE account SET member_until = '2026-03-01' "
+		"WHERE id = ?", "i", m), SQLITE_OK);
+	const char *barcode = add_copy(f, "Wanted", "book");
+	long long title_id = db_int(&f->db, 0, "SELECT title_id FROM copy WHERE barcode = ?",
+		"t", barcode);
+	struct circ_standing s;
+	assert_false(circ_may_borrow(&f->db, &f->arena, m, at_day(0), &s));
+	assert_non_null(strstr(s.for_staff, "The membership expired on 2026-03-01"));
+	assert_non_null(strstr(s.for_member, "Your membership expired on 2026-03-01"));
+	assert_int_equal(lend(f, m, barcode, 0, &r), CIRC_BLOCKED);
+	circ_hold_check(&f->db, &f->arena, at_day(0), title_id, m, &r);
+	assert_int_equal(r.code, CIRC_BLOCKED);
+	circ_hold_place(&f->db, &f->arena, at_day(0), title_id, m, &r);
+	assert_int_equal(r.code, CIRC_BLOCKED);
+	assert_string_equal(r.message, s.for_member);
+	assert_int_equal(db_int(&f->db, -1, "SELECT count(*) FROM hold", NULL), 0);
+	assert_int_equal(db_int(&f->db, -1, "SELECT count(*) FROM copy WHERE status = "
+		"'available'", NULL), 1);
+	/* Renewed, the same member may hold it, once. */
+	assert_int_equal(db_exec(&f->db, "UPDATE account SET member_until = '2099-12-31' "
+		"WHERE id = ?", "i", m), SQLITE_OK);
+	circ_hold_place(&f->db, &f->arena, at_day(0), title_id, m, &r);
+	assert_int_equal(r.code, CIRC_OK);
+	circ_hold_check(&f->db, &f->arena, at_day(0), title_id, m, &r);
+	assert_int_equal(r.code, CIRC_HOLD_DUPLICATE);
+}
+
+static void test_renewal_extends_from_the_due_date_not_before_its_window(void **state)
+{
+	struct fixture *f = *state;
+	struct circ_result r;
+	assert_int_equal(db_exec(&f->db, "INSERT INTO circ_rule(category, item_type, loan_days, "
+		"max_loans, max_renewals, fine_per_day_cents, grace_days, fine_cap_cents, "
+		"hold_pickup_days, no_renewal_before_days) "
+		"VALUES ('*', 'dvd', 7, 5, 3, 25, 1, 1000, 7, 2)", NULL), SQLITE_OK);
+	long long m = add_member(f, "early", "adult");
+	assert_int_equal(lend(f, m, add_copy(f, "Book", "book"), 0, &r), CIRC_OK);
+	/* On the day of checkout: 21 days on from the due date (day 21). */
+	circ_renew(&f->db, &f->arena, at_day(0), r.loan_id, m, &r);
+	assert_int_equal(r.code, CIRC_OK);
+	assert_string_equal(r.due, "2026-04-13");        /* day 42 */
+	/* A DVD, due day 7, renews from day 5 only. */
+	assert_int_equal(lend(f, m, add_copy(f, "Film", "dvd"), 0, &r), CIRC_OK);
+	long long loan = r.loan_id;
+	circ_renew(&f->db, &f->arena, at_day(4), loan, m, &r);
+	assert_int_equal(r.code, CIRC_RENEW_TOO_SOON);
+	assert_non_null(strstr(r.message, "renewed from 2026-03-07"));
+	assert_int_equal(r.why.kind, CIRC_WHY_RULE);
+	assert_string_equal(r.why.limit, "2");
+	circ_renew(&f->db, &f->arena, at_day(5), loan, m, &r);
+	assert_int_equal(r.code, CIRC_OK);
+	assert_string_equal(r.due, "2026-03-16");        /* day 14 */
+}
+
 int main(void)
 {
 	setenv("TZ", "UTC", 1);
@@ -307,6 +396,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_second_checkout_past_the_status_gets_a_clean_refusal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_renewing_overdue_records_the_fine_and_the_cap_holds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_paying_while_out_records_the_fine_so_far_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_money_shown_and_read_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_one_check_refuses_holds_and_checkouts_alike, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_renewal_extends_from_the_due_date_not_before_its_window, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("circulation", tests, NULL, NULL);
 }
