@@ -172,7 +172,7 @@ def test_the_summary_shows_the_members_figures(stack):
                                                                                  "Membership")
     assert fact(page.body, "Loans out") == "2 · 1 overdue", fact(page.body, "Loans out")
     assert fact(page.body, "Holds ready").startswith("1 ")
-    assert fact(page.body, "Fines owed") == "1.00"
+    assert fact(page.body, "Fines owed") == "1.00 €"
     assert fact(page.body, "Notes") == "Prefers large print <b>"
     assert "Prefers large print &lt;b&gt;" in page.body           # escaped
     # The notes are the staff's: the member's own pages never show them.
@@ -236,7 +236,7 @@ def test_overdue_lists_exactly_the_overdue_loans(stack):
     assert [c["Barcode"] for c in mine] == [x, y], mine        # most overdue first
     assert [c["Days overdue"] for c in mine] == ["9", "4"]
     assert [c["Due"] for c in mine] == [days(21), days(26)]
-    assert [c["Fine so far"] for c in mine] == ["2.00", "0.75"]
+    assert [c["Fine so far"] for c in mine] == ["2.00 €", "0.75 €"]
     assert mine[0]["Member"] == "Lena Late" and email in mine[0]["Contact"]
     assert "+44 20 7946 0000" in mine[0]["Contact"]
     days_col = [int(c["Days overdue"]) for _, c in rows]

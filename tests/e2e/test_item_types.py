@@ -301,9 +301,9 @@ def test_codes_not_on_the_lists_are_refused_when_posted_by_hand(stack):
     with stack.db() as db:
         rules = db.execute("SELECT count(*) FROM circ_rule").fetchone()[0]
     r = post_rule(admin, "martian", "*")
-    assert r.status == 422 and "There is no such member category" in alert(r.body), r
+    assert r.status == 422 and "There is no such member category" in r.body, r
     r = post_rule(admin, "*", "spaceship")
-    assert r.status == 422 and "There is no such item type" in alert(r.body), r
+    assert r.status == 422 and "There is no such item type" in r.body, r
     with stack.db() as db:
         assert db.execute("SELECT count(*) FROM circ_rule").fetchone()[0] == rules
     # A refused new rule keeps the choices made.
