@@ -60,7 +60,7 @@ static void view_loan_receipt(struct ctx *c, long long loan_id)
 	tv_set_str(r, "member", db_text(c->arena, st, 2));
 	tv_set_int(r, "member_id", db_col_int(st, 3));
 	tv_set_str(r, "barcode", db_text(c->arena, st, 4));
-	tv_set_str(r, "due", db_text(c->arena, st, 5));
+	tv_set_str(r, "due", web_day(c, db_text(c->arena, st, 5)));
 	tv_set_str(r, "returned", db_text(c->arena, st, 6));
 	long fine = (long)db_col_int(st, 7);
 	if (fine)
@@ -73,7 +73,7 @@ static void view_loan_receipt(struct ctx *c, long long loan_id)
 			"ON a.id = h.account_id WHERE h.copy_id = ? AND h.status = 'ready'", "i", copy_id);
 		if (db_row(c->db, st)) {
 			tv_set_str(r, "held_for", db_text(c->arena, st, 0));
-			tv_set_str(r, "pickup_by", db_text(c->arena, st, 1));
+			tv_set_str(r, "pickup_by", web_day(c, db_text(c->arena, st, 1)));
 			db_done(st);
 		}
 	}
@@ -154,7 +154,7 @@ void page_circ_holds(struct ctx *c)
 		tv_set_str(o, "member", db_text(c->arena, st, 4));
 		tv_set_str(o, "barcode", db_text(c->arena, st, 5));
 		tv_set_str(o, "ready", db_text(c->arena, st, 6));
-		tv_set_str(o, "pickup_by", db_text(c->arena, st, 7));
+		tv_set_str(o, "pickup_by", web_day(c, db_text(c->arena, st, 7)));
 		tv_push(shelf, o);
 	}
 	struct tv *queue = tv_set_list(c->view, "queue");
@@ -284,7 +284,7 @@ void circ_view_member(struct ctx *c, long long member_id, bool staff)
 		tv_set_str(o, "title", db_text(c->arena, st, 2));
 		tv_set_str(o, "barcode", db_text(c->arena, st, 3));
 		const char *due = db_text(c->arena, st, 4);
-		tv_set_str(o, "due", due);
+		tv_set_str(o, "due", web_day(c, due));
 		tv_set_bool(o, "overdue", strcmp(due, today_s) < 0);
 		tv_set_int(o, "renewals", db_col_int(st, 5));
 		tv_set_int(o, "max_renewals", db_col_int(st, 6));
@@ -306,7 +306,7 @@ void circ_view_member(struct ctx *c, long long member_id, bool staff)
 		tv_set_str(o, "title", db_text(c->arena, st, 2));
 		bool ready = !strcmp((const char *)sqlite3_column_text(st, 3), "ready");
 		tv_set_bool(o, "ready", ready);
-		tv_set_str(o, "pickup_by", db_text(c->arena, st, 4));
+		tv_set_str(o, "pickup_by", web_day(c, db_text(c->arena, st, 4)));
 		tv_set_int(o, "place", db_col_int(st, 5));
 		tv_push(holds, o);
 	}
