@@ -23,6 +23,16 @@ static lday today(const struct ctx *c) { return cal_day_of(c->now); }
 
 /* ---- the list ---- */
 
+/* A member list status ("active", "expired", "pending", "none") in words. */
+static const char *standing_label(const char *status)
+{
+	if (!strcmp(status, "pending"))
+		return "waiting for payment";
+	if (!strcmp(status, "none"))
+		return "no membership";
+	return status;
+}
+
 static void view_member_rows(struct ctx *c, const struct member_row *rows, long n)
 {
 	struct tv *list = tv_set_list(c->view, "rows");
@@ -36,7 +46,7 @@ static void view_member_rows(struct ctx *c, const struct member_row *rows, long 
 		tv_set_str(o, "category", rows[i].category);
 		tv_set_str(o, "plan", rows[i].plan_name);
 		tv_set_str(o, "until", web_day(c, rows[i].until));
-		tv_set_str(o, "status", rows[i].status);
+		tv_set_str(o, "status", standing_label(rows[i].status));
 		if (rows[i].owed_cents)
 			tv_set_str(o, "owed", web_money(c, rows[i].owed_cents));
 		tv_push(list, o);
@@ -107,6 +117,7 @@ void page_members_list(struct ctx *c)
 	for (size_t i = 0; i < 4; i++) {
 		struct tv *o = tv_obj(c->arena);
 		tv_set_str(o, "name", statuses[i]);
+		tv_set_str(o, "label", standing_label(statuses[i]));
 		tv_set_bool(o, "chosen", !strcmp(f.status, statuses[i]));
 		tv_push(st, o);
 	}

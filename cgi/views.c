@@ -111,6 +111,7 @@ void payments_view_list(struct ctx *c, long long account_id, bool staff)
 void payments_view_list_refused(struct ctx *c, long long account_id, bool staff,
 	const struct refund_refusal *refused)
 {
+	bool shown = false;
 	struct payment *p;
 	int n = payment_list(c->db, c->arena, account_id, 100, &p);
 	tv_set_bool(c->view, "has_payments", n > 0);
@@ -122,12 +123,18 @@ void payments_view_list_refused(struct ctx *c, long long account_id, bool staff,
 		if (staff && !strcmp(p[i].status, "completed"))
 			tv_set_str(o, "refund_url", arena_printf(c->arena,
 				"/staff/members/%lld/payments/%lld/refund", account_id, p[i].id));
-		if (refused && refused->payment_id == p[i].id) {
+		if (refused && refused->payment_id == p[i].id && staff &&
+		    !strcmp(p[i].status, "completed")) {
 			tv_set_str(o, "refund_reason", refused->reason);
 			tv_set_str(o, "refund_error", refused->message);
+			shown = true;
 		}
 		tv_push(list, o);
 	}
+	/* A payment with no refund form (already refunded, not completed, not
+	** this member's): the reason goes above the list instead. */
+	if (refused && !shown)
+		tv_set_str(c->view, "refund_refused", refused->message);
 }
 
 int payments_refusal_status(const struct pay_result *r)

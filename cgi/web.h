@@ -143,7 +143,8 @@ void payments_view_fields(struct ctx *c, struct tv *o, const struct payment *p);
 void payments_view_list(struct ctx *c, long long account_id, bool staff);
 
 /* The same with one refund refused: that payment's row carries the reason
-** typed (refund_reason) and why it was refused (refund_error). */
+** typed (refund_reason) and why it was refused (refund_error); when the
+** payment has no refund form, why is "refund_refused" in the view. */
 struct refund_refusal {
 	long long payment_id;
 	const char *reason, *message;
