@@ -199,8 +199,9 @@ def test_plan_menus_preselect_the_plan_waiting_for_payment(stack):
 def test_plan_menus_never_pick_the_free_plan_silently(stack):
     staff = staff_client(stack)
     with stack.db() as db:
-        db.execute("INSERT INTO account(email, name, role, created_at, updated_at) "
-                   "VALUES ('none.yet@test.example', 'None Yet', 'member', 0, 0)")
+        db.execute("INSERT INTO account(email, name, role, password_hash, created_at, "
+                   "updated_at) VALUES ('none.yet@test.example', 'None Yet', 'member', "
+                   "'$argon2id$none', 0, 0)")
         mid = db.execute("SELECT id FROM account WHERE email = 'none.yet@test.example'"
                          ).fetchone()[0]
     page = staff.get("/staff/members/%d" % mid)

@@ -138,7 +138,7 @@ def test_refunding_plan_payments_takes_their_days_back(stack):
     # Refunding the last one leaves no membership: the desk refuses to lend.
     assert refund(staff, mid, second).status == 303
     assert member_row(stack, mid)[0] is None
-    assert "Status: <strong>none</strong>" in staff.get("/staff/members/%d" % mid).body
+    assert "Status: <strong>no membership</strong>" in staff.get("/staff/members/%d" % mid).body
     r = checkout(staff, email, add_title(stack, "Refunded Reading"))
     assert r.status == 422 and "no membership" in r.body, r
     # Members cannot refund, and the form token is checked.
