@@ -321,7 +321,7 @@ void circ_view_member(struct ctx *c, long long member_id, bool staff)
 	struct circ_why why;
 	const char *blocked = circ_blocked(c->db, c->arena, member_id, c->now, &why);
 	if (blocked)
-		tv_set_str(c->view, "blocked", blocked);
+		tv_set_str(c->view, "blocked", web_message(c, blocked));
 	if (blocked && staff)
 		view_why(c, c->view, &why);
 	struct tv *ledger = tv_set_list(c->view, "ledger");

@@ -88,9 +88,9 @@ static void account_payments_page(struct ctx *c, const struct own_payment_form *
 	if (owed > 0)
 		tv_set_str(c->view, "owed", web_money(c, owed));
 	if (f && f->plan_error)
-		tv_set_str(c->view, "plan_error", f->plan_error);
+		tv_set_str(c->view, "plan_error", web_message(c, f->plan_error));
 	if (f && f->fine_error)
-		tv_set_str(c->view, "fine_error", f->fine_error);
+		tv_set_str(c->view, "fine_error", web_message(c, f->fine_error));
 	web_form_token(c);
 	web_render(c, "account_payments", status);
 }

@@ -396,7 +396,7 @@ static void title_delete_page(struct ctx *c, const char *refused, int status)
 	tv_set_str(c->view, "title", t.title);
 	tv_set_str(c->view, "copies", web_count(c, t.ncopies, "copy", "copies"));
 	if (refused)
-		tv_set_str(c->view, "refused", refused);
+		tv_set_str(c->view, "refused", web_message(c, refused));
 	web_render(c, "staff_title_delete", status);
 }
 
@@ -459,6 +459,7 @@ static void copies_page(struct ctx *c, long long title_id, const struct copy_inp
 		tv_set_str(o, "location", k->location);
 		tv_set_str(o, "status", k->status);
 		tv_set_str(o, "acquired_on", k->acquired_on);
+		tv_set_str(o, "acquired_shown", web_day(c, k->acquired_on));
 		tv_set_str(o, "source", k->source);
 		tv_set_str(o, "cost", web_money(c, k->cost_cents));
 		tv_set_str(o, "notes", k->notes);

@@ -126,7 +126,7 @@ void payments_view_list_refused(struct ctx *c, long long account_id, bool staff,
 		if (refused && refused->payment_id == p[i].id && staff &&
 		    !strcmp(p[i].status, "completed")) {
 			tv_set_str(o, "refund_reason", refused->reason);
-			tv_set_str(o, "refund_error", refused->message);
+			tv_set_str(o, "refund_error", web_message(c, refused->message));
 			shown = true;
 		}
 		tv_push(list, o);
@@ -134,7 +134,7 @@ void payments_view_list_refused(struct ctx *c, long long account_id, bool staff,
 	/* A payment with no refund form (already refunded, not completed, not
 	** this member's): the reason goes above the list instead. */
 	if (refused && !shown)
-		tv_set_str(c->view, "refund_refused", refused->message);
+		tv_set_str(c->view, "refund_refused", web_message(c, refused->message));
 }
 
 int payments_refusal_status(const struct pay_result *r)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <ctype.h>
 
 #include "web.h"
 #include "circulation.h"
@@ -45,7 +46,7 @@ struct tv *web_error_view(struct ctx *c, int status, const char *message)
 	c->view = tv_obj(c->arena);
 	tv_set_int(c->view, "status", status);
 	tv_set_str(c->view, "status_text", http_status_text(status));
-	tv_set_str(c->view, "message", message);
+	tv_set_str(c->view, "message", web_message(c, message));
 	if (status == 405)
 		tv_set_bool(c->view, "method_not_allowed", true);
 	return c->view;
@@ -90,7 +91,7 @@ void web_form_errors(struct ctx *c, const struct form_errors *e)
 {
 	struct tv *errors = tv_set_obj(c->view, "errors");
 	for (int i = 0; i < e->n; i++)
-		tv_set_str(errors, e->items[i].field, e->items[i].message);
+		tv_set_str(errors, e->items[i].field, web_message(c, e->items[i].message));
 	/* Only a count above zero: "0" is a non-empty string, and would show
 	** a form's "please correct" banner on a blank form. */
 	if (e->n > 0)
@@ -151,6 +152,38 @@ const char *web_day(struct ctx *c, const char *iso_day)
 	tm.tm_mon -= 1;
 	strftime(out, sizeof out, "%-d %b %Y", &tm);
 	return arena_strdup(c->arena, out);
+}
+
+/* Whether s starts with a day written YYYY-MM-DD (and no more digits). */
+static bool iso_day_at(const char *s)
+{
+	static const char shape[] = "dddd-dd-dd";
+	for (int i = 0; i < 10; i++)
+		if (shape[i] == 'd' ? !isdigit((unsigned char)s[i]) : s[i] != '-')
+			return false;
+	return !isdigit((unsigned char)s[10]);
+}
+
+const char *web_message(struct ctx *c, const char *message)
+{
+	if (!message)
+		return "";
+	struct buf out = BUF_INIT;
+	for (const char *p = message; *p; ) {
+		bool starts_word = p == message || !isdigit((unsigned char)p[-1]);
+		if (starts_word && iso_day_at(p)) {
+			char day[11];
+			memcpy(day, p, 10);
+			day[10] = '\0';
+			buf_puts(&out, web_day(c, day));
+			p += 10;
+		} else {
+			buf_putc(&out, *p++);
+		}
+	}
+	const char *shown = arena_strndup(c->arena, out.data ? out.data : "", out.len);
+	buf_free(&out);
+	return shown;
 }
 
 const char *web_money(struct ctx *c, long long cents)

@@ -106,6 +106,11 @@ const char *web_day(struct ctx *c, const char *iso_day);
 /* A date (in the library's time zone) for display, e.g. "22 Nov 2026". */
 const char *web_date(struct ctx *c, long long unix_seconds);
 
+/* A message written in lib/ (a refusal, a reason) for a page: the days in
+** it written YYYY-MM-DD are shown as web_day shows them. For messages
+** only: never for a form's values, which keep what was typed. */
+const char *web_message(struct ctx *c, const char *message);
+
 /* An amount of money in cents for display, e.g. "12.50" or "-0.25". */
 const char *web_money(struct ctx *c, long long cents);
 

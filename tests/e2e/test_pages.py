@@ -138,6 +138,9 @@ def test_free_plan_too_early_answers_the_members_payments_page(stack):
                                           "csrf": page.csrf()})
     assert_own_page(r, 409, page.csrf(), "Renew or join online")
     assert len(field_errors(r.body)) == 1, field_errors(r.body)
+    # The library's reason names days as pages do, not as the database does.
+    assert READABLE_DAY.search(field_errors(r.body)[0]), field_errors(r.body)
+    assert not ISO_DAY.search(field_errors(r.body)[0]), field_errors(r.body)
     assert 'aria-describedby="plan-error"' in r.body
     assert selected_option(r.body, "plan")[0] == student
     assert (member_row(stack, mid), membership_rows(stack, mid)) == before
