@@ -23,16 +23,6 @@ static lday today(const struct ctx *c) { return cal_day_of(c->now); }
 
 /* ---- the list ---- */
 
-/* A member list status ("active", "expired", "pending", "none") in words. */
-static const char *standing_label(const char *status)
-{
-	if (!strcmp(status, "pending"))
-		return "waiting for payment";
-	if (!strcmp(status, "none"))
-		return "no membership";
-	return status;
-}
-
 static void view_member_rows(struct ctx *c, const struct member_row *rows, long n)
 {
 	struct tv *list = tv_set_list(c->view, "rows");
@@ -46,7 +36,7 @@ static void view_member_rows(struct ctx *c, const struct member_row *rows, long 
 		tv_set_str(o, "category", rows[i].category);
 		tv_set_str(o, "plan", rows[i].plan_name);
 		tv_set_str(o, "until", web_day(c, rows[i].until));
-		tv_set_str(o, "status", standing_label(rows[i].status));
+		tv_set_str(o, "status", members_status_words(rows[i].status));
 		if (rows[i].owed_cents)
 			tv_set_str(o, "owed", web_money(c, rows[i].owed_cents));
 		tv_push(list, o);
@@ -117,7 +107,7 @@ void page_members_list(struct ctx *c)
 	for (size_t i = 0; i < 4; i++) {
 		struct tv *o = tv_obj(c->arena);
 		tv_set_str(o, "name", statuses[i]);
-		tv_set_str(o, "label", standing_label(statuses[i]));
+		tv_set_str(o, "label", members_status_words(statuses[i]));
 		tv_set_bool(o, "chosen", !strcmp(f.status, statuses[i]));
 		tv_push(st, o);
 	}
@@ -331,14 +321,6 @@ static bool view_member_profile(struct ctx *c, long long id)
 	return true;
 }
 
-/* A membership period's state in words. */
-static const char *period_words(const char *status)
-{
-	if (!strcmp(status, "pending"))
-		return "waiting for payment";
-	return status;
-}
-
 static void view_periods(struct ctx *c, long long id)
 {
 	struct membership_period *p;
@@ -348,7 +330,7 @@ static void view_periods(struct ctx *c, long long id)
 	for (int i = 0; i < n; i++) {
 		struct tv *o = tv_obj(c->arena);
 		tv_set_str(o, "plan", *p[i].plan_name ? p[i].plan_name : "(carried over or imported)");
-		tv_set_str(o, "status", period_words(p[i].status));
+		tv_set_str(o, "status", members_status_words(p[i].status));
 		tv_set_str(o, "start", web_day(c, p[i].start_day));
 		tv_set_str(o, "end", web_day(c, p[i].end_day));
 		tv_set_str(o, "price", web_money(c, p[i].price_cents));

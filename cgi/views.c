@@ -38,16 +38,13 @@ long long members_plan_to_offer(struct ctx *c, long long account_id)
 	return s.pending_plan_id ? s.pending_plan_id : s.plan_id;
 }
 
-/* A standing as people say it, not as the database stores it. */
-static const char *standing_words(enum standing s)
+const char *members_status_words(const char *status)
 {
-	switch (s) {
-	case STANDING_ACTIVE: return "active";
-	case STANDING_EXPIRED: return "expired";
-	case STANDING_PENDING: return "waiting for payment";
-	case STANDING_NONE: break;
-	}
-	return "no membership";
+	if (!strcmp(status, "pending"))
+		return "waiting for payment";
+	if (!strcmp(status, "none"))
+		return "no membership";
+	return status;
 }
 
 void members_view_standing(struct ctx *c, long long account_id)
@@ -55,7 +52,7 @@ void members_view_standing(struct ctx *c, long long account_id)
 	struct membership_status s;
 	membership_status(c->db, c->arena, account_id, cal_day_of(c->now), &s);
 	struct tv *m = tv_set_obj(c->view, "membership");
-	tv_set_str(m, "status", standing_words(s.standing));
+	tv_set_str(m, "status", members_status_words(s.label));
 	tv_set_bool(m, "is_active", s.standing == STANDING_ACTIVE);
 	tv_set_bool(m, "is_expired", s.standing == STANDING_EXPIRED);
 	tv_set_bool(m, "is_pending", s.standing == STANDING_PENDING);

@@ -135,6 +135,10 @@ void members_view_standing(struct ctx *c, long long account_id);
 void members_view_plans(struct ctx *c, const char *key, bool active_only,
 	long long chosen);
 
+/* A membership standing or period state as stored ("pending", "none",
+** "active", ...) in words for people ("waiting for payment", ...). */
+const char *members_status_words(const char *status);
+
 /* The plan a member's plan menu starts on: the one waiting for payment,
 ** else the current one, else 0 (none: the placeholder). */
 long long members_plan_to_offer(struct ctx *c, long long account_id);
