@@ -55,6 +55,10 @@ static void users_page(struct ctx *c, const char *q, const char *role_name,
 	struct account rows[USERS_PER_PAGE];
 	long total = 0;
 	long n = account_list(c->db, c->arena, &f, rows, &total);
+	if (n >= 0 && f.page > web_page_last(total, USERS_PER_PAGE)) {
+		f.page = web_page_last(total, USERS_PER_PAGE);   /* past the end: the last page */
+		n = account_list(c->db, c->arena, &f, rows, &total);
+	}
 
 	web_form_token(c);
 	tv_set_str(c->view, "q", q);
@@ -66,6 +70,7 @@ static void users_page(struct ctx *c, const char *q, const char *role_name,
 		tv_push(filter, o);
 	}
 	tv_set_int(c->view, "total", total);
+	tv_set_str(c->view, "total_text", web_count(c, total, "account", "accounts"));
 	struct tv *list = tv_set_list(c->view, "users");
 	for (long i = 0; i < n; i++) {
 		struct tv *row = tv_obj(c->arena);

@@ -59,14 +59,14 @@ static void view_loan_receipt(struct ctx *c, long long loan_id)
 	tv_set_str(r, "member", d.member);
 	tv_set_int(r, "member_id", d.member_id);
 	tv_set_str(r, "barcode", d.barcode);
-	tv_set_str(r, "due", d.due);
+	tv_set_str(r, "due", web_day(c, d.due));
 	tv_set_str(r, "returned", d.returned);
 	if (d.fine_cents)
 		tv_set_str(r, "fine", web_money(c, d.fine_cents));
 	if (d.hold_id) {
 		tv_set_int(r, "hold_id", d.hold_id);
 		tv_set_str(r, "held_for", d.held_for);
-		tv_set_str(r, "pickup_by", d.pickup_by);
+		tv_set_str(r, "pickup_by", web_day(c, d.pickup_by));
 	}
 }
 
@@ -398,7 +398,7 @@ void page_circ_holds(struct ctx *c)
 		tv_set_str(o, "member", shelf[i].member);
 		tv_set_str(o, "barcode", shelf[i].barcode);
 		tv_set_str(o, "ready", shelf[i].ready);
-		tv_set_str(o, "pickup_by", shelf[i].pickup_by);
+		tv_set_str(o, "pickup_by", web_day(c, shelf[i].pickup_by));
 		tv_push(list, o);
 	}
 	struct desk_queued_hold *queue;
@@ -587,7 +587,7 @@ void circ_view_member(struct ctx *c, long long member_id, bool staff)
 		tv_set_str(o, "title", db_text(c->arena, st, 2));
 		tv_set_str(o, "barcode", db_text(c->arena, st, 3));
 		const char *due = db_text(c->arena, st, 4);
-		tv_set_str(o, "due", due);
+		tv_set_str(o, "due", web_day(c, due));
 		tv_set_bool(o, "overdue", strcmp(due, today_s) < 0);
 		tv_set_int(o, "renewals", db_col_int(st, 5));
 		tv_set_int(o, "max_renewals", db_col_int(st, 6));
@@ -610,7 +610,7 @@ void circ_view_member(struct ctx *c, long long member_id, bool staff)
 		tv_set_str(o, "title", db_text(c->arena, st, 2));
 		bool ready = !strcmp((const char *)sqlite3_column_text(st, 3), "ready");
 		tv_set_bool(o, "ready", ready);
-		tv_set_str(o, "pickup_by", db_text(c->arena, st, 4));
+		tv_set_str(o, "pickup_by", web_day(c, db_text(c->arena, st, 4)));
 		tv_set_int(o, "place", db_col_int(st, 5));
 		tv_push(holds, o);
 	}
@@ -624,7 +624,7 @@ void circ_view_member(struct ctx *c, long long member_id, bool staff)
 	}
 	struct circ_standing standing;
 	if (!circ_may_borrow(c->db, c->arena, member_id, c->now, &standing))
-		tv_set_str(c->view, "blocked", staff ? standing.for_staff : standing.for_member);
+		tv_set_str(c->view, "blocked", web_message(c, staff ? standing.for_staff : standing.for_member));
 	if (!standing.may_borrow && staff)
 		view_why(c, c->view, &standing.why);
 	struct tv *ledger = tv_set_list(c->view, "ledger");

@@ -21,46 +21,6 @@
 static lday today(const struct ctx *c) { return cal_day_of(c->now); }
 
 
-void members_view_plans(struct ctx *c, const char *key, bool active_only, long long chosen)
-{
-	struct plan *plans;
-	int n = plans_list(c->db, c->arena, active_only, !strcmp(key, "admin_plans"), &plans);
-	struct tv *list = tv_set_list(c->view, key);
-	for (int i = 0; i < n; i++) {
-		struct tv *o = tv_obj(c->arena);
-		tv_set_int(o, "id", plans[i].id);
-		tv_set_str(o, "name", plans[i].name);
-		tv_set_int(o, "days", plans[i].duration_days);
-		tv_set_str(o, "price", web_money(c, plans[i].price_cents));
-		tv_set_bool(o, "free", plans[i].price_cents == 0);
-		tv_set_bool(o, "active", plans[i].active);
-		tv_set_int(o, "periods", plans[i].periods);
-		tv_set_bool(o, "chosen", plans[i].id == chosen);
-		tv_push(list, o);
-	}
-}
-
-void members_view_standing(struct ctx *c, long long account_id)
-{
-	struct membership_status s;
-	membership_status(c->db, c->arena, account_id, today(c), &s);
-	struct tv *m = tv_set_obj(c->view, "membership");
-	tv_set_str(m, "status", s.label);
-	tv_set_bool(m, "is_active", s.standing == STANDING_ACTIVE);
-	tv_set_bool(m, "is_expired", s.standing == STANDING_EXPIRED);
-	tv_set_bool(m, "is_pending", s.standing == STANDING_PENDING);
-	tv_set_bool(m, "is_none", s.standing == STANDING_NONE);
-	tv_set_str(m, "until", s.until);
-	tv_set_str(m, "plan", s.plan_name);
-	tv_set_int(m, "days_left", s.days_left);
-	tv_set_bool(m, "ending_soon", s.standing == STANDING_ACTIVE && s.days_left <= 14);
-	if (s.pending_plan_id) {
-		tv_set_int(m, "pending_plan_id", s.pending_plan_id);
-		tv_set_str(m, "pending_plan", s.pending_plan_name);
-		tv_set_str(m, "pending_price", web_money(c, s.pending_price_cents));
-	}
-}
-
 /* ---- the list ---- */
 
 static void view_member_rows(struct ctx *c, const struct member_row *rows, long n)
@@ -76,8 +36,8 @@ static void view_member_rows(struct ctx *c, const struct member_row *rows, long 
 		tv_set_str(o, "category", lists_name(c->db, c->arena, LIST_CATEGORY,
 			rows[i].category));
 		tv_set_str(o, "plan", rows[i].plan_name);
-		tv_set_str(o, "until", rows[i].until);
-		tv_set_str(o, "status", rows[i].status);
+		tv_set_str(o, "until", web_day(c, rows[i].until));
+		tv_set_str(o, "status", members_status_words(rows[i].status));
 		if (rows[i].owed_cents)
 			tv_set_str(o, "owed", web_money(c, rows[i].owed_cents));
 		tv_push(list, o);
@@ -131,6 +91,10 @@ void page_members_list(struct ctx *c)
 	struct member_row *rows = arena_alloc(c->arena, sizeof *rows * MEMBERS_PER_PAGE);
 	long total = 0;
 	long n = member_list(c->db, c->arena, &f, today(c), rows, &total);
+	if (n >= 0 && f.page > web_page_last(total, MEMBERS_PER_PAGE)) {
+		f.page = web_page_last(total, MEMBERS_PER_PAGE);   /* past the end: the last page */
+		n = member_list(c->db, c->arena, &f, today(c), rows, &total);
+	}
 	if (n < 0) {
 		web_error(c, 500, "The member list could not be read just now.");
 		return;
@@ -144,6 +108,7 @@ void page_members_list(struct ctx *c)
 	for (size_t i = 0; i < 4; i++) {
 		struct tv *o = tv_obj(c->arena);
 		tv_set_str(o, "name", statuses[i]);
+		tv_set_str(o, "label", members_status_words(statuses[i]));
 		tv_set_bool(o, "chosen", !strcmp(f.status, statuses[i]));
 		tv_push(st, o);
 	}
@@ -152,6 +117,7 @@ void page_members_list(struct ctx *c)
 		tv_set_int(c->view, "expiring", f.expiring_days);
 	tv_set_bool(c->view, "owing", f.owing);
 	tv_set_int(c->view, "total", total);
+	tv_set_str(c->view, "total_text", web_count(c, total, "member", "members"));
 	view_member_rows(c, rows, n);
 	view_sort_links(c, filters, &f);
 	web_pager(c, arena_printf(c->arena, "/staff/members?%ssort=%s%s", filters,
@@ -161,8 +127,9 @@ void page_members_list(struct ctx *c)
 }
 
 static bool member_exists(struct ctx *c, long long id);
+struct member_page_form;
 static void member_page(struct ctx *c, long long id, const char *notice,
-	const char *password, long long chosen_plan);
+	const char *password, const struct member_page_form *f, int status);
 
 /* ---- new and edit ---- */
 
@@ -256,17 +223,16 @@ void page_members_new(struct ctx *c)
 		return;
 	}
 	member_set_category(c->db, id, m.category, c->now);
-	long long chosen_plan = 0;
 	if (plan.id && plan.price_cents == 0) {
 		struct pay_result r;
 		payment_free_plan(c->db, c->arena, c->now, id, plan.id, c->sess.account_id, &r);
 	} else if (plan.id) {
+		/* The page then offers this plan, waiting for payment. */
 		membership_join_pending(c->db, id, &plan, c->now);
-		chosen_plan = plan.id;
 	}
 	/* The temporary password is shown once, in this answer: never in a URL
 	** (it would stay in the history, logs and Referer headers). */
-	member_page(c, id, "The member was created.", password, chosen_plan);
+	member_page(c, id, "The member was created.", password, NULL, 200);
 }
 
 #define STAFF_ONLY_BY_ADMIN "The details of a staff account can be changed only by an admin."
@@ -355,7 +321,7 @@ void page_members_password(struct ctx *c)
 	account_audit(c->db, c->sess.account_id, id, "account.password",
 		"temporary password issued", c->now);
 	/* Shown once, in this answer: never in a URL, a log line or on reload. */
-	member_page(c, id, "A new temporary password was issued.", password, 0);
+	member_page(c, id, "A new temporary password was issued.", password, NULL, 200);
 }
 
 /* ---- the member page ---- */
@@ -394,9 +360,9 @@ static void view_periods(struct ctx *c, long long id)
 	for (int i = 0; i < n; i++) {
 		struct tv *o = tv_obj(c->arena);
 		tv_set_str(o, "plan", *p[i].plan_name ? p[i].plan_name : "(carried over or imported)");
-		tv_set_str(o, "status", p[i].status);
-		tv_set_str(o, "start", p[i].start_day);
-		tv_set_str(o, "end", p[i].end_day);
+		tv_set_str(o, "status", members_status_words(p[i].status));
+		tv_set_str(o, "start", web_day(c, p[i].start_day));
+		tv_set_str(o, "end", web_day(c, p[i].end_day));
 		tv_set_str(o, "price", web_money(c, p[i].price_cents));
 		tv_set_str(o, "note", p[i].note);
 		if (p[i].payment_id)
@@ -405,33 +371,26 @@ static void view_periods(struct ctx *c, long long id)
 	}
 }
 
+/* What the desk sent from the member page when it was refused, shown again
+** with the reason beside its control (errors.renew_plan, errors.fine_amount,
+** errors.fine_reason). */
+struct member_page_form {
+	long long renew_plan;
+	bool renew_card;
+	const char *fine_amount, *fine_reason;
+	bool fine_card;
+	struct form_errors errs;
+};
+
 /* The member page. notice and password (a temporary one, just issued)
 ** are for the answer to a POST; password is never read from the request,
-** and such an answer may not be kept by any cache. */
+** and such an answer may not be kept by any cache. f is a refused desk
+** form to show again (status 409 or 422). */
 static void member_page(struct ctx *c, long long id, const char *notice,
-	const char *password, long long chosen_plan)
+	const char *password, const struct member_page_form *f, int status)
 {
 	if (!view_member_profile(c, id))
 		return;
-	if (notice)
-		tv_set_str(c->view, "notice", notice);
-	if (password) {
-		tv_set_str(c->view, "temporary_password", password);
-		http_resp_set_header(c->resp, "Cache-Control", "no-store");
-	}
-	members_view_standing(c, id);
-	view_periods(c, id);
-	members_view_plans(c, "plans", true, chosen_plan);
-	payments_view_list(c, id, true);
-	circ_view_member(c, id, true);
-	notifications_view_member(c, id);
-	web_form_token(c);
-	web_render(c, "staff_member", 200);
-}
-
-void page_members_show(struct ctx *c)
-{
-	long long id = valid_id(c->req->params[0]);
 	static const char *const notices[][2] = {
 		{ "saved", "The member's details were saved." },
 		{ "renewed", "The loan was renewed." },
@@ -439,8 +398,37 @@ void page_members_show(struct ctx *c)
 		{ "waived", "The amount was waived." },
 		{ "extended", "The membership was renewed." },
 	};
-	web_done_notice(c, notices, sizeof notices / sizeof notices[0]);
-	member_page(c, id, NULL, NULL, valid_id(http_query(c->req, "plan")));
+	if (notice)
+		tv_set_str(c->view, "notice", notice);
+	else if (!f)
+		web_done_notice(c, notices, sizeof notices / sizeof notices[0]);
+	if (password) {
+		tv_set_str(c->view, "temporary_password", password);
+		http_resp_set_header(c->resp, "Cache-Control", "no-store");
+	}
+	members_view_standing(c, id);
+	view_periods(c, id);
+	long long plan = valid_id(http_query(c->req, "plan"));
+	members_view_plans(c, "plans", true, f ? f->renew_plan
+		: plan ? plan : members_plan_to_offer(c, id));
+	payments_view_list(c, id, true);
+	circ_view_member(c, id, true);
+	notifications_view_member(c, id);
+	if (f) {
+		struct tv *typed = tv_set_obj(c->view, "typed");
+		tv_set_bool(typed, "renew_card", f->renew_card);
+		tv_set_str(typed, "fine_amount", f->fine_amount);
+		tv_set_str(typed, "fine_reason", f->fine_reason);
+		tv_set_bool(typed, "fine_card", f->fine_card);
+		web_form_errors(c, &f->errs);
+	}
+	web_form_token(c);
+	web_render(c, "staff_member", status);
+}
+
+void page_members_show(struct ctx *c)
+{
+	member_page(c, valid_id(c->req->params[0]), NULL, NULL, NULL, 200);
 }
 
 /* ---- renewals, payments and fines at the desk ---- */
@@ -453,6 +441,16 @@ static bool member_exists(struct ctx *c, long long id)
 	return false;
 }
 
+/* The member page again after a refused renewal, the plan and method kept. */
+static void renew_refused(struct ctx *c, long long id, long long plan_id, int method,
+	const char *message, int status)
+{
+	struct member_page_form f = { .renew_plan = plan_id, .renew_card = method == PAY_CARD,
+		.fine_amount = "", .fine_reason = "", .errs = { .n = 0 } };
+	form_error(&f.errs, "renew_plan", message);
+	member_page(c, id, NULL, NULL, &f, status);
+}
+
 void page_members_renew(struct ctx *c)
 {
 	long long id = valid_id(c->req->params[0]);
@@ -462,7 +460,8 @@ void page_members_renew(struct ctx *c)
 	int method = payment_method_parse(http_form(c->req, "method"));
 	struct plan p;
 	if (plan_get(c->db, c->arena, plan_id, &p)) {
-		web_error(c, 422, "Choose one of the plans to renew the membership with.");
+		renew_refused(c, id, 0, method, "Choose one of the plans to renew the "
+			"membership with.", 422);
 		return;
 	}
 	struct pay_result r;
@@ -470,7 +469,8 @@ void page_members_renew(struct ctx *c)
 		payment_free_plan(c->db, c->arena, c->now, id, plan_id, c->sess.account_id, &r);
 	} else {
 		if (method != PAY_CASH && method != PAY_CARD) {
-			web_error(c, 422, "Choose how the member paid: cash or card.");
+			renew_refused(c, id, plan_id, method, "Choose how the member paid: "
+				"cash or card.", 422);
 			return;
 		}
 		struct payment_input in = {
@@ -481,24 +481,69 @@ void page_members_renew(struct ctx *c)
 		payment_record_desk(c->db, c->arena, c->now, &in, &r);
 	}
 	if (!r.ok)
-		payments_refused(c, &r);
+		renew_refused(c, id, plan_id, method, r.message, payments_refusal_status(&r));
 	else if (r.payment_id)
 		web_redirect(c, arena_printf(c->arena, "/payments/%lld?done=recorded", r.payment_id));
 	else
 		web_redirect(c, arena_printf(c->arena, "/staff/members/%lld?done=extended", id));
 }
 
-void page_members_payments(struct ctx *c)
+/* What the desk typed into the payments page's forms when it was refused:
+** the payment form's fields, or the reason of one payment's refund form
+** (refund_id), with errors.<field> beside each. */
+struct desk_payment_form {
+	const char *purpose, *amount, *method, *note;
+	long long plan_id;
+	long long refund_id;
+	const char *refund_reason, *refund_error;
+	struct form_errors errs;
+};
+
+static void payments_page(struct ctx *c, long long id, const struct desk_payment_form *f,
+	int status)
 {
-	long long id = valid_id(c->req->params[0]);
 	if (!view_member_profile(c, id))
 		return;
 	members_view_standing(c, id);
-	payments_view_list(c, id, true);
-	members_view_plans(c, "plans", true, valid_id(http_query(c->req, "plan")));
+	struct refund_refusal refused = { f ? f->refund_id : 0,
+		f ? f->refund_reason : "", f ? f->refund_error : "" };
+	payments_view_list_refused(c, id, true, refused.payment_id ? &refused : NULL);
+	long long plan = valid_id(http_query(c->req, "plan"));
+	members_view_plans(c, "plans", true, f ? f->plan_id
+		: plan ? plan : members_plan_to_offer(c, id));
 	tv_set_str(c->view, "balance", web_money(c, circ_balance(c->db, c->arena, id, c->now)));
+	if (f) {
+		struct tv *typed = tv_set_obj(c->view, "typed");
+		tv_set_str(typed, "amount", f->amount);
+		tv_set_str(typed, "note", f->note);
+		tv_set_bool(typed, "purpose_fine", !strcmp(f->purpose, "fine"));
+		tv_set_bool(typed, "purpose_other", !strcmp(f->purpose, "other"));
+		tv_set_bool(typed, "method_card", !strcmp(f->method, "card"));
+		web_form_errors(c, &f->errs);
+	}
 	web_form_token(c);
-	web_render(c, "staff_payments", 200);
+	web_render(c, "staff_payments", status);
+}
+
+void page_members_payments(struct ctx *c)
+{
+	payments_page(c, valid_id(c->req->params[0]), NULL, 200);
+}
+
+/* The field of the payment form a refusal from the payments library is
+** about, by what the payment was for. */
+static const char *refused_field(const struct payment_input *in)
+{
+	if (in->purpose == PAY_PLAN)
+		return "plan";
+	if (in->purpose == PAY_OTHER && (!in->note || !*in->note))
+		return "note";
+	return "amount";
+}
+
+static const char *form_text(struct ctx *c, const char *name)
+{
+	return valid_trim(c->arena, http_form(c->req, name));
 }
 
 void page_members_payment_add(struct ctx *c)
@@ -506,28 +551,38 @@ void page_members_payment_add(struct ctx *c)
 	long long id = valid_id(c->req->params[0]);
 	if (!member_exists(c, id))
 		return;
-	int purpose = payment_purpose_parse(http_form(c->req, "purpose"));
-	int method = payment_method_parse(http_form(c->req, "method"));
-	if (purpose < 0 || (method != PAY_CASH && method != PAY_CARD)) {
-		web_error(c, 422, "Choose what the payment is for and how it was paid "
-			"(cash or card); nothing was recorded.");
+	struct desk_payment_form f = {
+		.purpose = form_text(c, "purpose"), .amount = form_text(c, "amount"),
+		.method = form_text(c, "method"), .note = form_text(c, "note"),
+		.plan_id = valid_id(http_form(c->req, "plan")), .errs = { .n = 0 },
+	};
+	int purpose = payment_purpose_parse(f.purpose);
+	int method = payment_method_parse(f.method);
+	long long cents = cataloguing_parse_cents(f.amount);
+	if (purpose < 0)
+		form_error(&f.errs, "purpose", "Choose what the payment is for.");
+	if (method != PAY_CASH && method != PAY_CARD)
+		form_error(&f.errs, "method", "Choose how it was paid: cash or card.");
+	if (purpose != PAY_PLAN && purpose >= 0 && cents <= 0)
+		form_error(&f.errs, "amount", "Enter the amount as a number such as 2.50.");
+	if (f.errs.n) {
+		payments_page(c, id, &f, 422);
 		return;
 	}
-	const char *amount = valid_trim(c->arena, http_form(c->req, "amount"));
 	struct payment_input in = {
 		.account_id = id, .purpose = (enum pay_purpose)purpose,
-		.plan_id = valid_id(http_form(c->req, "plan")),
-		.amount_cents = (long)cataloguing_parse_cents(amount),
-		.method = (enum pay_method)method,
-		.note = valid_trim(c->arena, http_form(c->req, "note")),
+		.plan_id = f.plan_id, .amount_cents = (long)cents,
+		.method = (enum pay_method)method, .note = f.note,
 		.recorded_by = c->sess.account_id,
 	};
 	struct pay_result r;
 	payment_record_desk(c->db, c->arena, c->now, &in, &r);
-	if (!r.ok)
-		payments_refused(c, &r);
-	else
+	if (r.ok) {
 		web_redirect(c, arena_printf(c->arena, "/payments/%lld?done=recorded", r.payment_id));
+		return;
+	}
+	form_error(&f.errs, refused_field(&in), r.message);
+	payments_page(c, id, &f, payments_refusal_status(&r));
 }
 
 /* A completed payment given back: its effect is reversed (payments.h). */
@@ -537,12 +592,30 @@ void page_members_payment_refund(struct ctx *c)
 	if (!member_exists(c, id))
 		return;
 	struct pay_result r;
-	payment_refund(c->db, c->arena, c->now, valid_id(c->req->params[1]), id,
-		c->sess.account_id, valid_trim(c->arena, http_form(c->req, "reason")), &r);
-	if (r.ok)
+	const char *reason = form_text(c, "reason");
+	long long payment_id = valid_id(c->req->params[1]);
+	payment_refund(c->db, c->arena, c->now, payment_id, id, c->sess.account_id, reason, &r);
+	if (r.ok) {
 		web_redirect(c, arena_printf(c->arena, "/payments/%lld?done=refunded", r.payment_id));
-	else
-		payments_refused(c, &r);
+		return;
+	}
+	struct desk_payment_form f = { .purpose = "", .amount = "", .method = "", .note = "",
+		.refund_id = payment_id, .refund_reason = reason, .refund_error = r.message,
+		.errs = { .n = 0 } };
+	payments_page(c, id, &f, payments_refusal_status(&r));
+}
+
+/* The member page again after a refused fine payment or waiver. */
+static void fines_refused(struct ctx *c, long long id, const char *field, const char *message,
+	int status)
+{
+	struct member_page_form f = {
+		.fine_amount = form_text(c, "amount"), .fine_reason = form_text(c, "reason"),
+		.fine_card = payment_method_parse(http_form(c->req, "method")) == PAY_CARD,
+		.errs = { .n = 0 },
+	};
+	form_error(&f.errs, field, message);
+	member_page(c, id, NULL, NULL, &f, status);
 }
 
 /* Fines: "pay" records a desk payment for fines; "waive" needs a reason. */
@@ -552,20 +625,25 @@ void page_members_fines(struct ctx *c)
 	if (!member_exists(c, id))
 		return;
 	const char *action = http_form(c->req, "action");
-	long long cents = cataloguing_parse_cents(valid_trim(c->arena, http_form(c->req, "amount")));
-	const char *reason = valid_trim(c->arena, http_form(c->req, "reason"));
+	long long cents = cataloguing_parse_cents(form_text(c, "amount"));
+	const char *reason = form_text(c, "reason");
 	if (cents <= 0) {
-		web_error(c, 422, "Enter the amount as a number such as 2.50.");
+		fines_refused(c, id, "fine_amount", "Enter the amount as a number such as 2.50.", 422);
 		return;
 	}
 	if (action && !strcmp(action, "waive")) {
+		if (!*reason) {
+			fines_refused(c, id, "fine_reason", "Give the reason for waiving; "
+				"nothing was waived.", 422);
+			return;
+		}
 		struct circ_result r;
 		circ_fine_waive(c->db, c->arena, c->now, id, (long)cents, reason,
 			c->sess.account_id, &r);
 		if (r.code == CIRC_OK)
 			web_redirect(c, arena_printf(c->arena, "/staff/members/%lld?done=waived", id));
 		else
-			web_error(c, 422, r.message);
+			fines_refused(c, id, "fine_amount", r.message, 409);
 		return;
 	}
 	int method = payment_method_parse(http_form(c->req, "method"));
@@ -579,7 +657,7 @@ void page_members_fines(struct ctx *c)
 	if (r.ok)
 		web_redirect(c, arena_printf(c->arena, "/staff/members/%lld?done=paid", id));
 	else
-		payments_refused(c, &r);
+		fines_refused(c, id, "fine_amount", r.message, payments_refusal_status(&r));
 }
 
 /* ---- /admin/plans ---- */

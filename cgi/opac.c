@@ -194,6 +194,19 @@ static void view_search_form(struct ctx *c, const struct search_query *q)
 	}
 }
 
+/* Run a search for its page; a page past the last shows the last one
+** (web_page_last). False when the search could not be run. */
+static bool run_page(struct ctx *c, struct search_query *q, struct search_result *r)
+{
+	if (search_run(c->db, c->arena, q, r))
+		return false;
+	long last = web_page_last(r->total, q->per_page);
+	if (q->page <= last)
+		return true;
+	q->page = last;
+	return !search_run(c->db, c->arena, q, r);
+}
+
 void page_opac_catalogue(struct ctx *c)
 {
 	struct search_query q;
@@ -205,7 +218,7 @@ void page_opac_catalogue(struct ctx *c)
 		return;
 	}
 	struct search_result r;
-	if (search_run(c->db, c->arena, &q, &r)) {
+	if (!run_page(c, &q, &r)) {
 		web_error(c, 500, "The search could not be run just now. Please try again.");
 		return;
 	}
@@ -322,7 +335,7 @@ void page_opac_title(struct ctx *c)
 			sqlite3_stmt *st = db_query(c->db, "SELECT due_day FROM loan WHERE copy_id = ? "
 				"AND returned_at IS NULL", "i", k->id);
 			if (db_row(c->db, st)) {
-				tv_set_str(o, "due", db_text(c->arena, st, 0));
+				tv_set_str(o, "due", web_day(c, db_text(c->arena, st, 0)));
 				db_done(st);
 			}
 		}
@@ -358,6 +371,7 @@ void page_opac_sections(struct ctx *c)
 		tv_set_str(o, "name", sections[i].name);
 		tv_set_str(o, "description", sections[i].description);
 		tv_set_int(o, "titles", sections[i].titles);
+		tv_set_str(o, "titles_text", web_count(c, sections[i].titles, "title", "titles"));
 		tv_push(list, o);
 	}
 	web_render(c, "sections", 200);
@@ -380,7 +394,7 @@ void page_opac_section(struct ctx *c)
 	q.page = web_page_param(c);
 	q.per_page = RESULTS_PER_PAGE;
 	struct search_result r;
-	if (search_run(c->db, c->arena, &q, &r)) {
+	if (!run_page(c, &q, &r)) {
 		web_error(c, 500, "The section could not be read. Please try again.");
 		return;
 	}
@@ -389,6 +403,7 @@ void page_opac_section(struct ctx *c)
 	tv_set_str(v, "name", s.name);
 	tv_set_str(v, "description", s.description);
 	tv_set_int(v, "titles", s.titles);
+	tv_set_str(v, "titles_text", web_count(c, s.titles, "title", "titles"));
 	tv_set_str(v, "search_url", arena_printf(c->arena, "/catalogue?section=%lld", s.id));
 	view_hits(c, &r);
 	/* Paging runs over the section's titles in shelf order. */

@@ -13,61 +13,12 @@
 #include "web.h"
 
 
-/* The HTTP status that says why a payment operation was refused. */
-static int refusal_status(const struct pay_result *r)
-{
-	static const int statuses[] = {
-		[PAY_PROBLEM_INPUT] = 422, [PAY_PROBLEM_STATE] = 409,
-		[PAY_PROBLEM_MISSING] = 404, [PAY_PROBLEM_ERROR] = 500,
-	};
-	return statuses[r->problem];
-}
-
-void payments_refused(struct ctx *c, const struct pay_result *r)
-{
-	web_error(c, refusal_status(r), r->message);
-}
-
-/* What a payment list row and a receipt both show. */
-static void view_payment(struct ctx *c, struct tv *o, const struct payment *p)
-{
-	tv_set_int(o, "id", p->id);
-	tv_set_str(o, "reference", p->reference);
-	tv_set_str(o, "amount", web_money(c, p->amount_cents));
-	tv_set_str(o, "purpose", p->purpose);
-	tv_set_str(o, "plan", p->plan_name);
-	tv_set_str(o, "method", p->method);
-	tv_set_str(o, "status", p->status);
-	tv_set_str(o, "note", p->note);
-	if (p->excess_cents) {
-		tv_set_str(o, "excess", web_money(c, p->excess_cents));
-		tv_set_str(o, "applied", web_money(c, p->amount_cents - p->excess_cents));
-	}
-}
-
-void payments_view_list(struct ctx *c, long long account_id, bool staff)
-{
-	struct payment *p;
-	int n = payment_list(c->db, c->arena, account_id, 100, &p);
-	tv_set_bool(c->view, "has_payments", n > 0);
-	struct tv *list = tv_set_list(c->view, "payments");
-	for (int i = 0; i < n; i++) {
-		struct tv *o = tv_obj(c->arena);
-		view_payment(c, o, &p[i]);
-		tv_set_str(o, "date", web_date(c, p[i].created_at));
-		if (staff && !strcmp(p[i].status, "completed"))
-			tv_set_str(o, "refund_url", arena_printf(c->arena,
-				"/staff/members/%lld/payments/%lld/refund", account_id, p[i].id));
-		tv_push(list, o);
-	}
-}
-
 /* ---- receipts ---- */
 
 static struct tv *view_receipt(struct ctx *c, const struct payment *p)
 {
 	struct tv *r = tv_set_obj(c->view, "receipt");
-	view_payment(c, r, p);
+	payments_view_fields(c, r, p);
 	tv_set_str(r, "date", web_date(c, p->completed_at ? p->completed_at : p->created_at));
 	tv_set_str(r, "member", p->member_name);
 	tv_set_str(r, "email", p->member_email);
@@ -99,7 +50,7 @@ void page_payment_receipt(struct ctx *c)
 	if (p.plan_id) {
 		struct membership_status s;
 		membership_status(c->db, c->arena, p.account_id, cal_day_of(c->now), &s);
-		tv_set_str(r, "member_until", s.until);
+		tv_set_str(r, "member_until", web_day(c, s.until));
 	}
 	static const char *const notices[][2] = {
 		{ "recorded", "The payment was recorded." },
@@ -111,7 +62,15 @@ void page_payment_receipt(struct ctx *c)
 
 /* ---- the member's own payments ---- */
 
-void page_account_payments(struct ctx *c)
+/* What the member sent when a request was refused, to show again with the
+** reason beside its control. */
+struct own_payment_form {
+	long long plan_id;           /* the plan chosen, or 0 */
+	const char *plan_error;      /* beside the plan menu */
+	const char *fine_error;      /* beside the fines button */
+};
+
+static void account_payments_page(struct ctx *c, const struct own_payment_form *f, int status)
 {
 	long long id = c->sess.account_id;
 	static const char *const notices[][2] = {
@@ -120,55 +79,73 @@ void page_account_payments(struct ctx *c)
 			"again or pay at the desk." },
 		{ "extended", "Your membership was renewed." },
 	};
-	web_done_notice(c, notices, sizeof notices / sizeof notices[0]);
+	if (!f)
+		web_done_notice(c, notices, sizeof notices / sizeof notices[0]);
 	members_view_standing(c, id);
 	payments_view_list(c, id, false);
-	members_view_plans(c, "plans", true, 0);
+	members_view_plans(c, "plans", true, f ? f->plan_id : members_plan_to_offer(c, id));
 	long owed = circ_balance(c->db, c->arena, id, c->now);
 	if (owed > 0)
 		tv_set_str(c->view, "owed", web_money(c, owed));
+	if (f && f->plan_error)
+		tv_set_str(c->view, "plan_error", web_message(c, f->plan_error));
+	if (f && f->fine_error)
+		tv_set_str(c->view, "fine_error", web_message(c, f->fine_error));
 	web_form_token(c);
-	web_render(c, "account_payments", 200);
+	web_render(c, "account_payments", status);
 }
 
-/* A free plan chosen by the member: no payment, but the free-plan rule. */
-static void take_free_plan(struct ctx *c, long long plan_id)
+void page_account_payments(struct ctx *c)
 {
-	struct pay_result r;
-	payment_free_plan(c->db, c->arena, c->now, c->sess.account_id, plan_id, 0, &r);
-	if (r.ok)
-		web_redirect(c, "/account/payments?done=extended");
+	account_payments_page(c, NULL, 200);
+}
+
+/* The page again, the refusal beside the form it came from. */
+static void own_payment_refused(struct ctx *c, int purpose, long long plan_id,
+	const struct pay_result *r)
+{
+	struct own_payment_form f = { .plan_id = plan_id };
+	if (purpose == PAY_FINE)
+		f.fine_error = r->message;
 	else
-		payments_refused(c, &r);
+		f.plan_error = r->message;
+	account_payments_page(c, &f, payments_refusal_status(r));
 }
 
 void page_account_payment_start(struct ctx *c)
 {
 	int purpose = payment_purpose_parse(http_form(c->req, "purpose"));
 	long long plan_id = valid_id(http_form(c->req, "plan"));
+	struct pay_result r = { .problem = PAY_PROBLEM_INPUT };
 	if (purpose == PAY_PLAN) {
 		struct plan p;
 		if (plan_get(c->db, c->arena, plan_id, &p) || !p.active) {
-			web_error(c, 422, "Choose one of the plans on offer.");
+			r.message = "Choose one of the plans on offer.";
+			own_payment_refused(c, purpose, 0, &r);
 			return;
 		}
 		if (p.price_cents == 0) {
-			take_free_plan(c, plan_id);
+			/* A free plan: no payment, but the free-plan rule. */
+			payment_free_plan(c->db, c->arena, c->now, c->sess.account_id, plan_id, 0, &r);
+			if (r.ok)
+				web_redirect(c, "/account/payments?done=extended");
+			else
+				own_payment_refused(c, purpose, plan_id, &r);
 			return;
 		}
 	} else if (purpose != PAY_FINE) {
-		web_error(c, 422, "Choose to pay your fines or to renew your membership.");
+		r.message = "Choose to pay your fines or to renew your membership.";
+		own_payment_refused(c, PAY_PLAN, plan_id, &r);
 		return;
 	}
 	struct payment_input in = { .account_id = c->sess.account_id,
 		.purpose = (enum pay_purpose)purpose, .plan_id = plan_id, .note = "" };
-	struct pay_result r;
 	payment_start_online(c->db, c->arena, c->now,
 		payment_provider_named(c->cfg->payment_provider), &in, &r);
 	if (r.ok)
 		web_redirect(c, r.checkout_url);
 	else
-		payments_refused(c, &r);
+		own_payment_refused(c, purpose, plan_id, &r);
 }
 
 /* ---- the built-in test provider's checkout ---- */

@@ -27,9 +27,10 @@ static const char *today(struct ctx *c)
 
 void page_staff_home(struct ctx *c)
 {
-	tv_set_int(c->view, "titles", db_int(c->db, 0, "SELECT count(*) FROM title", NULL));
-	tv_set_int(c->view, "copies", db_int(c->db, 0,
-		"SELECT count(*) FROM copy WHERE status <> 'withdrawn'", NULL));
+	tv_set_str(c->view, "titles", web_count(c, db_int(c->db, 0,
+		"SELECT count(*) FROM title", NULL), "title", "titles"));
+	tv_set_str(c->view, "copies", web_count(c, db_int(c->db, 0,
+		"SELECT count(*) FROM copy WHERE status <> 'withdrawn'", NULL), "copy", "copies"));
 	web_render(c, "staff_home", 200);
 }
 
@@ -38,6 +39,8 @@ void page_staff_home(struct ctx *c)
 static void list_recent(struct ctx *c, long page, bool by_title)
 {
 	long long total = db_int(c->db, 0, "SELECT count(*) FROM title", NULL);
+	if (page > web_page_last((long)total, STAFF_TITLES_PER_PAGE))
+		page = web_page_last((long)total, STAFF_TITLES_PER_PAGE);   /* past the end */
 	sqlite3_stmt *st = db_query(c->db, by_title
 		? "SELECT t.id, t.title, d.authors, coalesce(t.isbn13, ''), coalesce(t.pub_year, 0), "
 		  "(SELECT count(*) FROM copy WHERE title_id = t.id AND status <> 'withdrawn') "
@@ -62,6 +65,7 @@ static void list_recent(struct ctx *c, long page, bool by_title)
 		tv_push(list, r);
 	}
 	tv_set_int(c->view, "total", total);
+	tv_set_str(c->view, "total_text", web_count(c, total, "title", "titles"));
 	long pages = (long)((total + STAFF_TITLES_PER_PAGE - 1) / STAFF_TITLES_PER_PAGE);
 	tv_set_int(c->view, "page", page);
 	tv_set_int(c->view, "pages", pages ? pages : 1);
@@ -85,6 +89,11 @@ static int list_search(struct ctx *c, const char *q, long page)
 	struct search_result r;
 	if (search_run(c->db, c->arena, &sq, &r))
 		return -1;
+	if (page > web_page_last(r.total, STAFF_TITLES_PER_PAGE)) {
+		page = sq.page = web_page_last(r.total, STAFF_TITLES_PER_PAGE);   /* past the end */
+		if (search_run(c->db, c->arena, &sq, &r))
+			return -1;
+	}
 	struct tv *list = tv_set_list(c->view, "rows");
 	for (int i = 0; i < r.n; i++) {
 		struct tv *row = tv_obj(c->arena);
@@ -97,6 +106,7 @@ static int list_search(struct ctx *c, const char *q, long page)
 		tv_push(list, row);
 	}
 	tv_set_int(c->view, "total", r.total);
+	tv_set_str(c->view, "total_text", web_count(c, r.total, "title", "titles"));
 	tv_set_bool(c->view, "more", r.more);
 	long pages = (r.total + STAFF_TITLES_PER_PAGE - 1) / STAFF_TITLES_PER_PAGE;
 	tv_set_int(c->view, "page", page);
@@ -372,7 +382,8 @@ void page_staff_title_edit(struct ctx *c)
 	save_title(c, valid_id(c->req->params[0]));
 }
 
-void page_staff_title_delete_form(struct ctx *c)
+/* The delete confirmation; why a delete was refused beside its button. */
+static void title_delete_page(struct ctx *c, const char *refused, int status)
 {
 	struct title_detail t;
 	int rc = catalogue_title_get(c->db, c->arena, valid_id(c->req->params[0]), &t);
@@ -384,8 +395,15 @@ void page_staff_title_delete_form(struct ctx *c)
 	web_form_token(c);
 	tv_set_int(c->view, "id", t.id);
 	tv_set_str(c->view, "title", t.title);
-	tv_set_int(c->view, "copies", t.ncopies);
-	web_render(c, "staff_title_delete", 200);
+	tv_set_str(c->view, "copies", web_count(c, t.ncopies, "copy", "copies"));
+	if (refused)
+		tv_set_str(c->view, "refused", web_message(c, refused));
+	web_render(c, "staff_title_delete", status);
+}
+
+void page_staff_title_delete_form(struct ctx *c)
+{
+	title_delete_page(c, NULL, 200);
 }
 
 void page_staff_title_delete(struct ctx *c)
@@ -400,7 +418,7 @@ void page_staff_title_delete(struct ctx *c)
 		web_error(c, 404, "There is no title with that number.");
 		return;
 	case CAT_CONFLICT:
-		web_error(c, 409, why);
+		title_delete_page(c, why, 409);
 		return;
 	default:
 		web_error(c, 500, "The title could not be deleted just now. Please try again.");
@@ -449,6 +467,7 @@ static void copies_page(struct ctx *c, long long title_id, const struct copy_inp
 		tv_set_str(o, "location", k->location);
 		tv_set_str(o, "status", k->status);
 		tv_set_str(o, "acquired_on", k->acquired_on);
+		tv_set_str(o, "acquired_shown", web_day(c, k->acquired_on));
 		tv_set_str(o, "source", k->source);
 		tv_set_str(o, "cost", money_amount(c->arena, k->cost_cents));   /* the form's */
 		tv_set_str(o, "cost_shown", web_money(c, k->cost_cents));

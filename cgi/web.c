@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <ctype.h>
 
 #include "web.h"
 #include "money.h"
@@ -45,7 +46,7 @@ struct tv *web_error_view(struct ctx *c, int status, const char *message)
 	c->view = tv_obj(c->arena);
 	tv_set_int(c->view, "status", status);
 	tv_set_str(c->view, "status_text", http_status_text(status));
-	tv_set_str(c->view, "message", message);
+	tv_set_str(c->view, "message", web_message(c, message));
 	if (status == 405)
 		tv_set_bool(c->view, "method_not_allowed", true);
 	return c->view;
@@ -90,8 +91,11 @@ void web_form_errors(struct ctx *c, const struct form_errors *e)
 {
 	struct tv *errors = tv_set_obj(c->view, "errors");
 	for (int i = 0; i < e->n; i++)
-		tv_set_str(errors, e->items[i].field, e->items[i].message);
-	tv_set_int(c->view, "error_count", e->n);
+		tv_set_str(errors, e->items[i].field, web_message(c, e->items[i].message));
+	/* Only a count above zero: "0" is a non-empty string, and would show
+	** a form's "please correct" banner on a blank form. */
+	if (e->n > 0)
+		tv_set_int(c->view, "error_count", e->n);
 }
 
 long web_page_param(struct ctx *c)
@@ -100,9 +104,17 @@ long web_page_param(struct ctx *c)
 	return n > 0 && n < 1000000 ? (long)n : 1;
 }
 
+long web_page_last(long total, long per_page)
+{
+	long pages = total > 0 ? (total + per_page - 1) / per_page : 1;
+	return pages;
+}
+
 void web_pager(struct ctx *c, const char *base, long page, long total, long per_page)
 {
-	long pages = (total + per_page - 1) / per_page;
+	long pages = web_page_last(total, per_page);
+	if (page > pages)
+		page = pages;
 	tv_set_int(c->view, "page", page);
 	tv_set_int(c->view, "pages", pages ? pages : 1);
 	const char *sep = strchr(base, '?') ? "&" : "?";
@@ -114,6 +126,11 @@ void web_pager(struct ctx *c, const char *base, long page, long total, long per_
 			base, sep, page + 1));
 }
 
+const char *web_count(struct ctx *c, long long n, const char *one, const char *many)
+{
+	return arena_printf(c->arena, "%lld %s", n, n == 1 || n == -1 ? one : many);
+}
+
 const char *web_date(struct ctx *c, long long unix_seconds)
 {
 	time_t t = (time_t)unix_seconds;
@@ -122,6 +139,51 @@ const char *web_date(struct ctx *c, long long unix_seconds)
 	localtime_r(&t, &tm);
 	strftime(out, sizeof out, "%-d %b %Y", &tm);
 	return arena_strdup(c->arena, out);
+}
+
+const char *web_day(struct ctx *c, const char *iso_day)
+{
+	struct tm tm = { 0 };
+	char out[32];
+	if (!iso_day || strlen(iso_day) != 10 ||
+	    sscanf(iso_day, "%4d-%2d-%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) != 3)
+		return iso_day ? iso_day : "";
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	strftime(out, sizeof out, "%-d %b %Y", &tm);
+	return arena_strdup(c->arena, out);
+}
+
+/* Whether s starts with a day written YYYY-MM-DD (and no more digits). */
+static bool iso_day_at(const char *s)
+{
+	static const char shape[] = "dddd-dd-dd";
+	for (int i = 0; i < 10; i++)
+		if (shape[i] == 'd' ? !isdigit((unsigned char)s[i]) : s[i] != '-')
+			return false;
+	return !isdigit((unsigned char)s[10]);
+}
+
+const char *web_message(struct ctx *c, const char *message)
+{
+	if (!message)
+		return "";
+	struct buf out = BUF_INIT;
+	for (const char *p = message; *p; ) {
+		bool starts_word = p == message || !isdigit((unsigned char)p[-1]);
+		if (starts_word && iso_day_at(p)) {
+			char day[11];
+			memcpy(day, p, 10);
+			day[10] = '\0';
+			buf_puts(&out, web_day(c, day));
+			p += 10;
+		} else {
+			buf_putc(&out, *p++);
+		}
+	}
+	const char *shown = arena_strndup(c->arena, out.data ? out.data : "", out.len);
+	buf_free(&out);
+	return shown;
 }
 
 const char *web_money(struct ctx *c, long long cents)

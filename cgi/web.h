@@ -86,12 +86,31 @@ void web_form_errors(struct ctx *c, const struct form_errors *e);
 /* A page number from the query ("page"), 1 when absent or invalid. */
 long web_page_param(struct ctx *c);
 
+/* The last page of a list of total rows, per_page to a page (1 when the
+** list is empty). A page number past it is clamped to it: a list handler
+** that got page > web_page_last() reads the last page instead, so an
+** address with a page past the end shows the end of the list. */
+long web_page_last(long total, long per_page);
+
 /* prev_url, next_url, page and pages for _pager.mustache; base is the
-** page's address with its query (page= is added). */
+** page's address with its query (page= is added). A page past the last is
+** shown as the last. */
 void web_pager(struct ctx *c, const char *base, long page, long total, long per_page);
+
+/* A count with its noun for display: "1 title", "2 titles", "0 titles". */
+const char *web_count(struct ctx *c, long long n, const char *one, const char *many);
+
+/* A day stored as YYYY-MM-DD for display, e.g. "22 Nov 2026" (as web_date);
+** "" stays "". Files and exports keep the ISO form. */
+const char *web_day(struct ctx *c, const char *iso_day);
 
 /* A date (in the library's time zone) for display, e.g. "22 Nov 2026". */
 const char *web_date(struct ctx *c, long long unix_seconds);
+
+/* A message written in lib/ (a refusal, a reason) for a page: the days in
+** it written YYYY-MM-DD are shown as web_day shows them. For messages
+** only: never for a form's values, which keep what was typed. */
+const char *web_message(struct ctx *c, const char *message);
 
 /* An amount of money in cents for people, with the library's currency,
 ** e.g. "12.50 €" or "-0.25 €" (money_show). Form fields and files take the
@@ -105,23 +124,50 @@ struct auth_cost web_auth_cost(const struct ctx *c);
 ** member page and the member's own account page). */
 void circ_view_member(struct ctx *c, long long member_id, bool staff);
 
+/* ---- views several screens share (cgi/views.c): the member's own pages
+** (account.c, payments.c) and the staff's (members.c) read them from there
+** and never from each other. ---- */
+
 /* A member's membership standing into the view as "membership" (the
-** member's account page and the staff member page). */
+** member's account page and the staff member page), in words for people. */
 void members_view_standing(struct ctx *c, long long account_id);
 
 /* The plans (all, or those on offer) as a list for a form, the chosen one
-** marked. */
+** marked. A menu with no chosen plan shows its "Choose a plan" placeholder:
+** the free plan is never picked for anyone silently. */
 void members_view_plans(struct ctx *c, const char *key, bool active_only,
 	long long chosen);
+
+/* A membership standing or period state as stored ("pending", "none",
+** "active", ...) in words for people ("waiting for payment", ...). */
+const char *members_status_words(const char *status);
+
+/* The plan a member's plan menu starts on: the one waiting for payment,
+** else the current one, else 0 (none: the placeholder). */
+long long members_plan_to_offer(struct ctx *c, long long account_id);
+
+struct payment;
+/* What a payment list row and a receipt both show, in words for people. */
+void payments_view_fields(struct ctx *c, struct tv *o, const struct payment *p);
 
 /* A member's payments as "payments" (and has_payments) in the view; with
 ** staff, each completed payment carries its refund form's address. */
 void payments_view_list(struct ctx *c, long long account_id, bool staff);
 
+/* The same with one refund refused: that payment's row carries the reason
+** typed (refund_reason) and why it was refused (refund_error); when the
+** payment has no refund form, why is "refund_refused" in the view. */
+struct refund_refusal {
+	long long payment_id;
+	const char *reason, *message;
+};
+void payments_view_list_refused(struct ctx *c, long long account_id, bool staff,
+	const struct refund_refusal *refused);
+
 struct pay_result;
-/* The error page for a refused payment operation, with the status its
-** problem calls for (422, 409, 404 or 500) and its message. */
-void payments_refused(struct ctx *c, const struct pay_result *r);
+/* The status a refused payment operation answers with, its form shown
+** again: 422 (what was typed), 409 (the state of things), 404, or 500. */
+int payments_refusal_status(const struct pay_result *r);
 
 /* A member's notices from the outbox as "notices" (and has_notices). */
 void notifications_view_member(struct ctx *c, long long account_id);

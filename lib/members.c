@@ -145,12 +145,13 @@ void membership_status(struct db *db, struct arena *a, long long account_id,
 	memset(out, 0, sizeof *out);
 	out->plan_name = "";
 	out->pending_plan_name = "";
-	sqlite3_stmt *st = db_query(db, "SELECT a.member_until, coalesce(p.name, '') "
-		"FROM account a LEFT JOIN plan p ON p.id = a.member_plan_id WHERE a.id = ?",
-		"i", account_id);
+	sqlite3_stmt *st = db_query(db, "SELECT a.member_until, coalesce(p.name, ''), "
+		"coalesce(p.id, 0) FROM account a LEFT JOIN plan p ON p.id = a.member_plan_id "
+		"WHERE a.id = ?", "i", account_id);
 	if (db_row(db, st)) {
 		snprintf(out->until, sizeof out->until, "%s", db_text(a, st, 0));
 		out->plan_name = db_text(a, st, 1);
+		out->plan_id = db_col_int(st, 2);
 		db_done(st);
 	}
 	st = db_query(db, "SELECT p.id, p.name, m.price_cents FROM membership m "

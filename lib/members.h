@@ -61,6 +61,7 @@ struct membership_status {
 	const char *label;           /* "active", "expired", "pending", "none" */
 	char until[11];              /* last valid day, "" when never active */
 	const char *plan_name;       /* of the latest active period, or "" */
+	long long plan_id;           /* that plan, or 0 */
 	long days_left;              /* through until; negative once expired */
 	long long pending_plan_id;   /* a period waiting for payment, or 0 */
 	const char *pending_plan_name;

@@ -91,6 +91,12 @@ def days(n):
     return today(n).isoformat()
 
 
+def shown_days(n):
+    """today(n) as pages show dates to people: "22 Nov 2026"."""
+    d = today(n)
+    return "%d %s" % (d.day, d.strftime("%b %Y"))
+
+
 def read_form_token(client, path="/account/profile"):
     """A form token from a page that changes nothing when read."""
     token = client.get(path).csrf()

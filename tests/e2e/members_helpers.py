@@ -30,6 +30,11 @@ def register(stack, plan, name="Reg Ister"):
     return c, email, mid, r.header("Location")
 
 
+def shown_day(day):
+    """A date as pages show it to people: "22 Nov 2026"."""
+    return "%d %s" % (day.day, day.strftime("%b %Y"))
+
+
 def member_row(stack, mid):
     with stack.db() as db:
         return db.execute("SELECT member_until, card_number FROM account WHERE id = ?",

@@ -13,7 +13,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import BIN, Client, run_module  # noqa: E402
 from circ import (ADMIN, LIBRARIAN, add_title, alert, checkin, checkout,  # noqa: E402
                   circ_stack, copy_status, days, ledger, lend_new_title, loan_row, member,
-                  place_hold, post_rule, read_form_token, set_clock)
+                  place_hold, post_rule, read_form_token, set_clock, shown_days)
 
 # ---- tests ----
 
@@ -25,7 +25,7 @@ def test_checkout_renew_overdue_fine_pay_checkin(stack):
     r = checkout(staff, email, code)
     assert r.status == 303, r
     page = staff.get(r.header("Location"))
-    assert "Due <strong>%s</strong>" % days(21) in page.body, page.body[:3000]
+    assert "Due <strong>%s</strong>" % shown_days(21) in page.body, page.body[:3000]
     loan_id, due, renewals, _, _ = loan_row(stack, code)
     assert due == days(21) and renewals == 0
     assert copy_status(stack, code) == "on-loan"
@@ -33,7 +33,7 @@ def test_checkout_renew_overdue_fine_pay_checkin(stack):
     # due date (renewing early wastes nothing).
     set_clock(stack, 10)
     acct = m.get("/account")
-    assert "The Long Loan" in acct.body and days(21) in acct.body
+    assert "The Long Loan" in acct.body and shown_days(21) in acct.body
     r = m.post("/account/loans/%d/renew" % loan_id, {"csrf": acct.csrf()})
     assert r.status == 303, r
     assert loan_row(stack, code)[1] == days(42)
@@ -200,15 +200,15 @@ def test_holds_queue_of_three_passes_the_copy_along(stack):
     receipt = staff.get(r.header("Location"))
     assert "hold shelf for <strong>Bea Second</strong>" in receipt.body, receipt.body
     assert copy_status(stack, code) == "on-hold-shelf"
-    assert "ready to collect</strong> until %s" % days(7) in b.get("/account").body
+    assert "ready to collect</strong> until %s" % shown_days(7) in b.get("/account").body
     r = checkout(staff, c_email, code)
     assert r.status == 422 and "another reader" in alert(r.body), r
     shelf = staff.get("/staff/holds")
-    assert "Bea Second" in shelf.body and days(7) in shelf.body
+    assert "Bea Second" in shelf.body and shown_days(7) in shelf.body
     # Bea does not come: after her pickup day the copy passes to Cal.
     set_clock(stack, 8)
     shelf = staff.get("/staff/holds")
-    assert "Cal Third" in shelf.body and days(15) in shelf.body, shelf.body
+    assert "Cal Third" in shelf.body and shown_days(15) in shelf.body, shelf.body
     assert "ready to collect" in cc.get("/account").body
     assert "Much Wanted" not in b.get("/account").body
     # Cal does not come either; the cron job passes it to Dee.
@@ -379,7 +379,7 @@ def test_staff_renew_from_the_member_page(stack):
     r = staff.post("/staff/loans/%d/renew" % lid, {"csrf": page.csrf()})
     assert r.status == 303 and r.header("Location") == "/staff/members/%d?done=renewed" % mid, r
     page = staff.get(r.header("Location"))
-    assert "The loan was renewed." in page.body and days(42) in page.body
+    assert "The loan was renewed." in page.body and shown_days(42) in page.body
     assert loan_row(stack, code)[1:3] == (days(42), 1)
     # Someone waits for the title: refused, with the reason, nothing changed.
     assert place_hold(w, tid).status == 303
@@ -427,7 +427,7 @@ def test_holds_cancelled_by_member_and_staff(stack):
                   {"csrf": acct.csrf()}).status == 303
     assert hold_ids(stack, tid)["Cy Last"][1] == "ready"
     assert copy_status(stack, code) == "on-hold-shelf"
-    assert "ready to collect</strong> until %s" % days(7) in c.get("/account").body
+    assert "ready to collect</strong> until %s" % shown_days(7) in c.get("/account").body
     # Staff cancel Cy's ready hold from the hold shelf: nobody is left, so
     # the copy goes back on the shelf.
     shelf = staff.get("/staff/holds")
@@ -498,7 +498,7 @@ def test_title_page_shows_due_dates_and_hold_button(stack):
     _, email, _ = member(stack, "Dora Due")
     tid, _, _ = lend_new_title(stack, staff, email, "Due Date Shown")
     page = Client(stack.port).get("/titles/%d" % tid)
-    assert "due %s" % days(21) in page.body, page.body
+    assert "due %s" % shown_days(21) in page.body, page.body
     assert "to place a hold" in page.body
     m, _, _ = member(stack, "Holly Holder")
     assert "Place a hold" in m.get("/titles/%d" % tid).body
