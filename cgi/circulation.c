@@ -60,7 +60,7 @@ static void view_loan_receipt(struct ctx *c, long long loan_id)
 	tv_set_int(r, "member_id", d.member_id);
 	tv_set_str(r, "barcode", d.barcode);
 	tv_set_str(r, "due", web_day(c, d.due));
-	tv_set_str(r, "returned", d.returned);
+	tv_set_str(r, "returned", web_day(c, d.returned));
 	if (d.fine_cents)
 		tv_set_str(r, "fine", web_money(c, d.fine_cents));
 	if (d.hold_id) {
@@ -86,7 +86,7 @@ static bool view_member_summary(struct ctx *c, long long member_id)
 	tv_set_str(o, "notes", s.notes);
 	tv_set_str(o, "status", s.membership.label);
 	tv_set_bool(o, "is_active", s.membership.standing == STANDING_ACTIVE);
-	tv_set_str(o, "until", s.membership.until);
+	tv_set_str(o, "until", web_day(c, s.membership.until));
 	tv_set_str(o, "plan", s.membership.plan_name);
 	tv_set_int(o, "loans_out", s.loans_out);
 	tv_set_int(o, "overdue", s.overdue);
@@ -306,7 +306,7 @@ void page_circ_overdue(struct ctx *c)
 		tv_set_str(o, "member", rows[i].member);
 		tv_set_str(o, "email", rows[i].email);
 		tv_set_str(o, "phone", rows[i].phone);
-		tv_set_str(o, "due", rows[i].due);
+		tv_set_str(o, "due", web_day(c, rows[i].due));
 		tv_set_int(o, "days", rows[i].days_overdue);
 		tv_set_bool(o, "one_day", rows[i].days_overdue == 1);
 		tv_set_str(o, "fine", web_money(c, rows[i].fine_cents));
@@ -328,7 +328,7 @@ static void view_slip_heading(struct ctx *c)
 	char today[11];
 	cal_format(cal_day_of(c->now), today);
 	tv_set_str(c->view, "library", desk_library_name(c->db, c->arena));
-	tv_set_str(c->view, "date", today);
+	tv_set_str(c->view, "date", web_day(c, today));
 }
 
 /* The checkout receipt: the member's loans made today. */
@@ -351,7 +351,7 @@ void page_circ_checkout_slip(struct ctx *c)
 		struct tv *o = tv_obj(c->arena);
 		tv_set_str(o, "title", loans[i].title);
 		tv_set_str(o, "barcode", loans[i].barcode);
-		tv_set_str(o, "due", loans[i].due);
+		tv_set_str(o, "due", web_day(c, loans[i].due));
 		tv_push(list, o);
 	}
 	tv_set_int(c->view, "count", n);
@@ -375,8 +375,8 @@ void page_circ_hold_slip(struct ctx *c)
 	tv_set_str(o, "card", h.card);
 	tv_set_str(o, "title", h.title);
 	tv_set_str(o, "barcode", h.barcode);
-	tv_set_str(o, "ready", h.ready);
-	tv_set_str(o, "pickup_by", h.pickup_by);
+	tv_set_str(o, "ready", web_day(c, h.ready));
+	tv_set_str(o, "pickup_by", web_day(c, h.pickup_by));
 	web_render(c, "slip_hold", 200);
 }
 
@@ -397,7 +397,7 @@ void page_circ_holds(struct ctx *c)
 		tv_set_int(o, "member_id", shelf[i].member_id);
 		tv_set_str(o, "member", shelf[i].member);
 		tv_set_str(o, "barcode", shelf[i].barcode);
-		tv_set_str(o, "ready", shelf[i].ready);
+		tv_set_str(o, "ready", web_day(c, shelf[i].ready));
 		tv_set_str(o, "pickup_by", web_day(c, shelf[i].pickup_by));
 		tv_push(list, o);
 	}
@@ -493,10 +493,10 @@ void page_circ_loan(struct ctx *c)
 	tv_set_str(v, "category", l.category);
 	tv_set_str(v, "barcode", l.barcode);
 	tv_set_str(v, "item_type", l.item_type);
-	tv_set_str(v, "loan_day", l.loan_day);
-	tv_set_str(v, "due_day", l.due_day);
-	tv_set_str(v, "renewed_day", l.renewed_day);
-	tv_set_str(v, "return_day", l.return_day);
+	tv_set_str(v, "loan_day", web_day(c, l.loan_day));
+	tv_set_str(v, "due_day", web_day(c, l.due_day));
+	tv_set_str(v, "renewed_day", web_day(c, l.renewed_day));
+	tv_set_str(v, "return_day", web_day(c, l.return_day));
 	tv_set_str(v, "rule_category", l.rule_category);
 	tv_set_str(v, "rule_item_type", l.rule_item_type);
 	tv_set_int(v, "renewals", l.renewals);
@@ -700,8 +700,8 @@ void page_circ_history(struct ctx *c)
 		struct tv *o = tv_obj(c->arena);
 		tv_set_int(o, "title_id", past[i].title_id);
 		tv_set_str(o, "title", past[i].title);
-		tv_set_str(o, "loaned", past[i].loaned);
-		tv_set_str(o, "returned", past[i].returned);
+		tv_set_str(o, "loaned", web_day(c, past[i].loaned));
+		tv_set_str(o, "returned", web_day(c, past[i].returned));
 		if (past[i].fine_cents)
 			tv_set_str(o, "fine", web_money(c, past[i].fine_cents));
 		tv_push(list, o);

@@ -168,8 +168,8 @@ def test_the_summary_shows_the_members_figures(stack):
                            (mid,)).fetchone()[0]
     assert (out, ready, notes) == ((2, 1), 1, "Prefers large print <b>"), (out, ready, notes)
     assert fact(page.body, "Card") == card
-    assert fact(page.body, "Membership").startswith("active") and until in fact(page.body,
-                                                                                 "Membership")
+    assert fact(page.body, "Membership").startswith("active") and shown(until) in fact(
+        page.body, "Membership")
     assert fact(page.body, "Loans out") == "2 · 1 overdue", fact(page.body, "Loans out")
     assert fact(page.body, "Holds ready").startswith("1 ")
     assert fact(page.body, "Fines owed") == "1.00 €"
@@ -200,6 +200,12 @@ def test_staff_land_on_the_staff_desk_after_login(stack):
 
 
 # ---- the overdue list ----
+
+def shown(iso_day):
+    """A YYYY-MM-DD day as pages show it to people: "22 Nov 2026"."""
+    d = datetime.date.fromisoformat(iso_day)
+    return "%d %s" % (d.day, d.strftime("%b %Y"))
+
 
 def overdue_rows(body):
     rows = re.findall(r'<tr data-loan="(\d+)">(.*?)</tr>', body, re.S)
@@ -235,7 +241,7 @@ def test_overdue_lists_exactly_the_overdue_loans(stack):
     mine = [cells for _, cells in rows if cells["Barcode"] in (x, y, z)]
     assert [c["Barcode"] for c in mine] == [x, y], mine        # most overdue first
     assert [c["Days overdue"] for c in mine] == ["9", "4"]
-    assert [c["Due"] for c in mine] == [days(21), days(26)]
+    assert [c["Due"] for c in mine] == [shown(days(21)), shown(days(26))]
     assert [c["Fine so far"] for c in mine] == ["2.00 €", "0.75 €"]
     assert mine[0]["Member"] == "Lena Late" and email in mine[0]["Contact"]
     assert "+44 20 7946 0000" in mine[0]["Contact"]
@@ -316,10 +322,10 @@ def test_checkout_receipt_and_hold_slip(stack):
     slip = staff.get("/staff/slips/checkout/%d" % mid)
     assert slip.status == 200, slip
     body = text(section(slip.body, "slip"))
-    assert "Carrel Library" in body and "Loan receipt · %s" % days(0) in body, body
+    assert "Carrel Library" in body and "Loan receipt · %s" % shown(days(0)) in body, body
     assert "Rhoda Receipt" in body and card_of(stack, mid) in body
     for code, title in ((a, "Receipt Book One"), (b, "Receipt Book Two")):
-        assert "%s %s %s" % (title, code, loan_row(stack, code)[1]) in body, body
+        assert "%s %s %s" % (title, code, shown(loan_row(stack, code)[1])) in body, body
     assert "2 items lent today" in body
     # A hold trapped at checkin: its slip names the member and the day.
     assert place_hold(holder, tid).status == 303
@@ -331,9 +337,9 @@ def test_checkout_receipt_and_hold_slip(stack):
     assert 'href="/staff/slips/hold/%d"' % hold_id in page.body, page.body
     slip = staff.get("/staff/slips/hold/%d" % hold_id)
     body = text(section(slip.body, "slip"))
-    assert "Hold slip · %s" % days(0) in body
+    assert "Hold slip · %s" % shown(days(0)) in body
     assert "For Hector Holder · card %s" % card_of(stack, hid_member) in body, body
-    assert "Receipt Book One (%s)" % a in body and "Collect by %s" % pickup_by in body
+    assert "Receipt Book One (%s)" % a in body and "Collect by %s" % shown(pickup_by) in body
     # Only a hold on the shelf has a slip; members cannot print staff slips.
     assert staff.get("/staff/slips/hold/999999").status == 404
     assert holder.get("/staff/slips/checkout/%d" % mid).status == 403
