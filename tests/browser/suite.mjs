@@ -71,8 +71,9 @@ async function look(page, role, label) {
   await page.setViewportSize(WIDE);
   await page.screenshot({ path: path.join(outdir, 'screens', '1280', name), ...SHOT });
   await page.setViewportSize(NARROW);
-  const width = await page.evaluate(() => document.scrollingElement.scrollWidth);
-  if (width > NARROW.width + 1) {
+  const [width, screenWidth] = await page.evaluate(
+    () => [document.scrollingElement.scrollWidth, window.innerWidth]);
+  if (width > screenWidth + 1) {
     const culprits = await page.evaluate((limit) => [...document.querySelectorAll('body *')]
       .filter((el) => el.getBoundingClientRect().right > limit + 1)
       .filter((el) => !el.parentElement || el.parentElement.getBoundingClientRect().right <= limit + 1)
