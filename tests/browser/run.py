@@ -22,6 +22,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "e2e"))
 from harness import Stack, free_port  # noqa: E402
 import circ  # noqa: E402
+from members_helpers import pay_online  # noqa: E402
 
 CHROMIUM = os.environ.get("CARREL_CHROMIUM", "/usr/bin/chromium")
 MEMBER = ("reader@test.example", "reader password 1")
@@ -41,9 +42,12 @@ def missing_tools():
     return missing
 
 
-def account_id(stack, email):
-    with stack.db() as db:
-        return db.execute("SELECT id FROM account WHERE email = ?", (email,)).fetchone()[0]
+def plan_value(client, name):
+    """The value of the plan called name in /account/payments' menu."""
+    page = client.get("/account/payments")
+    m = re.search(r'<option value="(\d+)"[^>]*>\s*%s\b' % re.escape(name), page.body)
+    assert m, "no plan %s to pay for" % name
+    return m.group(1)
 
 
 def seed(stack):
@@ -60,6 +64,12 @@ def seed(stack):
     _, loan_code, _ = circ.lend_new_title(stack, staff, MEMBER[0], "The Renewable Book")
     hold_tid, _ = circ.add_title(stack, "A Book Worth Waiting For", copies=1)
     desk_tid, (desk_code,) = circ.add_title(stack, "The Desk Copy", copies=1)
+    # A hold and a payment already there, so that every page showing one
+    # (and the crawl's placeholders) has a row before the journeys run.
+    borrower = stack.login(*BORROWER)
+    held_tid, _ = circ.add_title(stack, "Already Held", copies=1)
+    assert circ.place_hold(borrower, held_tid).status == 303
+    pay_online(borrower, {"purpose": "plan", "plan": plan_value(borrower, "Monthly")})
     return {
         "port": stack.port,
         "member": list(MEMBER),

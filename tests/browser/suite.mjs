@@ -58,7 +58,7 @@ function check(condition, message) {
 
 let shotNumber = 0;
 const overflows = [];      // pages wider than a 390 px screen
-const visited = {};        // role -> paths the journeys went through
+const visited = {};        // role -> paths the journeys went through, and their links
 
 function slug(text) {
   return text.replace(/^\//, '').replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'home';
@@ -67,7 +67,8 @@ function slug(text) {
 // Save the page at both widths and measure it at 390 px.
 async function look(page, role, label) {
   const name = `${String(++shotNumber).padStart(3, '0')}-${role}-${slug(label)}.jpg`;
-  (visited[role] ||= new Set()).add(new URL(page.url()).pathname);
+  const seen = (visited[role] ||= new Set());
+  for (const p of [new URL(page.url()).pathname, ...await linksOf(page)]) seen.add(p);
   await page.setViewportSize(WIDE);
   await page.screenshot({ path: path.join(outdir, 'screens', '1280', name), ...SHOT });
   await page.setViewportSize(NARROW);
@@ -296,9 +297,13 @@ async function checkPage(page, role, route, pathname) {
 
 async function crawl(page, role) {
   const rank = ROLE_RANK[role];
-  let todo = seed.routes.filter((r) => r.method === 'GET' && ROLE_RANK[r.role] <= rank);
-  const known = new Set(visited[role] || []);
+  let todo = seed.routes.filter((r) => r.method === 'GET' && ROLE_RANK[r.role] <= rank)
+    .sort((a, b) => a.pattern.includes('{') - b.pattern.includes('{'));
+  // Links the crawl finds come first (list pages name their first rows),
+  // then those of the pages the journeys went through.
+  const known = new Set();
   const remember = (paths) => { for (const p of paths || []) known.add(p); };
+  const fill = (re) => [...known].find((p) => re.test(p)) || [...(visited[role] || [])].find((p) => re.test(p));
   // Fixed paths first; their links fill placeholders, which may lead to more.
   for (let progress = true; progress && todo.length;) {
     progress = false;
@@ -306,7 +311,7 @@ async function crawl(page, role) {
       let pathname = route.pattern;
       if (pathname.includes('{')) {
         const re = patternRegex(route.pattern);
-        pathname = [...known].find((p) => re.test(p));
+        pathname = fill(re);
         if (!pathname) continue;
       }
       todo = todo.filter((r) => r !== route);
