@@ -23,7 +23,7 @@ run_suite() {   # name, command...
     local ok bad
     ok=$(grep -cE '^ok [0-9]+' "$out")
     bad=$(grep -cE '^not ok [0-9]+' "$out")
-    grep -E '^(not ok|# )' "$out" | head -60
+    grep -E '^(not ok|# )|^ok .* # SKIP' "$out" | head -60
     if [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ]; then
         bad=1
         echo "not ok - $name exited with status $rc"
