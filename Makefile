@@ -3,7 +3,8 @@
 #   make          build bin/carrel.fcgi, bin/carrel-cron, bin/carrel
 #   make deps     install the Debian packages the build and tests need
 #   make run      serve a demo library on http://127.0.0.1:8080/ (PORT=...)
-#   make test     sanitizer build; unit tests, mustache spec, end-to-end tests
+#   make test     sanitizer build; unit tests, mustache spec, end-to-end tests,
+#                 the real-browser suite (chromium, tests/browser)
 #   make bench    wrk through nginx: home page and catalogue search against
 #                 a static file of the same size, and checkout+checkin pairs
 #                 (bench-home, bench-circulation, bench-import,
@@ -26,7 +27,11 @@ TEST_LIBS := -lcmocka
 DEB_PACKAGES := gcc make pkg-config nginx libfcgi-dev libsqlite3-dev \
 	libsodium-dev libmagic-dev libcurl4-openssl-dev libjansson-dev \
 	libcmocka-dev libcsv-dev libzip-dev libxml2-dev libxlsxwriter-dev \
-	wrk python3 curl sqlite3 tzdata
+	wrk python3 curl sqlite3 tzdata chromium
+# node and npm for the browser suite's tools, unless a node is already here.
+ifeq ($(shell command -v node),)
+DEB_PACKAGES += nodejs npm
+endif
 
 LIB_SRC  := $(wildcard lib/*.c)
 # Handlers and chrome shared by carrel.fcgi and the carrel command line.
@@ -40,7 +45,7 @@ BINS      := bin/carrel.fcgi bin/carrel-cron bin/carrel
 ASAN_BINS := build/asan/bin/carrel.fcgi build/asan/bin/carrel-cron build/asan/bin/carrel
 UNIT_BINS := $(patsubst tests/unit/%.c,build/asan/tests/%,$(UNIT_SRC))
 
-.PHONY: all deps run test unit e2e bench bench-home bench-circulation bench-catalogue \
+.PHONY: all deps browser-deps run test unit e2e bench bench-home bench-circulation bench-catalogue \
 	bench-import fuzz clean
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -105,11 +110,20 @@ run: deps
 unit: deps
 	@$(MAKE) --no-print-directory $(UNIT_BINS) $(ASAN_BINS)
 
-test: deps
+test: deps browser-deps
 	@$(MAKE) --no-print-directory $(UNIT_BINS) $(ASAN_BINS)
 	@tests/run.sh $(UNIT_BINS)
 
-e2e: deps
+# The browser suite's npm tools (playwright-core, axe-core), as pinned in
+# tests/browser/package-lock.json; reinstalled when the lock file changes.
+# They drive Debian's chromium: no browser is downloaded.
+browser-deps: deps tests/browser/node_modules/.package-lock.json
+
+tests/browser/node_modules/.package-lock.json: tests/browser/package-lock.json tests/browser/package.json
+	cd tests/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+e2e: deps browser-deps
 	@$(MAKE) --no-print-directory $(ASAN_BINS)
 	@tests/run.sh
 

@@ -4,7 +4,8 @@
 ** Reads every *.json file of the spec directory ($MUSTACHE_SPEC_DIR, else
 ** ../shared/mustache-spec relative to the project root, where the test
 ** runs), renders each test and compares with its "expected". Output is TAP;
-** the exit status is 0 only when every test passes.
+** the exit status is 0 only when every test passes. Without the directory
+** the suite reports itself skipped (TAP "1..0 # SKIP") and exits 0.
 **
 ** Link: lib/arena.c lib/template.c, and jansson
 ** (pkg-config --cflags --libs jansson).
@@ -220,6 +221,19 @@ static int spec_is_json(const struct dirent *d)
 		strcmp(d->d_name + n - 5, ".json") == 0;
 }
 
+/* A clone without the spec files still tests the engine (test_template
+** covers what it promises); the official suite is then reported as skipped,
+** with where to get it, instead of failing. */
+static int skip_spec(const char *dir, const char *why)
+{
+	printf("1..0 # SKIP official mustache spec: %s %s\n", dir, why);
+	printf("# SKIP the official mustache spec was not run: %s %s.\n"
+	       "# SKIP get the files from https://github.com/mustache/spec (its specs/ folder)\n"
+	       "# SKIP and set MUSTACHE_SPEC_DIR to that folder, or place them in %s.\n",
+	       dir, why, SPEC_DIR_DEFAULT);
+	return 0;
+}
+
 int main(void)
 {
 	const char *dir = getenv("MUSTACHE_SPEC_DIR");
@@ -230,19 +244,12 @@ int main(void)
 
 	if (!dir || !*dir)
 		dir = SPEC_DIR_DEFAULT;
-	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		fprintf(stderr,
-			"mustache spec directory %s not found; set MUSTACHE_SPEC_DIR\n",
-			dir);
-		printf("Bail out! mustache spec directory %s not found\n", dir);
-		return 1;
-	}
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		return skip_spec(dir, "not found");
 	nfiles = scandir(dir, &ents, spec_is_json, alphasort);
 	if (nfiles <= 0) {
-		fprintf(stderr, "%s: no *.json spec files\n", dir);
-		printf("Bail out! no *.json files in %s\n", dir);
 		free(ents);
-		return 1;
+		return skip_spec(dir, "holds no *.json spec files");
 	}
 
 	/* Load everything first: the TAP plan comes before the tests. */

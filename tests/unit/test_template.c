@@ -1,5 +1,7 @@
 /*
-** test_template.c: template.c behaviour the mustache spec does not cover.
+** test_template.c: template.c behaviour the mustache spec does not cover,
+** and (test_engine_promises) each kind of tag the engine promises, so that
+** a clone without the official spec files still tests them.
 **
 ** Link: lib/arena.c lib/template.c, and cmocka
 ** (pkg-config --cflags --libs cmocka).
@@ -347,6 +349,134 @@ static void test_partial_indent(void **state)
 		"<tr>\n  <td>a</td>\n\n  <td>b\nc</td>\n\n</tr>\n");
 }
 
+/* ---- What the engine promises, checked without the official spec files.
+** A clone without them (see test_mustache_spec.c) still tests every kind
+** of tag here: one shared view, one case per rule. */
+
+static struct tv *promise_view(struct arena *a)
+{
+	struct tv *view = tv_obj(a);
+	tv_set_str(view, "name", "Ada");
+	tv_set_str(view, "html", "<b>&\"'</b>");
+	tv_set_int(view, "count", 3);
+	tv_set_bool(view, "yes", true);
+	tv_set_bool(view, "no", false);
+	tv_set_str(view, "empty", "");
+	tv_set_list(view, "none");
+	struct tv *member = tv_set_obj(view, "member");
+	tv_set_str(member, "name", "Grace");
+	struct tv *card = tv_set_obj(member, "card");
+	tv_set_str(card, "number", "C-1");
+	struct tv *loans = tv_set_list(view, "loans");
+	const char *titles[] = { "Dune", "Emma" };
+	for (int i = 0; i < 2; i++) {
+		struct tv *loan = tv_obj(a);
+		tv_set_str(loan, "title", titles[i]);
+		tv_push(loans, loan);
+	}
+	struct tv *words = tv_set_list(view, "words");
+	tv_push(words, tv_str(a, "a"));
+	tv_push(words, tv_str(a, "<b>"));
+	return view;
+}
+
+struct promise {
+	const char *rule;
+	const char *src;
+	const char *expected;
+};
+
+static const struct promise promises[] = {
+	/* Interpolation and escaping */
+	{ "plain text is kept", "Hello, world!\n", "Hello, world!\n" },
+	{ "a name is replaced", "Hi {{name}}.", "Hi Ada." },
+	{ "spaces inside a tag", "Hi {{ name }}.", "Hi Ada." },
+	{ "double braces escape HTML", "{{html}}", "&lt;b&gt;&amp;&quot;&#39;&lt;/b&gt;" },
+	{ "triple braces do not escape", "{{{html}}}", "<b>&\"'</b>" },
+	{ "ampersand does not escape", "{{& html}}", "<b>&\"'</b>" },
+	{ "integers print in decimal", "{{count}} loans", "3 loans" },
+	{ "a missing name is empty", "[{{nobody}}|{{{nobody}}}]", "[|]" },
+	/* Dotted names */
+	{ "dotted names reach inside objects", "{{member.name}} {{member.card.number}}",
+	  "Grace C-1" },
+	{ "a broken chain is empty", "[{{member.nobody.number}}]", "[]" },
+	{ "a dotted chain starts at the nearest match",
+	  "{{#loans}}{{member.name}}{{/loans}}", "GraceGrace" },
+	{ "a dotted section", "{{#member.card}}{{number}}{{/member.card}}", "C-1" },
+	/* Sections */
+	{ "true shows a section once", "{{#yes}}Y{{/yes}}", "Y" },
+	{ "false hides a section", "[{{#no}}N{{/no}}]", "[]" },
+	{ "an empty string hides a section", "[{{#empty}}E{{/empty}}]", "[]" },
+	{ "a missing name hides a section", "[{{#nobody}}X{{/nobody}}]", "[]" },
+	{ "a list repeats a section", "{{#loans}}<{{title}}>{{/loans}}", "<Dune><Emma>" },
+	{ "an empty list hides a section", "[{{#none}}X{{/none}}]", "[]" },
+	{ "an object becomes the context", "{{#member}}{{name}}{{/member}}", "Grace" },
+	{ "outer names are found from inside", "{{#loans}}{{name}}:{{title}} {{/loans}}",
+	  "Ada:Dune Ada:Emma " },
+	{ "the implicit iterator, escaped", "{{#words}}({{.}}){{/words}}", "(a)(&lt;b&gt;)" },
+	{ "the implicit iterator, raw", "{{#words}}({{{.}}}){{/words}}", "(a)(<b>)" },
+	{ "nested sections", "{{#yes}}{{#member}}{{#card}}{{number}}{{/card}}{{/member}}{{/yes}}",
+	  "C-1" },
+	/* Inverted sections */
+	{ "inverted shows on false", "{{^no}}N{{/no}}", "N" },
+	{ "inverted shows on an empty list", "{{^none}}none{{/none}}", "none" },
+	{ "inverted shows on a missing name", "{{^nobody}}x{{/nobody}}", "x" },
+	{ "inverted hides on true and lists", "[{{^yes}}Y{{/yes}}{{^loans}}L{{/loans}}]", "[]" },
+	/* Comments */
+	{ "an inline comment is dropped", "a{{! not shown }}b", "ab" },
+	{ "a multi-line comment is dropped", "a{{!\nnot\nshown\n}}b", "ab" },
+	/* Standalone lines: a line holding only a section, inverted, comment,
+	** partial or delimiter tag (and white space) leaves nothing behind. */
+	{ "standalone section lines vanish", "<ul>\n  {{#loans}}\n  <li>{{title}}\n  {{/loans}}\n</ul>\n",
+	  "<ul>\n  <li>Dune\n  <li>Emma\n</ul>\n" },
+	{ "standalone inverted lines vanish", "a\n{{^no}}\nb\n{{/no}}\nc\n", "a\nb\nc\n" },
+	{ "standalone comment lines vanish", "a\n  {{! note }}\nb\n", "a\nb\n" },
+	{ "standalone lines with CRLF", "a\r\n{{#yes}}\r\nb\r\n{{/yes}}\r\n", "a\r\nb\r\n" },
+	{ "standalone at the start and end", "{{#yes}}\nb\n{{/yes}}", "b\n" },
+	{ "tags with text beside them are not standalone", " {{#yes}}b{{/yes}} \n", " b \n" },
+	{ "interpolation is never standalone", "  {{name}}\n", "  Ada\n" },
+	/* Set delimiters */
+	{ "new delimiters", "{{=<% %>=}}<% name %> {{name}}", "Ada {{name}}" },
+	{ "new delimiters in sections", "{{=| |=}}|#loans||title| |/loans|", "Dune Emma " },
+	{ "delimiters switch back", "{{=[ ]=}}[name][={{ }}=]{{name}}", "AdaAda" },
+	{ "a standalone delimiter line vanishes", "a\n  {{=| |=}}\n|name|\n", "a\nAda\n" },
+	{ "triple mustache keeps with new delimiters", "{{=<% %>=}}<%{html}%>|<%&html%>",
+	  "<b>&\"'</b>|<b>&\"'</b>" },
+	/* Partials */
+	{ "a partial renders in the caller's context", "[{{>p_name}}]", "[Ada]" },
+	{ "a partial inside a section", "{{#loans}}{{>p_title}}{{/loans}}", "DuneEmma" },
+	{ "a missing partial is empty", "[{{>p_nobody}}]", "[]" },
+	{ "a partial keeps its own delimiters", "{{=| |=}}|>p_name|", "Ada" },
+	{ "a standalone partial is indented", "<div>\n  {{>p_lines}}\n</div>\n",
+	  "<div>\n  one\n  two\n</div>\n" },
+	/* Inheritance: a parent's blocks are overridden, else their default shows */
+	{ "a block shows its default", "{{$b}}default{{/b}}", "default" },
+	{ "a parent's block is overridden", "{{<p_parent}}{{$body}}mine {{name}}{{/body}}{{/p_parent}}",
+	  "<h>title</h><m>mine Ada</m>" },
+	{ "a parent's default block is kept", "{{<p_parent}}{{/p_parent}}",
+	  "<h>title</h><m>nothing</m>" },
+};
+
+static void test_engine_promises(void **state)
+{
+	struct fixture *f = *state;
+	struct tv *view = promise_view(&f->a);
+	add(f, "p_name", "{{name}}");
+	add(f, "p_title", "{{title}}");
+	add(f, "p_lines", "one\ntwo\n");
+	add(f, "p_parent", "<h>{{$head}}title{{/head}}</h><m>{{$body}}nothing{{/body}}</m>");
+	for (size_t i = 0; i < sizeof promises / sizeof promises[0]; i++) {
+		const struct promise *p = &promises[i];
+		if (tmpl_set_add(f->set, "case", p->src, strlen(p->src), f->err, sizeof f->err))
+			fail_msg("%s: does not compile: %s", p->rule, f->err);
+		buf_clear(&f->out);
+		assert_int_equal(tmpl_render(f->set, "case", view, &f->a, &f->out), 0);
+		if (strcmp(buf_str(&f->out), p->expected))
+			fail_msg("%s: rendered \"%s\", expected \"%s\"", p->rule,
+				buf_str(&f->out), p->expected);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -358,6 +488,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_missing_template, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_values, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_partial_indent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_engine_promises, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("template", tests, NULL, NULL);
 }

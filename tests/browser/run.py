@@ -1,0 +1,196 @@
+#!/usr/bin/env python3
+"""The real-browser suite's launcher: starts the real stack as the
+end-to-end tests do (tests/e2e/harness.py: the sanitizer-built carrel.fcgi
+behind a real nginx), seeds a library (the demo catalogue, a librarian, an
+admin, members with memberships and a loan), then runs suite.mjs in
+Debian's chromium and relays its TAP, adding a last line for sanitizer
+reports in the server log.
+
+    tests/browser/run.py OUTDIR
+
+Screenshots and axe reports go under OUTDIR. The route table comes from
+`carrel routes`, so the crawl checks every GET page without a list here.
+"""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "e2e"))
+from harness import Stack, free_port  # noqa: E402
+import circ  # noqa: E402
+from members_helpers import pay_online  # noqa: E402
+
+CHROMIUM = os.environ.get("CARREL_CHROMIUM", "/usr/bin/chromium")
+MEMBER = ("reader@test.example", "reader password 1")
+BORROWER = ("borrower@test.example", "borrower password 1")
+
+
+def missing_tools():
+    """What the suite cannot run without, each with how to get it."""
+    missing = []
+    if not os.access(CHROMIUM, os.X_OK):
+        missing.append("%s (Debian package chromium: make deps)" % CHROMIUM)
+    if not shutil.which("node"):
+        missing.append("node (Debian packages nodejs npm: make deps)")
+    for pkg in ("playwright-core", "axe-core"):
+        if not os.path.isdir(os.path.join(HERE, "node_modules", pkg)):
+            missing.append("%s (npm ci in tests/browser: make browser-deps)" % pkg)
+    return missing
+
+
+def plan_value(client, name):
+    """The value of the plan called name in /account/payments' menu."""
+    page = client.get("/account/payments")
+    m = re.search(r'<option value="(\d+)"[^>]*>\s*%s\b' % re.escape(name), page.body)
+    assert m, "no plan %s to pay for" % name
+    return m.group(1)
+
+
+def seed(stack):
+    """The library the journeys and the crawl find. Returns what the
+    browser needs to know of it."""
+    for email, name, role, password in (
+            (circ.LIBRARIAN[0], "Desk Person", "librarian", circ.LIBRARIAN[1]),
+            (circ.ADMIN[0], "Boss Person", "admin", circ.ADMIN[1]),
+            (MEMBER[0], "Rita Reader", "member", MEMBER[1]),
+            (BORROWER[0], "Bert Borrower", "member", BORROWER[1])):
+        stack.add_user(email, name, role, password)
+    staff = stack.login(*circ.LIBRARIAN)
+    # The member has a loan to renew; the borrower is lent to at the desk.
+    _, loan_code, _ = circ.lend_new_title(stack, staff, MEMBER[0], "The Renewable Book")
+    hold_tid, _ = circ.add_title(stack, "A Book Worth Waiting For", copies=1)
+    desk_tid, (desk_code,) = circ.add_title(stack, "The Desk Copy", copies=1)
+    # A hold and a payment already there, so that every page showing one
+    # (and the crawl's placeholders) has a row before the journeys run.
+    borrower = stack.login(*BORROWER)
+    held_tid, _ = circ.add_title(stack, "Already Held", copies=1)
+    assert circ.place_hold(borrower, held_tid).status == 303
+    pay_online(borrower, {"purpose": "plan", "plan": plan_value(borrower, "Monthly")})
+    return {
+        "port": stack.port,
+        "member": list(MEMBER),
+        "borrower": list(BORROWER),
+        "librarian": list(circ.LIBRARIAN),
+        "admin": list(circ.ADMIN),
+        "search": {"query": "Pride", "title": "Pride and Prejudice"},
+        "renew_title": "The Renewable Book",
+        "renew_barcode": loan_code,
+        "hold_title_id": hold_tid,
+        "hold_title": "A Book Worth Waiting For",
+        "desk_barcode": desk_code,
+        "desk_title": "The Desk Copy",
+    }
+
+
+def routes(stack):
+    """The route table as `carrel routes` prints it: method, pattern, role."""
+    r = stack.cli("routes")
+    if r.returncode != 0:
+        raise RuntimeError("carrel routes failed: " + r.stderr)
+    rows = []
+    for line in r.stdout.splitlines():
+        parts = line.split()
+        if len(parts) >= 3:
+            rows.append({"method": parts[0], "pattern": parts[1], "role": parts[2]})
+    return rows
+
+
+def table_columns(stack):
+    """Every table with its columns."""
+    with stack.db() as db:
+        names = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                          "AND name NOT LIKE 'sqlite%' ORDER BY name")]
+        return {t: [r[1] for r in db.execute("PRAGMA table_info(\"%s\")" % t)] for t in names}
+
+
+def placeholder_value(stack, tables, segment, placeholder):
+    """A seeded value for one placeholder: {id} after /sections is a
+    section's id (the table the segment names); any other {name} is a
+    value of a column whose name starts with it ({isbn}: title.isbn13,
+    {ref}: payment.reference). None when no row fills it."""
+    if placeholder == "id":
+        candidates = [(t, "id") for t in (segment[:-1], segment, segment[:-2]) if t in tables]
+    else:
+        candidates = [(t, c) for t, cols in sorted(tables.items())
+                      for c in cols if c.startswith(placeholder)]
+    with stack.db() as db:
+        for table, column in candidates:
+            row = db.execute("SELECT \"%s\" FROM \"%s\" WHERE coalesce(\"%s\", '') <> '' "
+                             "ORDER BY 1 LIMIT 1" % (column, table, column)).fetchone()
+            if row:
+                return str(row[0])
+    return None
+
+
+def fill_from_tables(stack, pattern, tables):
+    """A path for pattern with its placeholders filled from seeded rows,
+    or None. The crawl prefers links found on pages; this is its fallback."""
+    segments = pattern.strip("/").split("/")
+    out = []
+    for i, seg in enumerate(segments):
+        if seg.startswith("{"):
+            seg = placeholder_value(stack, tables, segments[i - 1] if i else "", seg[1:-1])
+            if seg is None:
+                return None
+        out.append(seg)
+    return "/" + "/".join(out)
+
+
+def main():
+    outdir = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "browser-output")
+    os.makedirs(outdir, exist_ok=True)
+    missing = missing_tools()
+    if missing:
+        print("1..1")
+        print("not ok 1 - the browser suite's tools are present")
+        for m in missing:
+            print("# missing: " + m)
+        return 1
+    # ISBN look-ups go to a closed local port: they fail at once, offline.
+    isbn_url = "http://127.0.0.1:%d/isbn/{isbn}" % free_port()
+    stack = Stack(CARREL_PUBLIC_CACHE_SECONDS=0, CARREL_ISBN_URL=isbn_url,
+                  CARREL_ISBN_TIMEOUT_MS=1000,
+                  CARREL_SESSION_IDLE=315360000, CARREL_SESSION_MAX=315360000)
+    r = stack.cli("init", "--demo")
+    if r.returncode != 0:
+        raise RuntimeError("carrel init --demo failed: " + r.stderr)
+    stack.start()
+    rc = 1
+    try:
+        data = seed(stack)
+        table = routes(stack)
+        tables = table_columns(stack)
+        for row in table:
+            if "{" in row["pattern"]:
+                row["fallback"] = fill_from_tables(stack, row["pattern"], tables)
+        data["routes"] = table
+        data["outdir"] = outdir
+        with open(os.path.join(outdir, "seed.json"), "w") as f:
+            json.dump(data, f, indent=1)
+        node = subprocess.run(["node", os.path.join(HERE, "suite.mjs"),
+                               str(stack.port), outdir],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True, timeout=900)
+        tap = node.stdout
+        rc = node.returncode
+    finally:
+        stack.stop()
+    # Relay the suite's TAP, and add one line of our own for the server log.
+    numbers = [int(m) for m in re.findall(r"^(?:not )?ok (\d+)", tap, re.M)]
+    last = max(numbers, default=0)
+    sys.stdout.write(re.sub(r"^1\.\.\d+\n", "", tap, flags=re.M))
+    reports = stack.sanitizer_reports()
+    print("%s %d - no_sanitizer_reports" % ("not ok" if reports else "ok", last + 1))
+    for line in reports[:20]:
+        print("# " + line)
+    print("# screenshots and axe reports: " + outdir)
+    print("1..%d" % (last + 1))
+    return 0 if rc == 0 and not reports else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
