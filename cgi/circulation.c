@@ -575,43 +575,33 @@ void circ_view_member(struct ctx *c, long long member_id, bool staff)
 	cal_format(cal_day_of(c->now), today_s);
 	tv_set_bool(c->view, "staff_view", staff);
 	struct tv *loans = tv_set_list(c->view, "loans");
-	sqlite3_stmt *st = db_query(c->db,
-		"SELECT l.id, t.id, t.title, k.barcode, l.due_day, l.renewals, l.max_renewals "
-		"FROM loan l JOIN copy k ON k.id = l.copy_id JOIN title t ON t.id = k.title_id "
-		"WHERE l.account_id = ? AND l.returned_at IS NULL ORDER BY l.due_day, l.id",
-		"i", member_id);
-	while (db_row(c->db, st)) {
+	struct desk_open_loan *out;
+	int n = desk_open_loans(c->db, c->arena, member_id, &out);
+	for (int i = 0; i < n; i++) {
 		struct tv *o = tv_obj(c->arena);
-		tv_set_int(o, "id", db_col_int(st, 0));
-		tv_set_int(o, "title_id", db_col_int(st, 1));
-		tv_set_str(o, "title", db_text(c->arena, st, 2));
-		tv_set_str(o, "barcode", db_text(c->arena, st, 3));
-		const char *due = db_text(c->arena, st, 4);
-		tv_set_str(o, "due", web_day(c, due));
-		tv_set_bool(o, "overdue", strcmp(due, today_s) < 0);
-		tv_set_int(o, "renewals", db_col_int(st, 5));
-		tv_set_int(o, "max_renewals", db_col_int(st, 6));
+		tv_set_int(o, "id", out[i].id);
+		tv_set_int(o, "title_id", out[i].title_id);
+		tv_set_str(o, "title", out[i].title);
+		tv_set_str(o, "barcode", out[i].barcode);
+		tv_set_str(o, "due", web_day(c, out[i].due));
+		tv_set_bool(o, "overdue", strcmp(out[i].due, today_s) < 0);
+		tv_set_int(o, "renewals", out[i].renewals);
+		tv_set_int(o, "max_renewals", out[i].max_renewals);
 		tv_set_bool(o, "staff", staff);
-		attach_renew_refusal(c, o, db_col_int(st, 0));
+		attach_renew_refusal(c, o, out[i].id);
 		tv_push(loans, o);
 	}
 	struct tv *holds = tv_set_list(c->view, "holds");
-	st = db_query(c->db,
-		"SELECT h.id, t.id, t.title, h.status, coalesce(h.pickup_by, ''), "
-		"  coalesce(q.place, 0) "
-		"FROM hold h JOIN title t ON t.id = h.title_id LEFT JOIN waiting_hold q ON q.id = h.id "
-		"WHERE h.account_id = ? AND h.status IN ('waiting', 'ready') ORDER BY h.placed_at",
-		"i", member_id);
-	while (db_row(c->db, st)) {
+	struct desk_member_hold *held;
+	n = desk_member_holds(c->db, c->arena, member_id, &held);
+	for (int i = 0; i < n; i++) {
 		struct tv *o = tv_obj(c->arena);
-		long long hold_id = db_col_int(st, 0);
-		tv_set_int(o, "id", hold_id);
-		tv_set_int(o, "title_id", db_col_int(st, 1));
-		tv_set_str(o, "title", db_text(c->arena, st, 2));
-		bool ready = !strcmp((const char *)sqlite3_column_text(st, 3), "ready");
-		tv_set_bool(o, "ready", ready);
-		tv_set_str(o, "pickup_by", web_day(c, db_text(c->arena, st, 4)));
-		tv_set_int(o, "place", db_col_int(st, 5));
+		tv_set_int(o, "id", held[i].id);
+		tv_set_int(o, "title_id", held[i].title_id);
+		tv_set_str(o, "title", held[i].title);
+		tv_set_bool(o, "ready", held[i].ready);
+		tv_set_str(o, "pickup_by", web_day(c, held[i].pickup_by));
+		tv_set_int(o, "place", held[i].place);
 		tv_push(holds, o);
 	}
 	struct circ_fines fines;
@@ -628,14 +618,14 @@ void circ_view_member(struct ctx *c, long long member_id, bool staff)
 	if (!standing.may_borrow && staff)
 		view_why(c, c->view, &standing.why);
 	struct tv *ledger = tv_set_list(c->view, "ledger");
-	st = db_query(c->db, "SELECT at, kind, amount_cents, reason FROM fine WHERE account_id = ? "
-		"ORDER BY at DESC, id DESC LIMIT 50", "i", member_id);
-	while (db_row(c->db, st)) {
+	struct desk_ledger_row *rows;
+	n = desk_fine_ledger(c->db, c->arena, member_id, &rows);
+	for (int i = 0; i < n; i++) {
 		struct tv *o = tv_obj(c->arena);
-		tv_set_str(o, "date", web_date(c, db_col_int(st, 0)));
-		tv_set_str(o, "kind", db_text(c->arena, st, 1));
-		tv_set_str(o, "amount", web_money(c, (long)db_col_int(st, 2)));
-		tv_set_str(o, "reason", db_text(c->arena, st, 3));
+		tv_set_str(o, "date", web_date(c, rows[i].at));
+		tv_set_str(o, "kind", rows[i].kind);
+		tv_set_str(o, "amount", web_money(c, rows[i].amount_cents));
+		tv_set_str(o, "reason", rows[i].reason);
 		tv_push(ledger, o);
 	}
 }

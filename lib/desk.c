@@ -314,6 +314,71 @@ int desk_past_loans(struct db *db, struct arena *a, long long member_id, int lim
 	return n;
 }
 
+/* ---- a member's loans, holds and fines ledger ---- */
+
+int desk_open_loans(struct db *db, struct arena *a, long long member_id,
+	struct desk_open_loan **out)
+{
+	int n = 0, cap = 0;
+	*out = NULL;
+	sqlite3_stmt *st = db_query(db,
+		"SELECT l.id, t.id, t.title, k.barcode, l.due_day, l.renewals, l.max_renewals "
+		"FROM loan l JOIN copy k ON k.id = l.copy_id JOIN title t ON t.id = k.title_id "
+		"WHERE l.account_id = ? AND l.returned_at IS NULL ORDER BY l.due_day, l.id",
+		"i", member_id);
+	while (st && db_row(db, st)) {
+		struct desk_open_loan *l = PUSH(a, *out, n, cap);
+		l->id = db_col_int(st, 0);
+		l->title_id = db_col_int(st, 1);
+		l->title = db_text(a, st, 2);
+		l->barcode = db_text(a, st, 3);
+		l->due = db_text(a, st, 4);
+		l->renewals = (int)db_col_int(st, 5);
+		l->max_renewals = (int)db_col_int(st, 6);
+	}
+	return n;
+}
+
+int desk_member_holds(struct db *db, struct arena *a, long long member_id,
+	struct desk_member_hold **out)
+{
+	int n = 0, cap = 0;
+	*out = NULL;
+	sqlite3_stmt *st = db_query(db,
+		"SELECT h.id, t.id, t.title, h.status = 'ready', coalesce(h.pickup_by, ''), "
+		"  coalesce(q.place, 0) "
+		"FROM hold h JOIN title t ON t.id = h.title_id LEFT JOIN waiting_hold q ON q.id = h.id "
+		"WHERE h.account_id = ? AND h.status IN ('waiting', 'ready') ORDER BY h.placed_at",
+		"i", member_id);
+	while (st && db_row(db, st)) {
+		struct desk_member_hold *h = PUSH(a, *out, n, cap);
+		h->id = db_col_int(st, 0);
+		h->title_id = db_col_int(st, 1);
+		h->title = db_text(a, st, 2);
+		h->ready = db_col_int(st, 3) != 0;
+		h->pickup_by = db_text(a, st, 4);
+		h->place = (int)db_col_int(st, 5);
+	}
+	return n;
+}
+
+int desk_fine_ledger(struct db *db, struct arena *a, long long member_id,
+	struct desk_ledger_row **out)
+{
+	int n = 0, cap = 0;
+	*out = NULL;
+	sqlite3_stmt *st = db_query(db, "SELECT at, kind, amount_cents, reason FROM fine "
+		"WHERE account_id = ? ORDER BY at DESC, id DESC LIMIT 50", "i", member_id);
+	while (st && db_row(db, st)) {
+		struct desk_ledger_row *r = PUSH(a, *out, n, cap);
+		r->at = db_col_int(st, 0);
+		r->kind = db_text(a, st, 1);
+		r->amount_cents = (long)db_col_int(st, 2);
+		r->reason = db_text(a, st, 3);
+	}
+	return n;
+}
+
 /* ---- the overdue list ---- */
 
 int desk_overdue_list(struct db *db, struct arena *a, time_t now, struct desk_overdue **out)

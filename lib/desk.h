@@ -132,6 +132,39 @@ struct desk_past_loan {
 int desk_past_loans(struct db *db, struct arena *a, long long member_id, int limit,
 	struct desk_past_loan **out);
 
+/* ---- a member's loans, holds and fines ledger ---- */
+
+struct desk_open_loan {
+	long long id, title_id;
+	const char *title, *barcode, *due;
+	int renewals, max_renewals;
+};
+
+/* A member's loans still out, soonest due first. Returns the count. */
+int desk_open_loans(struct db *db, struct arena *a, long long member_id,
+	struct desk_open_loan **out);
+
+struct desk_member_hold {
+	long long id, title_id;
+	const char *title, *pickup_by;   /* pickup_by: '' while waiting */
+	bool ready;                      /* on the hold shelf */
+	int place;                       /* place in the queue while waiting */
+};
+
+/* A member's holds waiting or ready, oldest first. Returns the count. */
+int desk_member_holds(struct db *db, struct arena *a, long long member_id,
+	struct desk_member_hold **out);
+
+struct desk_ledger_row {
+	long long at;
+	const char *kind, *reason;
+	long amount_cents;
+};
+
+/* The latest rows of a member's fines ledger (at most 50). Returns the count. */
+int desk_fine_ledger(struct db *db, struct arena *a, long long member_id,
+	struct desk_ledger_row **out);
+
 /* ---- the overdue list ---- */
 
 struct desk_overdue {
