@@ -362,6 +362,11 @@ static int note_change(struct importer *im, const char *object, long long id,
 		: "SELECT state FROM import_member_state WHERE id = ?";
 	const char *before = NULL;
 	if (!strcmp(action, "update")) {
+		/* Only the first touch keeps the state before: a row the batch
+		** added or updated already (an ISBN on several lines) needs none. */
+		if (db_int(im->db, 0, "SELECT count(*) FROM import_change WHERE batch_id = ? "
+			"AND object = ? AND row_id = ?", "tti", im->batch_id, object, id))
+			return 0;
 		sqlite3_stmt *st = db_query(im->db, before_sql, "i", id);
 		if (db_row(im->db, st)) {
 			before = db_text(&im->row, st, 0);
