@@ -1,4 +1,4 @@
--- 0017_rule_codes_known: a circulation rule names a category and an item
+-- 0016_rule_codes_known: a circulation rule names a category and an item
 -- type from the admin's lists (0012), or '*' for any, as copies and
 -- accounts already must.
 
