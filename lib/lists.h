@@ -3,7 +3,7 @@
 ** a copy is: book, DVD, ...) and member categories (who a member is:
 ** adult, child, ...). A copy's item_type, an account's category and the
 ** circulation rules name a code from these lists (a rule may also say '*'
-** for any); the schema refuses any other code (migrations 0012 and 0017).
+** for any); the schema refuses any other code (migrations 0012 and 0016).
 **
 ** Every change made here is written to the audit table in the transaction
 ** that makes it: item_type.add, item_type.save, item_type.delete and
