@@ -12,11 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *circ_money(struct arena *a, long cents)
-{
-	return money_amount(a, cents);
-}
-
 static void fail(struct circ_result *r, enum circ_code code, const char *message)
 {
 	r->code = code;

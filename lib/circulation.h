@@ -219,8 +219,4 @@ void circ_fine_pay(struct db *db, struct arena *a, time_t now, long long member_
 void circ_fine_waive(struct db *db, struct arena *a, time_t now, long long member_id,
 	long amount_cents, const char *reason, long long actor_id, struct circ_result *r);
 
-/* Money as "12.50": the same as money_amount (money.h), which new code
-** calls; money for people is money_show. */
-const char *circ_money(struct arena *a, long cents);
-
 #endif

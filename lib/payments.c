@@ -12,6 +12,7 @@
 #include "calendar.h"
 #include "circulation.h"
 #include "members.h"
+#include "money.h"
 #include "notify.h"
 #include "testprovider.h"
 
@@ -79,7 +80,7 @@ static int notify_payment(struct db *db, struct arena *a, time_t now, long long 
 	char day[11];
 	cal_format(cal_day_of(now), day);
 	bool refund = !strcmp(kind, "payment-refund");
-	const char *amount = circ_money(a, p.amount_cents), *what = payment_what(a, &p);
+	const char *amount = money_show(db, a, p.amount_cents), *what = payment_what(a, &p);
 	struct notice n = {
 		.kind = kind, .account_id = p.account_id,
 		.object = arena_printf(a, "payment:%lld", p.id), .bucket = day,
@@ -92,9 +93,23 @@ static int notify_payment(struct db *db, struct arena *a, time_t now, long long 
 				"%s. Reference %s.%s\n", p.member_name, amount, what, p.method, day,
 				p.reference, p.excess_cents ? arena_printf(a, " Of this, %s was more "
 				"than you owed; please ask at the desk for it back.",
-				circ_money(a, p.excess_cents)) : ""),
+				money_show(db, a, p.excess_cents)) : ""),
 	};
 	return notify_queue(db, a, now, &n) < 0 ? -1 : 0;
+}
+
+/* A payment's state as people read it. */
+static const char *payment_status_words(const char *status)
+{
+	static const char *const words[][2] = {
+		{ "pending", "still waiting to be paid" }, { "completed", "paid" },
+		{ "failed", "a failed payment" }, { "refunded", "refunded" },
+		{ "cancelled", "cancelled" },
+	};
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (!strcmp(status, words[i][0]))
+			return words[i][1];
+	return status;
 }
 
 /* ---- taking payments ---- */
@@ -160,7 +175,7 @@ static bool check_input(struct db *db, struct arena *a, time_t now,
 		long owed = circ_balance(db, a, in->account_id, now);
 		if (in->amount_cents > owed)
 			return refuse(r, arena_printf(a, "The member owes %s in fines; %s is more "
-				"than that.", circ_money(a, owed), circ_money(a, in->amount_cents))), false;
+				"than that.", money_show(db, a, owed), money_show(db, a, in->amount_cents))), false;
 	}
 	if (in->purpose == PAY_OTHER && (!in->note || !*in->note))
 		return refuse(r, "Say what the payment is for in the note."), false;
@@ -315,7 +330,7 @@ static int reinstate_fines(struct db *db, struct arena *a, time_t now,
 		return 0;
 	}
 	*effect = arena_printf(a, "The %s of fines it paid are owed again.",
-		circ_money(a, paid_off));
+		money_show(db, a, paid_off));
 	return db_exec(db, "INSERT INTO fine(account_id, kind, amount_cents, reason, recorded_by, "
 		"at, payment_id) VALUES (?, 'accrued', ?, ?, nullif(?, 0), ?, ?)", "iitiii",
 		p->account_id, (long long)paid_off, arena_printf(a, "Owed again: %s", why),
@@ -373,7 +388,7 @@ static bool refundable(struct db *db, struct arena *a, long long payment_id,
 	if (strcmp(p->status, "completed"))
 		return refuse_as(r, PAY_PROBLEM_STATE, arena_printf(a, "Payment %s is %s: only a "
 			"completed payment can be refunded; nothing was changed.", p->reference,
-			p->status)), false;
+			payment_status_words(p->status))), false;
 	return true;
 }
 
@@ -399,7 +414,7 @@ void payment_refund(struct db *db, struct arena *a, time_t now, long long paymen
 	    db_exec(db, "INSERT INTO audit(at, actor_id, action, object, detail) "
 		"VALUES (?, nullif(?, 0), 'payment.refund', ?, ?)", "iitt", (long long)now, staff_id,
 		arena_printf(a, "payment:%lld", p.id), arena_printf(a, "%s, %s for %s: %s. %s",
-		p.reference, circ_money(a, p.amount_cents), payment_what(a, &p), reason,
+		p.reference, money_amount(a, p.amount_cents), payment_what(a, &p), reason,
 		effect)) != SQLITE_OK ||
 	    notify_payment(db, a, now, p.id, "payment-refund") || db_commit(db))
 		goto fail;
@@ -563,7 +578,7 @@ void payment_callback(struct db *db, struct arena *a, time_t now,
 	}
 	if (strcmp(p.status, "pending")) {
 		refuse_as(r, PAY_PROBLEM_STATE, arena_printf(a, "Payment %s is already %s; nothing "
-			"was changed.", p.reference, p.status));
+			"was changed.", p.reference, payment_status_words(p.status)));
 		goto fail;
 	}
 	bool completed = !strcmp(ans->status, "completed");

@@ -83,7 +83,7 @@ def test_payments_and_refunds_are_notified(stack):
                               (mid,)).fetchone()
     rows = notices(stack, mid)
     assert [r[2:] for r in rows] == [
-        ("Receipt %s: 5.00" % ref, "queued", "payment-receipt:%d:payment:%d:%s"
+        ("Receipt %s: 5.00 €" % ref, "queued", "payment-receipt:%d:payment:%d:%s"
          % (mid, pid, today()))], rows
     page = staff.get("/staff/members/%d/payments" % mid)
     r = staff.post("/staff/members/%d/payments/%d/refund" % (mid, pid),
@@ -91,7 +91,7 @@ def test_payments_and_refunds_are_notified(stack):
     assert r.status == 303, r
     assert member_row(stack, mid)[0] is None
     rows = notices(stack, mid)
-    assert len(rows) == 2 and rows[1][2] == "Refund %s: 5.00" % ref, rows
+    assert len(rows) == 2 and rows[1][2] == "Refund %s: 5.00 €" % ref, rows
     with stack.db() as db:
         body = db.execute("SELECT body FROM outbox WHERE dedupe_key LIKE 'payment-refund:%' "
                           "AND account_id = ?", (mid,)).fetchone()[0]

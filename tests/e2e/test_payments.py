@@ -178,9 +178,10 @@ def test_refunds_of_payments_not_completed_are_refused(stack):
     assert (payment_status(stack, pending), payment_status(stack, failed)) == \
         ("pending", "failed")
     staff = stack.login(*LIBRARIAN)
-    for pid, status in ((pending, "pending"), (failed, "failed")):
+    for pid, status, words in ((pending, "pending", "still waiting to be paid"),
+                               (failed, "failed", "a failed payment")):
         r = refund(staff, mid, pid)
-        assert r.status == 409 and "is %s: only a completed payment" % status in r.body, r
+        assert r.status == 409 and "is %s: only a completed payment" % words in r.body, r
         assert payment_status(stack, pid) == status
         assert audit_count(stack, pid) == 0
     r = refund(staff, mid, 999999)
