@@ -449,7 +449,7 @@ static void view_renew_refusal(struct ctx *c, long long loan_id, const struct ci
 	bool staff)
 {
 	struct tv *o = tv_set_obj(c->view, arena_printf(c->arena, "renew_refusal_%lld", loan_id));
-	tv_set_str(o, "message", r->message);
+	tv_set_str(o, "message", web_message(c, r->message));
 	if (staff)
 		view_why(c, o, &r->why);
 	if (!tv_get(o, "why"))
@@ -504,6 +504,8 @@ void page_circ_loan(struct ctx *c)
 	tv_set_int(v, "max_renewals", l.max_renewals);
 	tv_set_str(v, "per_day", web_money(c, l.per_day_cents));
 	tv_set_int(v, "grace_days", l.grace_days);
+	tv_set_str(v, "grace_days_text", web_count(c, l.grace_days, "day", "days"));
+	tv_set_str(v, "closed_skipped_days", web_count(c, l.closed_skipped, "day", "days"));
 	tv_set_str(v, "cap", web_money(c, l.cap_cents));
 	set_count_or_false(v, "closed_skipped", l.closed_skipped);
 	if (l.returned)
@@ -519,6 +521,9 @@ void page_circ_loan(struct ctx *c)
 			if (recorded)
 				tv_set_str(fv, "recorded", web_money(c, recorded));
 			tv_set_int(fv, "days_late", f.days_late);
+			tv_set_str(fv, "days_late_text", web_count(c, f.days_late, "day", "days"));
+			tv_set_str(fv, "closed_skipped_text", web_count(c, f.closed_skipped,
+				"closed day", "closed days"));
 			tv_set_int(fv, "days_charged", f.days_charged);
 			set_count_or_false(fv, "closed_skipped", f.closed_skipped);
 			tv_set_bool(fv, "in_grace", f.in_grace);
@@ -526,7 +531,7 @@ void page_circ_loan(struct ctx *c)
 		}
 		char today[11];
 		cal_format(cal_day_of(c->now), today);
-		tv_set_str(v, "today", today);
+		tv_set_str(v, "today", web_day(c, today));
 	}
 	lists_view_names(c, v, "rule_category", "rule_item_type");
 	lists_view_names(c, v, "category", "item_type");

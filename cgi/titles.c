@@ -433,6 +433,7 @@ static void view_statuses(struct ctx *c, struct tv *obj, const char *current)
 	for (int i = 0; i < cataloguing_manual_status_count; i++) {
 		struct tv *o = tv_obj(c->arena);
 		tv_set_str(o, "value", cataloguing_manual_statuses[i]);
+		tv_set_str(o, "label", catalogue_status_label(cataloguing_manual_statuses[i]));
 		tv_set_bool(o, "selected", !strcmp(current, cataloguing_manual_statuses[i]));
 		tv_push(list, o);
 	}
@@ -466,6 +467,7 @@ static void copies_page(struct ctx *c, long long title_id, const struct copy_inp
 		tv_set_str(o, "barcode", k->barcode);
 		tv_set_str(o, "location", k->location);
 		tv_set_str(o, "status", k->status);
+		tv_set_str(o, "status_label", catalogue_status_label(k->status));
 		tv_set_str(o, "acquired_on", k->acquired_on);
 		tv_set_str(o, "acquired_shown", web_day(c, k->acquired_on));
 		tv_set_str(o, "source", k->source);

@@ -887,7 +887,8 @@ static bool renewal_too_soon(struct arena *a, const struct loan_terms *t, lday t
 	cal_format(t->due - t->no_renewal_before, from);
 	cal_format(t->due, due);
 	fail(r, CIRC_RENEW_TOO_SOON, arena_printf(a, "This loan can be renewed from %s, "
-		"%d day(s) before it is due on %s; not earlier.", from, t->no_renewal_before, due));
+		"%d day%s before it is due on %s; not earlier.", from, t->no_renewal_before,
+		t->no_renewal_before == 1 ? "" : "s", due));
 	why_rule(&r->why, t->rule_id, t->rule_category, t->rule_item_type,
 		"renewing no earlier than this many days before the due date (as it was when "
 		"the loan was made)", arena_printf(a, "%d", t->no_renewal_before));

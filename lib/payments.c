@@ -350,8 +350,8 @@ static int undo_plan(struct db *db, struct arena *a, time_t now, const struct pa
 	else if (!u.days_removed)
 		*effect = "The period it paid for had already ended, so the membership is unchanged.";
 	else if (*u.until)
-		*effect = arena_printf(a, "The membership now ends on %s, %ld day(s) earlier.",
-			u.until, u.days_removed);
+		*effect = arena_printf(a, "The membership now ends on %s, %ld day%s earlier.",
+			u.until, u.days_removed, u.days_removed == 1 ? "" : "s");
 	else
 		*effect = "The membership it paid for was cancelled; there is no other.";
 	return 0;
