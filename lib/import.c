@@ -367,6 +367,8 @@ struct change_note {
 	long line;
 };
 
+/* A slot of the hash of touched rows: the row id's bits mixed (Fibonacci
+** hashing), and the object's first letter, which differs for each. */
 static size_t touched_slot(const char *object, long long id, size_t mask)
 {
 	return (size_t)(((unsigned long long)id * 0x9E3779B97F4A7C15ull) >> 17 ^
