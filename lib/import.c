@@ -94,6 +94,8 @@ static char *header_key(struct arena *a, const char *s)
 /* What a row did, kept until the row is known to be saved. */
 #define ROW_ENTRIES 4
 
+struct change_note;
+
 struct importer {
 	struct db *db;
 	struct arena *a;           /* the batch's strings */
@@ -108,7 +110,12 @@ struct importer {
 	const char *fatal;         /* stops the import: nothing is saved */
 	const char *format;
 	const char *ignored_columns;
-	long change_seq;
+	/* the changes a commit notes for the undo */
+	struct arena notes;        /* their labels and states before */
+	struct change_note *changes;
+	long nchanges, changes_cap;
+	long *touched;             /* hash of (object, row_id): note index + 1 */
+	size_t touched_cap, ntouched;
 	/* the batch so far */
 	struct import_counts n;
 	struct import_entry *entries;
@@ -349,6 +356,70 @@ static const char *const member_shown_sql =
 
 /* ---- what a commit records for its undo ---- */
 
+/* A change is noted in memory while the rows are read, and written to
+** import_change once, with its state after, at the end of the commit
+** (note_changes_write): one insert of the finished row instead of an
+** insert inside every row's savepoint and an update of it at the end.
+** A savepoint rolled back forgets the changes noted since (changes_undo). */
+struct change_note {
+	const char *object, *action, *label, *before;
+	long long row_id;
+	long line;
+};
+
+/* A slot of the hash of touched rows: the row id's bits mixed (Fibonacci
+** hashing), and the object's first letter, which differs for each. */
+static size_t touched_slot(const char *object, long long id, size_t mask)
+{
+	return (size_t)(((unsigned long long)id * 0x9E3779B97F4A7C15ull) >> 17 ^
+		(unsigned char)object[0]) & mask;
+}
+
+/* Whether the batch has noted a change of that row. A slot holds a note's
+** index + 1; one past the notes kept (forgotten on a rollback) or of
+** another row is passed over. */
+static bool touched(const struct importer *im, const char *object, long long id)
+{
+	if (!im->touched_cap)
+		return false;
+	size_t mask = im->touched_cap - 1;
+	for (size_t i = touched_slot(object, id, mask); im->touched[i]; i = (i + 1) & mask) {
+		long k = im->touched[i] - 1;
+		if (k < im->nchanges && im->changes[k].row_id == id &&
+		    !strcmp(im->changes[k].object, object))
+			return true;
+	}
+	return false;
+}
+
+static void touched_add(struct importer *im, long k)
+{
+	if ((im->ntouched + 1) * 2 > im->touched_cap) {
+		/* Grow, keeping only the notes kept. */
+		free(im->touched);
+		im->touched_cap = im->touched_cap ? im->touched_cap * 2 : 1024;
+		im->touched = calloc(im->touched_cap, sizeof *im->touched);
+		if (!im->touched)
+			abort();
+		im->ntouched = 0;
+		for (long j = 0; j < k; j++)
+			touched_add(im, j);
+	}
+	const struct change_note *c = &im->changes[k];
+	size_t mask = im->touched_cap - 1;
+	size_t i = touched_slot(c->object, c->row_id, mask);
+	while (im->touched[i])
+		i = (i + 1) & mask;
+	im->touched[i] = k + 1;
+	im->ntouched++;
+}
+
+/* Forget the changes noted since mark (their writes were rolled back). */
+static void changes_undo(struct importer *im, long mark)
+{
+	im->nchanges = mark;
+}
+
 /* object: title, copy, member, author or section. An update records the
 ** state before (the first time the batch touches the row). */
 static int note_change(struct importer *im, const char *object, long long id,
@@ -356,38 +427,52 @@ static int note_change(struct importer *im, const char *object, long long id,
 {
 	if (!im->commit)
 		return 0;
-	const char *before_sql =
-		!strcmp(object, "title") ? "SELECT state FROM import_title_state WHERE id = ?"
-		: !strcmp(object, "copy") ? "SELECT state FROM import_copy_state WHERE id = ?"
-		: "SELECT state FROM import_member_state WHERE id = ?";
+	/* A row is noted once, at its first touch: a row the batch added or
+	** updated already (an ISBN on several lines) keeps no second state
+	** before, and an author named twice in a row is added once. */
+	if (touched(im, object, id))
+		return 0;
 	const char *before = NULL;
 	if (!strcmp(action, "update")) {
-		/* Only the first touch keeps the state before: a row the batch
-		** added or updated already (an ISBN on several lines) needs none. */
-		if (db_int(im->db, 0, "SELECT count(*) FROM import_change WHERE batch_id = ? "
-			"AND object = ? AND row_id = ?", "tti", im->batch_id, object, id))
-			return 0;
-		sqlite3_stmt *st = db_query(im->db, before_sql, "i", id);
+		sqlite3_stmt *st = db_query(im->db, !strcmp(object, "title")
+			? "SELECT state FROM import_title_state WHERE id = ?"
+			: !strcmp(object, "copy") ? "SELECT state FROM import_copy_state WHERE id = ?"
+			: "SELECT state FROM import_member_state WHERE id = ?", "i", id);
 		if (db_row(im->db, st)) {
-			before = db_text(&im->row, st, 0);
+			before = db_text(&im->notes, st, 0);
 			db_done(st);
 		}
 	}
-	return db_exec(im->db, "INSERT OR IGNORE INTO import_change(batch_id, seq, object, "
-		"row_id, action, line, label, before) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", "titititt",
-		im->batch_id, (long long)++im->change_seq, object, id, action, (long long)im->line,
-		label, before) == SQLITE_OK ? 0 : -1;
+	if (im->nchanges == im->changes_cap) {
+		im->changes_cap = im->changes_cap ? im->changes_cap * 2 : 1024;
+		im->changes = realloc(im->changes, sizeof *im->changes * (size_t)im->changes_cap);
+		if (!im->changes)
+			abort();
+	}
+	long k = im->nchanges++;
+	im->changes[k] = (struct change_note){ .object = object, .action = action,
+		.label = arena_strdup(&im->notes, label), .before = before, .row_id = id,
+		.line = im->line };
+	touched_add(im, k);
+	return 0;
 }
 
-/* The state of every row the batch touched, as it is at the commit. */
-static int note_after_states(struct importer *im)
+/* Write the changes noted, in their order, each with the state of its row
+** as it is at the commit (`after`). */
+static int note_changes_write(struct importer *im)
 {
-	return db_exec(im->db, "UPDATE import_change SET after = CASE object "
-		"WHEN 'title' THEN (SELECT state FROM import_title_state WHERE id = row_id) "
-		"WHEN 'copy' THEN (SELECT state FROM import_copy_state WHERE id = row_id) "
-		"WHEN 'member' THEN (SELECT state FROM import_member_state WHERE id = row_id) END "
-		"WHERE batch_id = ? AND object IN ('title', 'copy', 'member')", "t",
-		im->batch_id) == SQLITE_OK ? 0 : -1;
+	for (long k = 0; k < im->nchanges; k++) {
+		const struct change_note *c = &im->changes[k];
+		if (db_exec(im->db, "INSERT INTO import_change(batch_id, object, row_id, action, "
+			"line, label, before, after) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, CASE ?2 "
+			"WHEN 'title' THEN (SELECT state FROM import_title_state WHERE id = ?3) "
+			"WHEN 'copy' THEN (SELECT state FROM import_copy_state WHERE id = ?3) "
+			"WHEN 'member' THEN (SELECT state FROM import_member_state WHERE id = ?3) END)",
+			"ttititt", im->batch_id, c->object, c->row_id,
+			c->action, (long long)c->line, c->label, c->before) != SQLITE_OK)
+			return -1;
+	}
+	return 0;
 }
 
 /* Write an update between shown states: returns "update" or "unchanged"
@@ -400,6 +485,7 @@ static const char *update_shown(struct importer *im, const char *object, const c
 {
 	struct shown before, after;
 	shown_load(im, shown_sql, id, &before);
+	long mark = im->nchanges;
 	if (db_exec(im->db, "SAVEPOINT import_update", NULL) != SQLITE_OK)
 		return "the row could not be saved just now";
 	const char *why = note_change(im, object, id, "update", label)
@@ -407,14 +493,16 @@ static const char *update_shown(struct importer *im, const char *object, const c
 	if (why) {
 		db_exec(im->db, "ROLLBACK TO import_update", NULL);
 		db_exec(im->db, "RELEASE import_update", NULL);
+		changes_undo(im, mark);
 		return why;
 	}
 	shown_load(im, shown_sql, id, &after);
 	struct import_field *fields;
 	int n = shown_diff(im, &before, &after, &fields);
-	if (n == 0)
+	if (n == 0) {
 		db_exec(im->db, "ROLLBACK TO import_update", NULL);
-	else
+		changes_undo(im, mark);
+	} else
 		row_entry(im, object, "update", label, fields, n);
 	db_exec(im->db, "RELEASE import_update", NULL);
 	*changed = n > 0;
@@ -863,11 +951,11 @@ static int on_row(void *ctx, const struct tab_row *row)
 	im->line = row->line;
 	memset(&im->row_n, 0, sizeof im->row_n);
 	im->nrow_entries = 0;
-	long long seq = im->change_seq;
+	long mark = im->nchanges;
 	const char *why = im->kind == IMPORT_MEMBERS ? member_row(im, row) : title_row(im, row);
 	if (why) {
 		db_exec(im->db, "ROLLBACK TO import_row", NULL);
-		im->change_seq = seq;
+		changes_undo(im, mark);
 		reject(im, row->line, why);
 	} else {
 		add_counts(&im->n, &im->row_n);
@@ -964,6 +1052,15 @@ static void importer_init(struct importer *im, struct db *db, struct arena *a,
 	im->ignored_columns = "";
 	im->entries = arena_alloc(a, sizeof *im->entries * 2 * IMPORT_LISTED);
 	arena_init(&im->row, 0);
+	arena_init(&im->notes, 0);
+}
+
+static void importer_free(struct importer *im)
+{
+	arena_free(&im->row);
+	arena_free(&im->notes);
+	free(im->changes);
+	free(im->touched);
 }
 
 /* Run the import of a file inside the caller's transaction. Returns 0, or
@@ -1104,7 +1201,7 @@ int import_stage(struct db *db, struct arena *a, enum import_kind kind,
 	}
 	rc = 0;
 out:
-	arena_free(&im.row);
+	importer_free(&im);
 	return rc;
 }
 
@@ -1119,7 +1216,7 @@ static int commit_batch(struct db *db, struct arena *a, enum import_kind kind,
 	int rc = -1;
 	if (import_file(&im, data, len, error))
 		goto out;
-	if (note_after_states(&im) ||
+	if (note_changes_write(&im) ||
 	    db_exec(db, "UPDATE import_batch SET status = 'committed', format = ?, data = NULL, "
 		"ignored_columns = ?, committed_by = nullif(?, 0), committed_at = ? WHERE id = ?",
 		"ttiit", im.format, im.ignored_columns, actor_id, (long long)now, id) != SQLITE_OK ||
@@ -1133,7 +1230,7 @@ static int commit_batch(struct db *db, struct arena *a, enum import_kind kind,
 	}
 	rc = 0;
 out:
-	arena_free(&im.row);
+	importer_free(&im);
 	return rc;
 }
 
