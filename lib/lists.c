@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "valid.h"
+
 /* What differs between the two lists: their SQL (table names cannot be
 ** bound, so each statement is written out) and their words. */
 struct list_def {
@@ -130,24 +132,6 @@ static bool code_ok(const char *s)
 	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-_") == n;
 }
 
-/* Characters, not bytes (http.c has checked the text is UTF-8). */
-static size_t utf8_length(const char *s)
-{
-	size_t n = 0;
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xC0) != 0x80)
-			n++;
-	return n;
-}
-
-static bool has_control(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7F)
-			return true;
-	return false;
-}
-
 /* The position typed, or -1 when it is not a whole number in range. */
 static long parse_position(const char *s)
 {
@@ -163,7 +147,7 @@ static void check_fields(struct arena *a, const struct list_input *in, bool addi
 	const char **name, long *position, struct form_errors *errs)
 {
 	*name = valid_trim(a, in->name);
-	if (!**name || utf8_length(*name) > NAME_MAX_CHARS || has_control(*name))
+	if (!**name || valid_utf8_chars(*name) > NAME_MAX_CHARS || valid_has_control(*name))
 		form_error(errs, "name", "Give a name of up to 100 characters, as members "
 			"and staff will read it.");
 	const char *pos = valid_trim(a, in->position);

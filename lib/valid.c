@@ -23,8 +23,7 @@ const char *form_error_get(const struct form_errors *e, const char *field)
 	return NULL;
 }
 
-/* Count characters (not bytes) of valid UTF-8. */
-static size_t utf8_chars(const char *s)
+size_t valid_utf8_chars(const char *s)
 {
 	size_t n = 0;
 	for (; *s; s++)
@@ -33,7 +32,7 @@ static size_t utf8_chars(const char *s)
 	return n;
 }
 
-static bool has_control(const char *s)
+bool valid_has_control(const char *s)
 {
 	for (; *s; s++)
 		if ((unsigned char)*s < 0x20 || *s == 0x7f)
@@ -45,9 +44,9 @@ const char *valid_name(const char *s)
 {
 	if (!s || !*s)
 		return "Please enter a name.";
-	if (utf8_chars(s) > 200)
+	if (valid_utf8_chars(s) > 200)
 		return "A name can be at most 200 characters.";
-	if (has_control(s))
+	if (valid_has_control(s))
 		return "A name cannot contain control characters.";
 	return NULL;
 }
@@ -95,7 +94,7 @@ const char *valid_phone(const char *s)
 
 const char *valid_password(const char *s)
 {
-	if (!s || utf8_chars(s) < 8)
+	if (!s || valid_utf8_chars(s) < 8)
 		return "A password needs at least 8 characters.";
 	if (strlen(s) > 1024)
 		return "A password can be at most 1024 bytes.";

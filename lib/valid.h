@@ -51,4 +51,10 @@ bool valid_local_path(const char *s);
 /* Parse a positive decimal id (no sign, no leading junk); 0 when invalid. */
 long long valid_id(const char *s);
 
+/* Characters (not bytes) of valid UTF-8 text. */
+size_t valid_utf8_chars(const char *s);
+
+/* Whether s holds a control character (below 0x20, or DEL). */
+bool valid_has_control(const char *s);
+
 #endif
