@@ -52,6 +52,18 @@ static void test_db_close(const char *dir, struct db *db, struct arena *arena)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* Defines `static int name(void **state)`, the cmocka setup of a test's
+** struct fixture (holding dir, db and arena): a fresh migrated database
+** and nothing else in it. */
+#define DEFINE_TEST_DB_SETUP(name) \
+	static int name(void **state) \
+	{ \
+		struct fixture *f = calloc(1, sizeof *f); \
+		test_db_open(f->dir, &f->db, &f->arena); \
+		*state = f; \
+		return 0; \
+	}
+
 /* Defines `static int name(void **state)`, the cmocka teardown of a
 ** test's struct fixture: made by calloc, holding the dir, db and arena
 ** that test_db_open filled; closes them and frees it. */

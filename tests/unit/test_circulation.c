@@ -41,13 +41,7 @@ static time_t at_day(int n)
 	return day0 + (time_t)n * 86400;
 }
 
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof *f);
-	test_db_open(f->dir, &f->db, &f->arena);
-	*state = f;
-	return 0;
-}
+DEFINE_TEST_DB_SETUP(setup)
 
 DEFINE_TEST_DB_TEARDOWN(teardown)
 

@@ -34,13 +34,7 @@ struct fixture {
 
 static const struct auth_cost cheap = { 1, 65536 };
 
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof *f);
-	test_db_open(f->dir, &f->db, &f->arena);
-	*state = f;
-	return 0;
-}
+DEFINE_TEST_DB_SETUP(setup)
 
 DEFINE_TEST_DB_TEARDOWN(teardown)
 
