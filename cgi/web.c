@@ -188,7 +188,9 @@ const char *web_message(struct ctx *c, const char *message)
 
 const char *web_money(struct ctx *c, long long cents)
 {
-	return money_show(c->db, c->arena, (long)cents);
+	if (!c->currency)
+		c->currency = money_currency(c->db, c->arena);
+	return money_in(c->arena, c->currency, (long)cents);
 }
 
 struct auth_cost web_auth_cost(const struct ctx *c)

@@ -34,6 +34,8 @@ struct ctx {
 	bool personal;                  /* the page holds something of this
 	                                   visitor's (a form token) */
 	struct tv *view;                /* the page's data; the layout's too */
+	const char *currency;           /* the library's, read once a request
+	                                   (web_money) */
 };
 
 typedef void (*page_fn)(struct ctx *c);
