@@ -2,22 +2,12 @@
 ** notifications.c: the notices queued for a member (the outbox), on the
 ** staff member page and on the member's /account/notifications.
 */
-#include <string.h>
-
 #include "notify.h"
 #include "web.h"
 
 #define NOTICES_SHOWN 100
 
 /* A notice's channel and state as people read them. */
-static const char *words_for(const char *code, const char *const (*words)[2], size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(code, words[i][0]))
-			return words[i][1];
-	return code;
-}
-
 static const char *const channel_words[][2] = {
 	{ "email", "email" }, { "sms", "text message" }, { "in-app", "here" },
 };
@@ -34,12 +24,10 @@ void notifications_view_member(struct ctx *c, long long account_id)
 	for (int i = 0; i < n; i++) {
 		struct tv *o = tv_obj(c->arena);
 		tv_set_str(o, "date", web_date(c, rows[i].created_at));
-		tv_set_str(o, "channel", words_for(rows[i].channel, channel_words,
-			sizeof channel_words / sizeof channel_words[0]));
+		tv_set_str(o, "channel", LABEL_OF(rows[i].channel, channel_words));
 		tv_set_str(o, "recipient", rows[i].recipient);
 		tv_set_str(o, "subject", rows[i].subject);
-		tv_set_str(o, "status", words_for(rows[i].status, status_words,
-			sizeof status_words / sizeof status_words[0]));
+		tv_set_str(o, "status", LABEL_OF(rows[i].status, status_words));
 		tv_push(list, o);
 	}
 }

@@ -40,11 +40,10 @@ long long members_plan_to_offer(struct ctx *c, long long account_id)
 
 const char *members_status_words(const char *status)
 {
-	if (!strcmp(status, "pending"))
-		return "waiting for payment";
-	if (!strcmp(status, "none"))
-		return "no membership";
-	return status;
+	static const char *const words[][2] = {
+		{ "pending", "waiting for payment" }, { "none", "no membership" },
+	};
+	return LABEL_OF(status, words);
 }
 
 void members_view_standing(struct ctx *c, long long account_id)

@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "valid.h"
+
 int catalogue_newest(struct db *db, struct arena *a, int max,
 	struct title_brief *out)
 {
@@ -145,7 +147,7 @@ int catalogue_section_get(struct db *db, struct arena *a, long long id,
 
 const char *catalogue_status_label(const char *status)
 {
-	static const struct { const char *status, *label; } labels[] = {
+	static const char *const labels[][2] = {
 		{ "available", "on the shelf" },
 		{ "on-loan", "on loan" },
 		{ "on-hold-shelf", "held for a reader" },
@@ -154,10 +156,7 @@ const char *catalogue_status_label(const char *status)
 		{ "in-repair", "being repaired" },
 		{ "withdrawn", "withdrawn" },
 	};
-	for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++)
-		if (!strcmp(status, labels[i].status))
-			return labels[i].label;
-	return status;
+	return LABEL_OF(status, labels);
 }
 
 int catalogue_bulk_begin(struct db *db)

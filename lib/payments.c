@@ -15,6 +15,7 @@
 #include "money.h"
 #include "notify.h"
 #include "testprovider.h"
+#include "valid.h"
 
 static const char *const purpose_names[] = { "plan", "fine", "other" };
 static const char *const method_names[] = { "cash", "card", "online" };
@@ -106,10 +107,7 @@ static const char *payment_status_words(const char *status)
 		{ "failed", "a failed payment" }, { "refunded", "refunded" },
 		{ "cancelled", "cancelled" },
 	};
-	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-		if (!strcmp(status, words[i][0]))
-			return words[i][1];
-	return status;
+	return LABEL_OF(status, words);
 }
 
 /* ---- taking payments ---- */

@@ -171,3 +171,11 @@ bool valid_local_path(const char *s)
 	return s && strlen(s) <= VALID_PATH_MAX && local_path_shape(s) &&
 		percent_decoded(s, decoded) && local_path_shape(decoded);
 }
+
+const char *valid_label(const char *code, const char *const (*pairs)[2], size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(code, pairs[i][0]))
+			return pairs[i][1];
+	return code;
+}

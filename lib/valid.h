@@ -57,4 +57,9 @@ size_t valid_utf8_chars(const char *s);
 /* Whether s holds a control character (below 0x20, or DEL). */
 bool valid_has_control(const char *s);
 
+/* The words people read for a code, from {code, words} pairs; the code
+** itself when it has none. LABEL_OF(code, pairs) passes the pairs' count. */
+const char *valid_label(const char *code, const char *const (*pairs)[2], size_t n);
+#define LABEL_OF(code, pairs) valid_label((code), (pairs), sizeof (pairs) / sizeof (pairs)[0])
+
 #endif
