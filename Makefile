@@ -27,7 +27,7 @@ TEST_LIBS := -lcmocka
 DEB_PACKAGES := gcc make pkg-config nginx libfcgi-dev libsqlite3-dev \
 	libsodium-dev libmagic-dev libcurl4-openssl-dev libjansson-dev \
 	libcmocka-dev libcsv-dev libzip-dev libxml2-dev libxlsxwriter-dev \
-	wrk python3 python3-aiosmtpd curl sqlite3 tzdata chromium
+	wrk python3 curl sqlite3 tzdata chromium python3-aiosmtpd libnginx-mod-nchan
 # node and npm for the browser suite's tools, unless a node is already here.
 ifeq ($(shell command -v node),)
 DEB_PACKAGES += nodejs npm

@@ -35,6 +35,7 @@
 #include "members.h"
 #include "config.h"
 #include "db.h"
+#include "notify.h"
 #include "web.h"
 
 static void usage(void)
@@ -400,6 +401,7 @@ int main(int argc, char **argv)
 		fputs("carrel: libsodium failed to start\n", stderr);
 		return 1;
 	}
+	notify_set_base_url(cfg.base_url);
 	const char *cmd = argv[1];
 	if (!strcmp(cmd, "init"))
 		return cmd_init(&cfg, argc - 2, argv + 2);

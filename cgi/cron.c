@@ -1,101 +1,281 @@
 /*
-** cron.c: carrel-cron, the scheduled jobs. Run it every few minutes (cron
-** or a systemd timer); every job is safe to run again.
+** cron.c: carrel-cron, the scheduled jobs. Run it every minute or few (cron
+** or a systemd timer); every task is safe to run again, and a lock keeps
+** two runs from overlapping.
 **
-**   carrel-cron run     run every job that is due
+**   carrel-cron run [--now WHEN]       run every task that is due
 **
-** Jobs today: expire holds not collected by their pickup day, passing each
-** copy to the next reader in the queue; once a day, refresh the search's
-** list of common terms. Reminders, notices and the monthly
-** report arrive with the notifications issue.
+** Each task's start and end are recorded in cron_task (lib/notify.h), which
+** staff read on /staff/notifications: a task that stops running or keeps
+** failing does not go unnoticed. --now moves the clock (tests, or catching
+** up by hand): WHEN is YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS] in the library's
+** time zone, or @UNIXSECONDS.
 */
+#include <errno.h>
+#include <fcntl.h>
 #include <sodium.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "calendar.h"
 #include "catalogue.h"
 #include "circulation.h"
 #include "config.h"
 #include "db.h"
+#include "notify.h"
 
-static void usage(FILE *out)
+/* What every task is given. */
+struct cron {
+	const struct config *cfg;
+	struct db db;
+	struct arena arena;       /* reset after each task */
+	time_t now;
+	bool on_terminal;         /* progress lines go to a terminal */
+	bool clock_moved;         /* --now given */
+};
+
+/* A task: returns 0 with a one-line summary in msg, or -1 with the reason. */
+struct cron_task_def {
+	const char *name;         /* as recorded in cron_task */
+	int (*run)(struct cron *c, char *msg, size_t msglen);
+};
+
+/* A progress line on a terminal, rewritten in place ("\r"); nothing when
+** run by cron. Tasks call it every so often with what they are doing. */
+void cron_progress(struct cron *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void cron_progress(struct cron *c, const char *fmt, ...)
 {
-	fputs("usage: carrel-cron run\n"
-	      "\n"
-	      "Runs the scheduled jobs once: today, expiring holds that were not\n"
-	      "collected in time (the copy passes to the next in the queue), and\n"
-	      "once a day refreshing the catalogue search's list of common words\n"
-	      "and its window.\n"
-	      "Reminders, overdue notices and the monthly report are not built yet.\n", out);
+	if (!c->on_terminal)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("\r\033[K", stderr);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fflush(stderr);
+}
+
+/* ---- tasks ---- */
+
+static int task_expire_holds(struct cron *c, char *msg, size_t msglen)
+{
+	int expired = circ_holds_expire(&c->db, &c->arena, c->now);
+	if (expired < 0) {
+		snprintf(msg, msglen, "expiring holds failed: %s", db_errmsg(&c->db));
+		return -1;
+	}
+	snprintf(msg, msglen, "%d hold%s expired", expired, expired == 1 ? "" : "s");
+	return 0;
 }
 
 /* Once a day, the search's list of common terms and its window (lib/
 ** catalogue.h): words become common as the catalogue grows, and borrowing
-** moves titles into the window and out. Returns 1 when refreshed, 0 when
-** not due, -1 on error. */
-static int refresh_search(struct db *db, const struct config *cfg, time_t now)
+** moves titles into the window and out. */
+static int task_refresh_search(struct cron *c, char *msg, size_t msglen)
 {
-	long long at = db_int(db, 0, "SELECT CAST(value AS INTEGER) FROM setting "
+	long long at = db_int(&c->db, 0, "SELECT CAST(value AS INTEGER) FROM setting "
 		"WHERE key = 'search.common_at'", NULL);
-	if (at > 0 && now - at < 24 * 60 * 60 && now >= at)
+	if (at > 0 && c->now - at < 24 * 60 * 60 && c->now >= at) {
+		snprintf(msg, msglen, "not due (once a day)");
 		return 0;
+	}
 	/* Each in transactions of its own: the window is made a few thousand
 	** titles at a time, so the desk is never kept waiting for long. */
-	if (catalogue_common_terms(db) || catalogue_search_window(db, cfg->search_window))
+	if (catalogue_common_terms(&c->db) ||
+	    catalogue_search_window(&c->db, c->cfg->search_window)) {
+		snprintf(msg, msglen, "refreshing the search's common terms and window failed");
 		return -1;
-	return 1;
+	}
+	snprintf(msg, msglen, "the search's common terms and window refreshed");
+	return 0;
 }
 
-static int run_jobs(const struct config *cfg)
+/* The tasks of `carrel-cron run`, in order. */
+static const struct cron_task_def run_tasks[] = {
+	{ "expire-holds", task_expire_holds },
+	{ "refresh-search", task_refresh_search },
+};
+
+/* ---- running ---- */
+
+/* Run one task, recording it; tell staff when it fails. */
+static int run_task(struct cron *c, const struct cron_task_def *t)
 {
-	char err[512];
-	struct db db;
-	if (db_open(&db, cfg->db, err, sizeof err)) {
-		fprintf(stderr, "carrel-cron: %s\n", err);
-		return 1;
+	char msg[512] = "";
+	time_t began = time(NULL);
+	cron_task_begin(&c->db, t->name, c->now);
+	int rc = t->run(c, msg, sizeof msg);
+	if (c->on_terminal)
+		fputs("\r\033[K", stderr);   /* the last progress line */
+	cron_task_end(&c->db, t->name, c->now + (time(NULL) - began), rc == 0, msg);
+	if (rc) {
+		fprintf(stderr, "carrel-cron: %s: %s\n", t->name, msg);
+		char day[11];
+		cal_format(cal_day_of(c->now), day);
+		notify_staff(&c->db, &c->arena, c->now, "cron-failed",
+			arena_printf(&c->arena, "cron-failed:%s:%s", t->name, day),
+			arena_printf(&c->arena, "A scheduled task failed: %s", t->name), msg,
+			"/staff/notifications");
+	} else {
+		printf("carrel-cron: %s: %s\n", t->name, msg);
 	}
+	arena_reset(&c->arena);
+	return rc;
+}
+
+static int run_tasks_in(struct cron *c, const struct cron_task_def *tasks, size_t n)
+{
+	int failed = 0;
+	for (size_t i = 0; i < n; i++)
+		failed += run_task(c, &tasks[i]) != 0;
+	return failed ? 1 : 0;
+}
+
+/* Parse --now's WHEN in the library's time zone. */
+static bool parse_when(const char *s, time_t *out)
+{
+	if (s[0] == '@') {
+		char *end;
+		errno = 0;
+		long long v = strtoll(s + 1, &end, 10);
+		if (errno || *end || end == s + 1)
+			return false;
+		*out = (time_t)v;
+		return true;
+	}
+	struct tm tm = { 0 };
+	int n = 0;
+	if (sscanf(s, "%4d-%2d-%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &n) != 3)
+		return false;
+	const char *rest = s + n;
+	if (*rest == 'T' || *rest == ' ') {
+		int m = 0;
+		if (sscanf(rest + 1, "%2d:%2d%n", &tm.tm_hour, &tm.tm_min, &m) != 2)
+			return false;
+		rest += 1 + m;
+		if (*rest == ':') {
+			if (sscanf(rest + 1, "%2d%n", &tm.tm_sec, &m) != 1)
+				return false;
+			rest += 1 + m;
+		}
+	}
+	if (*rest)
+		return false;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	tm.tm_isdst = -1;
+	*out = mktime(&tm);
+	return *out != (time_t)-1;
+}
+
+/* Only one carrel-cron at a time per database: a lock file beside it. A
+** run that finds it taken leaves at once (the other run does the work).
+** Returns the held descriptor, -1 when taken, -2 on error. */
+static int take_lock(const char *db_path)
+{
+	char path[600];
+	snprintf(path, sizeof path, "%s.cron-lock", db_path);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -2;
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		close(fd);
+		return errno == EWOULDBLOCK ? -1 : -2;
+	}
+	return fd;
+}
+
+static void usage(FILE *out)
+{
+	fputs("usage: carrel-cron run [--now WHEN]\n"
+	      "\n"
+	      "  run      run every scheduled task that is due: expire holds not\n"
+	      "           collected in time, refresh the search once a day.\n"
+	      "\n"
+	      "  --now WHEN  act as if it were WHEN (YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS]\n"
+	      "              in the library's time zone, or @UNIXSECONDS)\n"
+	      "\n"
+	      "Only one carrel-cron runs at a time; a second one started meanwhile\n"
+	      "says so and leaves. Each task's last run shows on /staff/notifications.\n",
+	      out);
+}
+
+/* The clock: the real one, moved by --now, then by the tests' offset. */
+static time_t cron_clock(struct cron *c, const char *when)
+{
 	time_t now = time(NULL);
-	if (cfg->test_clock)
-		now += (time_t)db_int(&db, 0, "SELECT CAST(value AS INTEGER) FROM setting "
+	if (when)
+		parse_when(when, &now);
+	if (c->cfg->test_clock)
+		now += (time_t)db_int(&c->db, 0, "SELECT CAST(value AS INTEGER) FROM setting "
 			"WHERE key = 'test.clock_offset'", NULL);
-	struct arena a;
-	arena_init(&a, 0);
-	int expired = circ_holds_expire(&db, &a, now);
-	int refreshed = refresh_search(&db, cfg, now);
-	arena_free(&a);
-	db_close(&db);
-	if (expired < 0) {
-		fputs("carrel-cron: expiring holds failed\n", stderr);
-		return 1;
-	}
-	printf("carrel-cron: %d hold(s) expired\n", expired);
-	if (refreshed < 0) {
-		fputs("carrel-cron: refreshing the search's common terms and window failed\n", stderr);
-		return 1;
-	}
-	if (refreshed)
-		puts("carrel-cron: the search's common terms and window refreshed");
-	return 0;
+	return now;
 }
 
 int main(int argc, char **argv)
 {
-	if (argc == 2 && !strcmp(argv[1], "run")) {
-		struct config cfg;
-		char err[512];
-		if (config_load(&cfg, err, sizeof err)) {
-			fprintf(stderr, "carrel-cron: %s\n", err);
-			return 1;
+	const char *cmd = argc > 1 ? argv[1] : "";
+	const char *when = NULL;
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--now") && i + 1 < argc) {
+			when = argv[++i];
+			time_t t;
+			if (!parse_when(when, &t)) {
+				fprintf(stderr, "carrel-cron: --now %s: write the time as YYYY-MM-DD, "
+					"YYYY-MM-DDTHH:MM or @UNIXSECONDS\n", when);
+				return 2;
+			}
+		} else {
+			usage(stderr);
+			return 2;
 		}
-		if (sodium_init() < 0)
-			return 1;
-		setenv("TZ", cfg.timezone, 1);
-		tzset();
-		return run_jobs(&cfg);
 	}
-	bool help = argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"));
-	usage(help ? stdout : stderr);
-	return help ? 0 : 2;
+	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(cmd, "run")) {
+		usage(stderr);
+		return 2;
+	}
+	struct config cfg;
+	char err[512];
+	if (config_load(&cfg, err, sizeof err)) {
+		fprintf(stderr, "carrel-cron: %s\n", err);
+		return 1;
+	}
+	if (sodium_init() < 0)
+		return 1;
+	setenv("TZ", cfg.timezone, 1);
+	tzset();
+	notify_set_base_url(cfg.base_url);
+	int lock = take_lock(cfg.db);
+	if (lock == -1) {
+		fputs("carrel-cron: another carrel-cron is running; leaving it the work\n", stderr);
+		return 0;
+	}
+	if (lock < 0) {
+		fprintf(stderr, "carrel-cron: cannot make the lock file beside %s: %s\n", cfg.db,
+			strerror(errno));
+		return 1;
+	}
+	struct cron c = { .cfg = &cfg, .on_terminal = isatty(STDERR_FILENO),
+		.clock_moved = when != NULL };
+	if (db_open(&c.db, cfg.db, err, sizeof err)) {
+		fprintf(stderr, "carrel-cron: %s\n", err);
+		return 1;
+	}
+	arena_init(&c.arena, 0);
+	c.now = cron_clock(&c, when);
+	int rc = run_tasks_in(&c, run_tasks, sizeof run_tasks / sizeof run_tasks[0]);
+	arena_free(&c.arena);
+	db_close(&c.db);
+	close(lock);
+	return rc;
 }

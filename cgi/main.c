@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "isbn.h"
+#include "notify.h"
 #include "payments.h"
 #include "web.h"
 
@@ -478,6 +479,7 @@ int main(int argc, char **argv)
 	setenv("TZ", cfg.timezone, 1);
 	tzset();
 	setvbuf(stderr, NULL, _IOLBF, 0);
+	notify_set_base_url(cfg.base_url);
 
 	/* Compiled before the fork so every worker shares the pages. */
 	struct tmpl_set *tmpl = tmpl_set_new();

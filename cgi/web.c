@@ -9,6 +9,7 @@
 #include <ctype.h>
 
 #include "web.h"
+#include "calendar.h"
 #include "money.h"
 
 /* The data the layout needs: who is logged in and what they may see. */
@@ -143,15 +144,7 @@ const char *web_date(struct ctx *c, long long unix_seconds)
 
 const char *web_day(struct ctx *c, const char *iso_day)
 {
-	struct tm tm = { 0 };
-	char out[32];
-	if (!iso_day || strlen(iso_day) != 10 ||
-	    sscanf(iso_day, "%4d-%2d-%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) != 3)
-		return iso_day ? iso_day : "";
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	strftime(out, sizeof out, "%-d %b %Y", &tm);
-	return arena_strdup(c->arena, out);
+	return cal_show_day(c->arena, iso_day);
 }
 
 /* Whether s starts with a day written YYYY-MM-DD (and no more digits). */

@@ -10,6 +10,8 @@
 #include "calendar.h"
 
 #include <limits.h>
+#include <stdio.h>
+#include <string.h>
 
 /* 0001-01-01 and 9999-12-31, the ends of the range cal_from_ymd accepts
 ** and cal_to_ymd produces (the unit tests check them against
@@ -414,4 +416,17 @@ struct fine_calc cal_fine(const struct closed_days *c, const struct fine_rule *r
 		f.capped = true;
 	}
 	return f;
+}
+
+const char *cal_show_day(struct arena *a, const char *iso_day)
+{
+	struct tm tm = { 0 };
+	char out[32];
+	if (!iso_day || strlen(iso_day) != 10 ||
+	    sscanf(iso_day, "%4d-%2d-%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) != 3)
+		return iso_day ? iso_day : "";
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	strftime(out, sizeof out, "%-d %b %Y", &tm);
+	return arena_strdup(a, out);
 }

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "arena.h"
+
 typedef long lday;
 
 /* The library day holding instant t (local time). */
@@ -93,5 +95,9 @@ struct fine_calc {
 ** the due day: no fine. Never negative; no overflow for any input. */
 struct fine_calc cal_fine(const struct closed_days *c, const struct fine_rule *r,
 	lday due, lday on);
+
+/* A day written YYYY-MM-DD as people read it, "6 Dec 2026" (arena string);
+** anything else is returned as it is. */
+const char *cal_show_day(struct arena *a, const char *iso_day);
 
 #endif

@@ -358,8 +358,8 @@ const char *circ_blocked(struct db *db, struct arena *a, long long member_id, ti
 /* Tell a member their hold is ready to collect. The dedupe key (the hold
 ** and its ready day) makes this once per hold, however often it runs. */
 static void notify_hold_ready(struct db *db, struct arena *a, time_t now,
-	long long account_id, long long hold_id, long long title_id, const char *name,
-	const char *ready, const char *pickup)
+	long long account_id, long long hold_id, long long title_id, const char *ready,
+	const char *pickup)
 {
 	const char *title = "";
 	sqlite3_stmt *st = db_query(db, "SELECT title FROM title WHERE id = ?", "i", title_id);
@@ -367,13 +367,13 @@ static void notify_hold_ready(struct db *db, struct arena *a, time_t now,
 		title = db_text(a, st, 0);
 		db_done(st);
 	}
+	struct tv *fields = tv_obj(a);
+	tv_set_str(fields, "title", title);
+	tv_set_str(fields, "pickup_by", cal_show_day(a, pickup));
 	struct notice n = {
 		.kind = "hold-ready", .account_id = account_id,
 		.object = arena_printf(a, "hold:%lld", hold_id), .bucket = ready,
-		.subject = arena_printf(a, "Ready to collect: %s", title),
-		.body = arena_printf(a, "Dear %s,\n\n%s, which you reserved, is waiting for you "
-			"on the hold shelf. Please collect it by %s; after that it goes to the next "
-			"reader.\n", name, title, pickup),
+		.fields = fields,
 	};
 	notify_queue(db, a, now, &n);
 }
@@ -417,7 +417,7 @@ static long long pass_copy_along(struct db *db, struct arena *a,
 		"pickup_by = ? WHERE id = ?", "itti", copy_id, ready, pickup,
 		hold_id);
 	db_exec(db, "UPDATE copy SET status = 'on-hold-shelf' WHERE id = ?", "i", copy_id);
-	notify_hold_ready(db, a, now, account_id, hold_id, title_id, name, ready, pickup);
+	notify_hold_ready(db, a, now, account_id, hold_id, title_id, ready, pickup);
 	if (r) {
 		r->held_for = name;
 		memcpy(r->pickup_by, pickup, sizeof pickup);

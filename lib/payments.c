@@ -80,21 +80,19 @@ static int notify_payment(struct db *db, struct arena *a, time_t now, long long 
 		return -1;
 	char day[11];
 	cal_format(cal_day_of(now), day);
-	bool refund = !strcmp(kind, "payment-refund");
-	const char *amount = money_show(db, a, p.amount_cents), *what = payment_what(a, &p);
+	struct tv *fields = tv_obj(a);
+	tv_set_str(fields, "amount", money_show(db, a, p.amount_cents));
+	tv_set_str(fields, "what", payment_what(a, &p));
+	tv_set_str(fields, "method", p.method);
+	tv_set_str(fields, "day", day);
+	tv_set_str(fields, "reference", p.reference);
+	tv_set_str(fields, "reason", p.refund_reason);
+	if (p.excess_cents)
+		tv_set_str(fields, "excess", money_show(db, a, p.excess_cents));
 	struct notice n = {
 		.kind = kind, .account_id = p.account_id,
 		.object = arena_printf(a, "payment:%lld", p.id), .bucket = day,
-		.subject = arena_printf(a, "%s %s: %s", refund ? "Refund" : "Receipt",
-			p.reference, amount),
-		.body = refund
-			? arena_printf(a, "Dear %s,\n\nyour payment %s of %s (%s) was refunded on %s: "
-				"%s.\n", p.member_name, p.reference, amount, what, day, p.refund_reason)
-			: arena_printf(a, "Dear %s,\n\nthank you: we received %s for %s, paid by %s on "
-				"%s. Reference %s.%s\n", p.member_name, amount, what, p.method, day,
-				p.reference, p.excess_cents ? arena_printf(a, " Of this, %s was more "
-				"than you owed; please ask at the desk for it back.",
-				money_show(db, a, p.excess_cents)) : ""),
+		.fields = fields, .link = "/account/payments",
 	};
 	return notify_queue(db, a, now, &n) < 0 ? -1 : 0;
 }

@@ -1188,6 +1188,7 @@ struct render {
 	int depth;               /* nested node lists */
 	unsigned long steps;     /* node lists entered */
 	bool failed;             /* a limit was hit */
+	bool plain;              /* text, not HTML: {{x}} is not escaped */
 };
 
 static void render_list(struct render *r, const struct tmpl_node *n,
@@ -1243,7 +1244,7 @@ static void emit_value(struct render *r, const struct tv *v, bool escape)
 	if (r->bol && r->indent_len)
 		buf_append(r->out, r->indent, r->indent_len);
 	r->bol = false;
-	if (escape)
+	if (escape && !r->plain)
 		tmpl_escape_html(r->out, s, n);
 	else
 		buf_append(r->out, s, n);
@@ -1420,8 +1421,8 @@ static void render_list(struct render *r, const struct tmpl_node *n,
 ** or an expansion far beyond any real page. scratch holds indentation
 ** strings while rendering; NULL makes tmpl_render use a private arena.
 */
-int tmpl_render(const struct tmpl_set *set, const char *name,
-	const struct tv *view, struct arena *scratch, struct buf *out)
+static int render_as(const struct tmpl_set *set, const char *name,
+	const struct tv *view, struct arena *scratch, struct buf *out, bool plain)
 {
 	const struct tmpl *t = set_find(set, name);
 	struct arena own;
@@ -1441,6 +1442,7 @@ int tmpl_render(const struct tmpl_set *set, const char *name,
 	r.start = out->len;
 	r.indent = "";
 	r.bol = true;
+	r.plain = plain;
 	render_list(&r, t->root, view ? &root : NULL, NULL);
 	if (scratch == &own)
 		arena_free(&own);
@@ -1451,4 +1453,38 @@ int tmpl_render(const struct tmpl_set *set, const char *name,
 		return -1;
 	}
 	return 0;
+}
+
+int tmpl_render(const struct tmpl_set *set, const char *name,
+	const struct tv *view, struct arena *scratch, struct buf *out)
+{
+	return render_as(set, name, view, scratch, out, false);
+}
+
+int tmpl_render_text(const struct tmpl_set *set, const char *name,
+	const struct tv *view, struct arena *scratch, struct buf *out)
+{
+	return render_as(set, name, view, scratch, out, true);
+}
+
+static const char *first_unknown(const struct tmpl_node *n,
+	bool (*known)(const char *name, void *data), void *data)
+{
+	for (; n; n = n->next) {
+		bool named = n->op == TMPL_VAR || n->op == TMPL_RAW || n->op == TMPL_SECTION
+			|| n->op == TMPL_INVERTED;
+		if (named && n->nparts && !known(n->parts[0], data))
+			return n->parts[0];
+		const char *kid = first_unknown(n->kids, known, data);
+		if (kid)
+			return kid;
+	}
+	return NULL;
+}
+
+const char *tmpl_first_unknown_name(const struct tmpl_set *set, const char *name,
+	bool (*known)(const char *name, void *data), void *data)
+{
+	const struct tmpl *t = set_find(set, name);
+	return t ? first_unknown(t->root, known, data) : NULL;
 }

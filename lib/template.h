@@ -94,6 +94,18 @@ bool tmpl_set_has(const struct tmpl_set *set, const char *name);
 int tmpl_render(const struct tmpl_set *set, const char *name,
 	const struct tv *view, struct arena *scratch, struct buf *out);
 
+/* The same for text that is not HTML (an email's plain part, a subject,
+** a text message): {{x}} is written as it is, like {{{x}}}. */
+int tmpl_render_text(const struct tmpl_set *set, const char *name,
+	const struct tv *view, struct arena *scratch, struct buf *out);
+
+/* The first name used by template name ({{x}}, {{#x}}, {{^x}}; the first
+** part of a dotted name) for which known() says false, or NULL when every
+** name is known. Lets an editor of a template be told about a misspelt
+** field, which mustache itself would silently render as nothing. */
+const char *tmpl_first_unknown_name(const struct tmpl_set *set, const char *name,
+	bool (*known)(const char *name, void *data), void *data);
+
 /* Release the set and every template in it. */
 void tmpl_set_free(struct tmpl_set *set);
 

@@ -18,6 +18,7 @@ NGINX_WORKERS=${NGINX_WORKERS:-1}
 mkdir -p "$VAR/nginx"
 VAR=$(cd "$VAR" && pwd)
 ACCESS_LOG=${ACCESS_LOG:-off}
+export CARREL_BASE_URL="${CARREL_BASE_URL:-http://127.0.0.1:$PORT}"
 export CARREL_DB="${CARREL_DB:-$VAR/carrel.db}"
 export CARREL_SOCKET="${CARREL_SOCKET:-$VAR/carrel.sock}"
 export CARREL_TEMPLATES="${CARREL_TEMPLATES:-$root/templates}"

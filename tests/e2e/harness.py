@@ -126,6 +126,7 @@ class Stack:
             "CARREL_SCHEMA": os.path.join(ROOT, "schema"),
             "CARREL_UPLOADS": os.path.join(self.dir, "uploads"),
             "CARREL_WORKERS": "2",
+            "CARREL_BASE_URL": "http://127.0.0.1:%d" % self.port,
             # Cheap hashes keep the suite fast; they are still argon2id.
             "CARREL_PWHASH_OPS": "1",
             "CARREL_PWHASH_MEM": "65536",
@@ -138,6 +139,12 @@ class Stack:
     def cli(self, *args, stdin=None):
         return subprocess.run([os.path.join(BIN, "carrel")] + list(args), env=self.env,
                               input=stdin, capture_output=True, text=True, timeout=60)
+
+    def cron(self, *args):
+        """Run carrel-cron with this stack's configuration (e.g. "run",
+        "--now", "2026-12-06T09:00")."""
+        return subprocess.run([os.path.join(BIN, "carrel-cron")] + list(args), env=self.env,
+                              capture_output=True, text=True, timeout=300)
 
     def start(self):
         r = self.cli("migrate")

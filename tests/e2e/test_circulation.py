@@ -216,7 +216,7 @@ def test_holds_queue_of_three_passes_the_copy_along(stack):
     env = dict(stack.env)
     out = subprocess.run([os.path.join(BIN, "carrel-cron"), "run"], env=env,
                          capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0 and "1 hold(s) expired" in out.stdout, out
+    assert out.returncode == 0 and "expire-holds: 1 hold expired" in out.stdout, out
     assert "ready to collect" in d.get("/account").body
     r = checkout(staff, d_email, code)
     assert r.status == 303, r

@@ -280,8 +280,11 @@ static void test_provider_registry(void **state)
 static void test_outbox_dedupe(void **state)
 {
 	struct fixture *f = *state;
+	struct tv *fields = tv_obj(&f->arena);
+	tv_set_str(fields, "title", "Ready");
+	tv_set_str(fields, "pickup_by", "2 Jan 2026");
 	struct notice n = { .kind = "hold-ready", .account_id = f->member, .object = "hold:7",
-		.bucket = "2026-01-01", .subject = "Ready", .body = "Come and get it." };
+		.bucket = "2026-01-01", .fields = fields };
 	assert_string_equal(notify_dedupe_key(&f->arena, &n),
 		arena_printf(&f->arena, "hold-ready:%lld:hold:7:2026-01-01", f->member));
 	assert_int_equal(notify_queue(&f->db, &f->arena, f->now, &n), 1);
