@@ -4,6 +4,7 @@
 ** two runs from overlapping.
 **
 **   carrel-cron run [--now WHEN]       run every task that is due
+**   carrel-cron deliver [--now WHEN]   only deliver the outbox (lib/deliver.h)
 **
 ** Each task's start and end are recorded in cron_task (lib/notify.h), which
 ** staff read on /staff/notifications: a task that stops running or keeps
@@ -27,6 +28,7 @@
 #include "circulation.h"
 #include "config.h"
 #include "db.h"
+#include "deliver.h"
 #include "notify.h"
 
 /* What every task is given. */
@@ -96,10 +98,37 @@ static int task_refresh_search(struct cron *c, char *msg, size_t msglen)
 	return 0;
 }
 
-/* The tasks of `carrel-cron run`, in order. */
+static void deliver_progress(void *arg, const struct deliver_totals *t)
+{
+	cron_progress(arg, "delivering notices: %d sent, %d waiting to retry, %d failed",
+		t->emails_sent + t->emails_saved + t->sms_sent, t->retrying, t->failed);
+}
+
+/* Send what is due in the outbox (lib/deliver.h). The task fails when a
+** notice could not go, so staff see it on /staff/notifications. */
+static int task_deliver(struct cron *c, char *msg, size_t msglen)
+{
+	struct deliver_totals t;
+	int rc = deliver_due(&c->db, c->cfg, c->now, &t, deliver_progress, c);
+	deliver_summary(&t, msg, msglen);
+	if (rc < 0) {
+		size_t used = strlen(msg);
+		snprintf(msg + used, msglen - used, "; then a database error: %s", db_errmsg(&c->db));
+	}
+	return rc == 0 ? 0 : -1;
+}
+
+/* The tasks of `carrel-cron run`, in order: delivery last, so that what
+** the others queue goes out in the same run. */
 static const struct cron_task_def run_tasks[] = {
 	{ "expire-holds", task_expire_holds },
 	{ "refresh-search", task_refresh_search },
+	{ "deliver", task_deliver },
+};
+
+/* `carrel-cron deliver`: delivery alone. */
+static const struct cron_task_def deliver_tasks[] = {
+	{ "deliver", task_deliver },
 };
 
 /* ---- running ---- */
@@ -194,9 +223,13 @@ static int take_lock(const char *db_path)
 static void usage(FILE *out)
 {
 	fputs("usage: carrel-cron run [--now WHEN]\n"
+	      "       carrel-cron deliver [--now WHEN]\n"
 	      "\n"
 	      "  run      run every scheduled task that is due: expire holds not\n"
-	      "           collected in time, refresh the search once a day.\n"
+	      "           collected in time, refresh the search once a day, and\n"
+	      "           last deliver the notices that are due.\n"
+	      "  deliver  only deliver the notices that are due (email, text messages);\n"
+	      "           exits 1 when some could not go (they are tried again later).\n"
 	      "\n"
 	      "  --now WHEN  act as if it were WHEN (YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS]\n"
 	      "              in the library's time zone, or @UNIXSECONDS)\n"
@@ -240,7 +273,7 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	if (strcmp(cmd, "run")) {
+	if (strcmp(cmd, "run") && strcmp(cmd, "deliver")) {
 		usage(stderr);
 		return 2;
 	}
@@ -273,7 +306,9 @@ int main(int argc, char **argv)
 	}
 	arena_init(&c.arena, 0);
 	c.now = cron_clock(&c, when);
-	int rc = run_tasks_in(&c, run_tasks, sizeof run_tasks / sizeof run_tasks[0]);
+	int rc = !strcmp(cmd, "deliver")
+		? run_tasks_in(&c, deliver_tasks, sizeof deliver_tasks / sizeof deliver_tasks[0])
+		: run_tasks_in(&c, run_tasks, sizeof run_tasks / sizeof run_tasks[0]);
 	arena_free(&c.arena);
 	db_close(&c.db);
 	close(lock);

@@ -27,6 +27,8 @@ static const struct config_key config_keys[] = {
 	STR(db), STR(socket), NUM(workers, KEY_INT), STR(uploads),
 	STR(templates), STR(schema), STR(base_url), STR(smtp_url),
 	STR(smtp_from), STR(sms_url), STR(sms_user), STR(sms_token),
+	STR(smtp_user), STR(smtp_password), NUM(smtp_starttls, KEY_BOOL), STR(smtp_ca),
+	STR(sms_from),
 	STR(isbn_url), NUM(isbn_timeout_ms, KEY_LONG), STR(timezone), NUM(secure_cookies, KEY_BOOL),
 	NUM(session_idle, KEY_LONG), NUM(session_max, KEY_LONG),
 	NUM(pwhash_ops, KEY_ULL), NUM(pwhash_mem, KEY_SIZE),

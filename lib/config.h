@@ -19,11 +19,18 @@ struct config {
 	char templates[512];     /* *.mustache directory */
 	char schema[512];        /* numbered *.sql migrations */
 	char base_url[256];      /* e.g. https://library.example.org */
-	char smtp_url[256];
+	char smtp_url[256];      /* smtp://host:587 or smtps://host:465; empty:
+	                            emails are saved as files (lib/deliver.h) */
 	char smtp_from[256];
-	char sms_url[256];
-	char sms_user[128];
-	char sms_token[256];
+	char smtp_user[256];     /* log in to the mail server when set */
+	char smtp_password[256];
+	bool smtp_starttls;      /* smtp:// must switch to TLS (STARTTLS) */
+	char smtp_ca[512];       /* CA file that signs the server's certificate
+	                            (empty: the system's) */
+	char sms_url[256];       /* the gateway's Messages address (Twilio's) */
+	char sms_user[128];      /* basic auth: account id ... */
+	char sms_token[256];     /* ... and token */
+	char sms_from[64];       /* the sender number or name of text messages */
 	char isbn_url[256];      /* Open Library style; {isbn} is replaced */
 	long isbn_timeout_ms;    /* how long a look-up may take */
 	char timezone[64];       /* the library's time zone, e.g. Europe/London */

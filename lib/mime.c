@@ -236,7 +236,7 @@ void mime_date(char *out, time_t t)
 		"Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 	struct tm tm;
 	gmtime_r(&t, &tm);
-	snprintf(out, 32, "%s, %02d %s %04d %02d:%02d:%02d +0000", days[tm.tm_wday],
+	snprintf(out, MIME_DATE_MAX, "%s, %02d %s %04d %02d:%02d:%02d +0000", days[tm.tm_wday],
 		tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
 		tm.tm_sec);
 }
@@ -312,7 +312,7 @@ int mime_build(struct buf *out, const struct mime_mail *m)
 	if (!mime_address_ok(m->from_addr) || !mime_address_ok(m->to_addr))
 		return -1;
 	unsigned char random[16];
-	char id[33], boundary[33], date[32];
+	char id[33], boundary[33], date[MIME_DATE_MAX];
 	randombytes_buf(random, sizeof random);
 	sodium_bin2hex(id, sizeof id, random, sizeof random);
 	randombytes_buf(random, sizeof random);

@@ -41,7 +41,8 @@ int mime_build(struct buf *out, const struct mime_mail *m);
 int mime_address_ok(const char *addr);
 
 /* The RFC 5322 date of t, e.g. "Sun, 06 Dec 2026 04:30:02 +0000" (always
-** UTC, English names whatever the locale); out holds at least 32 bytes. */
+** UTC, English names whatever the locale); out holds MIME_DATE_MAX bytes. */
+#define MIME_DATE_MAX 64
 void mime_date(char *out, time_t t);
 
 #endif

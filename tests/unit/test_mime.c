@@ -453,7 +453,7 @@ static void test_html_makes_multipart_alternative(void **state)
 static void test_dates(void **state)
 {
 	(void)state;
-	char d[32];
+	char d[MIME_DATE_MAX];
 	mime_date(d, 0);
 	assert_string_equal(d, "Thu, 01 Jan 1970 00:00:00 +0000");
 	mime_date(d, SUNDAY);
