@@ -2,6 +2,8 @@
 ** notifications.c: the notices queued for a member (the outbox), on the
 ** staff member page and on the member's /account/notifications.
 */
+#include <string.h>
+
 #include "notify.h"
 #include "web.h"
 
@@ -28,6 +30,8 @@ void notifications_view_member(struct ctx *c, long long account_id)
 		tv_set_str(o, "recipient", rows[i].recipient);
 		tv_set_str(o, "subject", rows[i].subject);
 		tv_set_str(o, "status", LABEL_OF(rows[i].status, status_words));
+		if (!strcmp(rows[i].status, "failed") && rows[i].last_error[0])
+			tv_set_str(o, "reason", rows[i].last_error);
 		tv_push(list, o);
 	}
 }

@@ -90,6 +90,7 @@ const struct route routes[] = {
 	{ "POST", "/staff/imports/{batch}/undo",          ROLE_LIBRARIAN, page_imports_undo },
 	{ "GET",  "/staff/exports",                       ROLE_LIBRARIAN, page_exports },
 	{ "GET",  "/staff/exports/{kind}",                ROLE_LIBRARIAN, page_export_download },
+	{ "GET",  "/staff/notices/{id}/email",            ROLE_LIBRARIAN, page_outbox_email },
 
 	/* Admin */
 	{ "GET",  "/admin/users",            ROLE_ADMIN,  page_admin_users },

@@ -185,6 +185,12 @@ void lists_view_options(struct ctx *c, struct tv *obj, const char *key,
 void lists_view_names(struct ctx *c, struct tv *obj, const char *category_key,
 	const char *item_type_key);
 
+/* The outbox for staff as "outbox" in the view (cgi/outbox.c), for the
+** partial templates/_outbox.mustache: counts queued, sent and failed, the
+** recent failures with their reason, whether a mail server is configured
+** and, when not, the recent emails saved as files. */
+void outbox_view(struct ctx *c);
+
 /* Handlers, by area. */
 void page_opac_home(struct ctx *c);
 void page_opac_healthz(struct ctx *c);
@@ -280,5 +286,6 @@ void page_admin_categories(struct ctx *c);
 void page_admin_category_add(struct ctx *c);
 void page_admin_category_save(struct ctx *c);
 void page_admin_category_delete(struct ctx *c);
+void page_outbox_email(struct ctx *c);
 
 #endif
