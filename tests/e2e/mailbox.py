@@ -184,7 +184,9 @@ class Mailbox:
                 self.logins.append((login, password))
             else:
                 self.failed_logins += 1
-        return AuthResult(success=ok)
+        # handled=False: aiosmtpd then answers 535 itself (True would leave
+        # the client waiting for an answer that never comes).
+        return AuthResult(success=ok, handled=False)
 
     def start(self):
         """Listen (again) on the same port."""
