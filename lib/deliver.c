@@ -207,7 +207,7 @@ struct smtp {
 	const struct buf *msg;
 	size_t pos;
 	char error[CURL_ERROR_SIZE];
-	char reply[256];            /* the server's last reply line */
+	char reply[256];            /* the server's last refusal (4xx, 5xx) */
 	const char *down;           /* why the server cannot be used this run */
 };
 
@@ -221,12 +221,13 @@ static size_t smtp_read(char *dest, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
-/* Keep the server's last reply line, to say why something was refused. */
+/* Keep the server's last refusal, to say why something did not go (curl
+** may say QUIT after it, whose "221 Bye" says nothing). */
 static int smtp_debug(CURL *h, curl_infotype type, char *data, size_t size, void *arg)
 {
 	(void)h;
 	struct smtp *s = arg;
-	if (type != CURLINFO_HEADER_IN || size == 0)
+	if (type != CURLINFO_HEADER_IN || size < 3 || (data[0] != '4' && data[0] != '5'))
 		return 0;
 	size_t n = size < sizeof s->reply - 1 ? size : sizeof s->reply - 1;
 	while (n > 0 && (data[n - 1] == '\r' || data[n - 1] == '\n'))

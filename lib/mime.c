@@ -15,6 +15,9 @@
 /* Bytes of text in one encoded-word: 45 bytes make 60 base64 characters,
 ** and with "=?UTF-8?B?" and "?=" the word stays within 75 (RFC 2047). */
 #define WORD_BYTES 45
+/* "=?UTF-8?B?" and "?=" */
+#define ENCODED_WORD_OVERHEAD 12
+#define ENCODED_LINE_MAX 76
 
 /* ---- header text ---- */
 
@@ -94,6 +97,7 @@ static size_t longest_word(const char *s)
 struct header {
 	struct buf *out;
 	size_t col;
+	bool empty;      /* no token yet: nothing to fold after */
 };
 
 static void header_start(struct header *h, struct buf *out, const char *name)
@@ -101,15 +105,21 @@ static void header_start(struct header *h, struct buf *out, const char *name)
 	h->out = out;
 	buf_printf(out, "%s:", name);
 	h->col = strlen(name) + 1;
+	h->empty = true;
+}
+
+static void header_fold(struct header *h)
+{
+	buf_puts(h->out, "\r\n");
+	h->col = 0;
 }
 
 /* Append one token after a space, folding first when it would not fit. */
 static void header_token(struct header *h, const char *token, size_t len)
 {
-	if (h->col + 1 + len > LINE_MAX_CHARS && h->col > 1) {
-		buf_puts(h->out, "\r\n");
-		h->col = 0;
-	}
+	if (h->col + 1 + len > LINE_MAX_CHARS && !h->empty)
+		header_fold(h);
+	h->empty = false;
 	buf_putc(h->out, ' ');
 	buf_append(h->out, token, len);
 	h->col += 1 + len;
@@ -139,14 +149,29 @@ static void header_encoded(struct header *h, const char *text)
 {
 	const unsigned char *p = (const unsigned char *)text;
 	while (*p) {
+		/* As many bytes as fit on this line (RFC 2047: lines with
+		** encoded-words are at most 76), else the next line. */
+		size_t room = ENCODED_LINE_MAX - h->col - 1 - ENCODED_WORD_OVERHEAD;
+		if (h->col + 1 + ENCODED_WORD_OVERHEAD + 12 > ENCODED_LINE_MAX) {
+			if (!h->empty)
+				header_fold(h);
+			room = ENCODED_LINE_MAX - h->col - 1 - ENCODED_WORD_OVERHEAD;
+		}
+		size_t max_bytes = room / 4 * 3;
+		if (max_bytes > WORD_BYTES)
+			max_bytes = WORD_BYTES;
 		size_t take = 0;
 		while (p[take]) {
 			size_t n = utf8_sequence(p + take);
 			if (n == 0)
 				n = 1;   /* header_text left none; be safe anyway */
-			if (take + n > WORD_BYTES)
+			if (take + n > max_bytes)
 				break;
 			take += n;
+		}
+		if (take == 0) {   /* not even one character fits: next line */
+			header_fold(h);
+			continue;
 		}
 		char b64[sodium_base64_ENCODED_LEN(WORD_BYTES, sodium_base64_VARIANT_ORIGINAL)];
 		sodium_bin2base64(b64, sizeof b64, p, take, sodium_base64_VARIANT_ORIGINAL);
@@ -279,8 +304,7 @@ static void qp_byte(struct qp *q, unsigned char c, bool line_end_next)
 	}
 }
 
-/* text in quoted-printable, its line breaks (LF, CRLF or CR) made CRLF,
-** ending with a line break. */
+/* text in quoted-printable, its line breaks (LF, CRLF or CR) made CRLF. */
 static void quoted_printable(struct buf *out, const char *text)
 {
 	struct qp q = { out, 0 };
@@ -296,8 +320,6 @@ static void quoted_printable(struct buf *out, const char *text)
 		qp_byte(&q, *p, line_end_next);
 		p++;
 	}
-	if (q.col > 0 || !text || !*text)
-		buf_puts(out, "\r\n");
 }
 
 static void part(struct buf *out, const char *subtype, const char *text)
@@ -305,6 +327,11 @@ static void part(struct buf *out, const char *subtype, const char *text)
 	buf_printf(out, "Content-Type: text/%s; charset=UTF-8\r\n"
 		"Content-Transfer-Encoding: quoted-printable\r\n\r\n", subtype);
 	quoted_printable(out, text);
+}
+
+static bool ends_with_crlf(const struct buf *b)
+{
+	return b->len >= 2 && b->data[b->len - 2] == '\r' && b->data[b->len - 1] == '\n';
 }
 
 int mime_build(struct buf *out, const struct mime_mail *m)
@@ -329,16 +356,19 @@ int mime_build(struct buf *out, const struct mime_mail *m)
 	buf_puts(out, "Auto-Submitted: auto-generated\r\n");
 	if (!m->html || !*m->html) {
 		part(out, "plain", m->text);
+		if (!ends_with_crlf(out))
+			buf_puts(out, "\r\n");
 		return 0;
 	}
 	/* "=_" never occurs in quoted-printable text, so neither part can
-	** contain the boundary. */
+	** contain the boundary. The line break before a boundary belongs to
+	** the boundary: a part's own last line break is kept before it. */
 	buf_printf(out, "Content-Type: multipart/alternative;\r\n boundary=\"=_%s\"\r\n\r\n",
 		boundary);
 	buf_printf(out, "--=_%s\r\n", boundary);
 	part(out, "plain", m->text);
-	buf_printf(out, "--=_%s\r\n", boundary);
+	buf_printf(out, "\r\n--=_%s\r\n", boundary);
 	part(out, "html", m->html);
-	buf_printf(out, "--=_%s--\r\n", boundary);
+	buf_printf(out, "\r\n--=_%s--\r\n", boundary);
 	return 0;
 }
