@@ -64,7 +64,7 @@ void outbox_view(struct ctx *c)
 		tv_set_bool(o, "unknown", true);
 		return;
 	}
-	tv_set_str(o, "queued", web_count(c, n.queued, "notice waits", "notices wait"));
+	tv_set_str(o, "queued", web_count(c, n.queued, "notice waiting", "notices waiting"));
 	tv_set_bool(o, "has_retrying", n.retrying > 0);
 	tv_set_str(o, "retrying", web_count(c, n.retrying, "after a failed try",
 		"after a failed try"));

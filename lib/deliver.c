@@ -525,7 +525,8 @@ static int deliver_sms(struct run *r, struct senders *s, const struct outgoing *
 	char to[PHONE_E164_MAX];
 	const char *bad = phone_e164(o->recipient, r->country_code, to);
 	if (bad)
-		return record_failure(r, o, arena_printf(r->a, "%s (%s)", bad, o->recipient), true);
+		return record_failure(r, o, arena_printf(r->a, "%s It was given as \"%s\".", bad,
+			o->recipient), true);
 	if (!r->cfg->sms_url[0])
 		return record_failure(r, o, "No text message gateway is configured (sms_url in "
 			"carrel.conf), so text messages cannot be sent.", false);
