@@ -105,7 +105,7 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	@mkdir -p var
 	bin/carrel init --demo
-	PORT=$(PORT) nginx/serve.sh
+	PORT=$(PORT) CRON_EVERY=60 nginx/serve.sh
 
 unit: deps
 	@$(MAKE) --no-print-directory $(UNIT_BINS) $(ASAN_BINS)
