@@ -307,11 +307,23 @@ static bool server_level(CURLcode rc)
 	}
 }
 
+/* url as staff may read it: without a "user:password@" in it. */
+static const char *url_shown(struct arena *a, const char *url)
+{
+	const char *scheme = strstr(url, "://");
+	const char *host = scheme ? scheme + 3 : url;
+	const char *at = strchr(host, '@');
+	const char *slash = strchr(host, '/');
+	if (!at || (slash && slash < at))
+		return url;
+	return arena_printf(a, "%.*s%s", (int)(host - url), url, at + 1);
+}
+
 /* Why a send failed, for people. */
 static const char *smtp_why(struct arena *a, const struct smtp *s, CURLcode rc,
 	const char *to)
 {
-	const char *url = s->cfg->smtp_url;
+	const char *url = url_shown(a, s->cfg->smtp_url);
 	const char *detail = s->error[0] ? s->error : curl_easy_strerror(rc);
 	switch (rc) {
 	case CURLE_LOGIN_DENIED:
@@ -455,7 +467,7 @@ static const char *sms_send(struct sms *s, struct arena *a, const char *to, cons
 	CURLcode rc = curl_easy_perform(s->h);
 	curl_easy_setopt(s->h, CURLOPT_POSTFIELDS, NULL);
 	buf_free(&form);
-	const char *url = s->cfg->sms_url;
+	const char *url = url_shown(a, s->cfg->sms_url);
 	if (rc != CURLE_OK) {
 		const char *why = arena_printf(a, "The text message gateway at %s could not be "
 			"reached (%s).", url, s->error[0] ? s->error : curl_easy_strerror(rc));

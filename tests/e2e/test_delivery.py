@@ -291,11 +291,14 @@ def test_server_down_notices_wait_then_go(stack):
             status, attempts, next_at, error, via, sent_at = row(stack, oid)
             assert (status, attempts, next_at, via, sent_at) == ("queued", 1, t + 300, None, None)
             assert "could not be reached" in error and MB.url in error, error
-        # Still down: the second try waits twice as long.
-        out = cron(stack, now=t + 301)
+        # Still down: the second try waits twice as long. Credentials in
+        # the address never reach what staff read.
+        out = cron(stack, now=t + 301,
+                   CARREL_SMTP_URL=MB.url.replace("smtp://", "smtp://who:hush@"))
         assert out.returncode == 1, out
         for oid in ids:
             assert row(stack, oid)[:3] == ("queued", 2, t + 301 + 600), row(stack, oid)
+            assert MB.url in row(stack, oid)[3] and "hush" not in row(stack, oid)[3]
     finally:
         MB.start()
     # Back, but the backoff has not passed: nothing is tried.
