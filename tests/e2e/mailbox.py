@@ -74,12 +74,19 @@ class Message:
         self.mail_from = mail_from
         self.rcpt_tos = list(rcpt_tos)
         self.raw = raw                      # the bytes after DATA, as sent
-        self.msg = email.message_from_bytes(raw, policy=email.policy.default)
+
+    def __getattr__(self, name):
+        # Parsed on first use, so that receiving stays fast (benches send
+        # thousands): msg, to, sender, subject (decoded), text, html.
+        if name not in ("msg", "to", "sender", "subject", "text", "html"):
+            raise AttributeError(name)
+        self.msg = email.message_from_bytes(self.raw, policy=email.policy.default)
         self.to = str(self.msg["To"] or "")
         self.sender = str(self.msg["From"] or "")
-        self.subject = str(self.msg["Subject"] or "")    # decoded
+        self.subject = str(self.msg["Subject"] or "")
         self.text = self._part("plain")
         self.html = self._part("html")
+        return getattr(self, name)
 
     def _part(self, subtype):
         part = self.msg.get_body(preferencelist=(subtype,))
