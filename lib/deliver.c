@@ -500,12 +500,14 @@ struct senders {
 
 static int deliver_email(struct run *r, struct senders *s, const struct outgoing *o)
 {
+	/* A member's address that cannot work fails at once; the library's own
+	** sender address is tried again, once an admin has put it right. */
+	if (!mime_address_ok(o->recipient))
+		return record_failure(r, o, arena_printf(r->a, "The email address \"%s\" cannot be "
+			"used.", o->recipient), true);
 	if (build_email(r, o, &s->msg))
-		return record_failure(r, o, mime_address_ok(o->recipient)
-			? arena_printf(r->a, "The library's sender address smtp_from (%s) is not an "
-				"email address.", r->cfg->smtp_from)
-			: arena_printf(r->a, "The email address \"%s\" cannot be used.", o->recipient),
-			true);
+		return record_failure(r, o, arena_printf(r->a, "The library's sender address "
+			"smtp_from (%s) is not an email address.", r->cfg->smtp_from), false);
 	if (!r->cfg->smtp_url[0]) {
 		const char *why = save_email(r, o, &s->msg);
 		if (why)

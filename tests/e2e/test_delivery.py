@@ -263,17 +263,22 @@ def test_text_messages_go_in_e164_with_basic_auth(stack):
     setting(stack, "sms.country_code", "+44")
 
 
-def test_a_phone_number_that_cannot_work_fails_at_once(stack):
+def test_an_address_or_phone_that_cannot_work_fails_at_once(stack):
     fresh(stack)
     mid, _ = member(stack, "Bad Phone")
     oid = queue(stack, mid, "call me maybe", "unused", "Hello.", channel="sms")
+    bad_email = queue(stack, mid, "someone@example.org\r\nBcc: x@example.net", "Hi", "Hello.\n")
     out = cron(stack)
     assert out.returncode == 1, out
-    assert summary(out) == "0 emails sent, 0 text messages sent, 0 waiting to retry, 1 failed"
+    assert summary(out) == "0 emails sent, 0 text messages sent, 0 waiting to retry, 2 failed"
     status, attempts, _, error, via, _ = row(stack, oid)
     assert (status, attempts, via) == ("failed", 1, None), row(stack, oid)
     assert "something other than digits" in error and "call me maybe" in error, error
     assert SMS.requests == []
+    status, attempts, _, error, via, _ = row(stack, bad_email)
+    assert (status, attempts, via) == ("failed", 1, None), row(stack, bad_email)
+    assert error.startswith("The email address ") and "cannot be used" in error, error
+    assert MB.messages == [] and MB.connections == 0
 
 
 def test_server_down_notices_wait_then_go(stack):
