@@ -464,6 +464,16 @@ def test_the_staff_outbox_view(stack):
     assert 'id="outbox"' in page.body
     assert "could not be sent" in page.body
     assert "The text message gateway answered HTTP 500" in page.body
+    # The workers here have no smtp_url: the page says where emails go,
+    # and links the ones saved.
+    assert "No mail server is configured" in page.body
+    fresh(stack)
+    mid, addr = member(stack, "Listed Reader")
+    oid = queue(stack, mid, addr, "Listed: Persuasion", "Hello.\n")
+    assert cron(stack, CARREL_SMTP_URL="").returncode == 0
+    page = staff.get("/staff/notifications")
+    assert 'href="/staff/notices/%d/email"' % oid in page.body, page.body
+    assert "Listed: Persuasion" in page.body
 
 
 def stop_servers():
