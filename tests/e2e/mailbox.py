@@ -43,7 +43,8 @@ try:
     from aiosmtpd.smtp import SMTP, AuthResult
 except ImportError:
     # Debian's python3-aiosmtpd is installed for the system's python3; a
-    # python3 found first on PATH (pyenv, a venv) does not look there.
+    # python3 found first on PATH (another installation, a venv) does not
+    # look there.
     sys.path.append("/usr/lib/python3/dist-packages")
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import SMTP, AuthResult
