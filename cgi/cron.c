@@ -28,6 +28,7 @@
 #include "config.h"
 #include "db.h"
 #include "notify.h"
+#include "reminders.h"
 
 /* What every task is given. */
 struct cron {
@@ -74,6 +75,25 @@ static int task_expire_holds(struct cron *c, char *msg, size_t msglen)
 	return 0;
 }
 
+static void reminders_progress(void *ctx, const char *kind, int done)
+{
+	cron_progress(ctx, "queueing reminders: %s, %d so far", kind, done);
+}
+
+/* Reminders (lib/reminders.h): due soon, overdue, membership ending. */
+static int task_queue_reminders(struct cron *c, char *msg, size_t msglen)
+{
+	struct reminder_counts n;
+	if (reminders_queue(&c->db, &c->arena, c->now, reminders_progress, c, &n)) {
+		snprintf(msg, msglen, "queueing reminders failed after %d: %s",
+			n.due_soon + n.overdue + n.expiring, db_errmsg(&c->db));
+		return -1;
+	}
+	snprintf(msg, msglen, "%d due soon, %d overdue, %d membership ending queued",
+		n.due_soon, n.overdue, n.expiring);
+	return 0;
+}
+
 /* Once a day, the search's list of common terms and its window (lib/
 ** catalogue.h): words become common as the catalogue grows, and borrowing
 ** moves titles into the window and out. */
@@ -98,6 +118,7 @@ static int task_refresh_search(struct cron *c, char *msg, size_t msglen)
 
 /* The tasks of `carrel-cron run`, in order. */
 static const struct cron_task_def run_tasks[] = {
+	{ "queue-reminders", task_queue_reminders },
 	{ "expire-holds", task_expire_holds },
 	{ "refresh-search", task_refresh_search },
 };
