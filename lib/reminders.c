@@ -234,7 +234,7 @@ static int due_soon_batch(struct run *r, const struct window *w, const char *aft
 		"AND (l.due_day, l.id) > (?3, ?4) "
 		"AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.dedupe_key = "
 		"'due-soon:' || l.account_id || ':loan:' || l.id || ':' || l.due_day) "
-		"ORDER BY l.due_day, l.id LIMIT ?5", "ttttii", w->from, w->to, after_day,
+		"ORDER BY l.due_day, l.id LIMIT ?5", "tttii", w->from, w->to, after_day,
 		after_id, (long long)REMINDERS_BATCH);
 	if (!st)
 		return -1;
@@ -260,7 +260,7 @@ static int overdue_batch(struct run *r, const struct window *w, const char *afte
 		"AND (l.due_day, l.id) > (?3, ?4) "
 		"AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.dedupe_key = "
 		"'overdue:' || l.account_id || ':loan:' || l.id || ':' || ?6 || l.due_day) "
-		"ORDER BY l.due_day, l.id LIMIT ?5", "ttttit", w->from, w->to, after_day,
+		"ORDER BY l.due_day, l.id LIMIT ?5", "tttiit", w->from, w->to, after_day,
 		after_id, (long long)REMINDERS_BATCH, bucket_start);
 	if (!st)
 		return -1;
@@ -292,7 +292,7 @@ static int expiring_batch(struct run *r, const struct window *w, const char *aft
 		"WHERE a.member_until BETWEEN ?1 AND ?2 AND (a.member_until, a.id) > (?3, ?4) "
 		"AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.dedupe_key = "
 		"'membership-expiring:' || a.id || ':membership:' || ?6 || a.member_until) "
-		"ORDER BY a.member_until, a.id LIMIT ?5", "ttttit", w->from, w->to, after_day,
+		"ORDER BY a.member_until, a.id LIMIT ?5", "tttiit", w->from, w->to, after_day,
 		after_id, (long long)REMINDERS_BATCH, bucket_start);
 	if (!st)
 		return -1;
