@@ -171,6 +171,10 @@ struct pay_result;
 ** again: 422 (what was typed), 409 (the state of things), 404, or 500. */
 int payments_refusal_status(const struct pay_result *r);
 
+/* The choice of how notices reach a member (_notice_channel.mustache):
+** "channels" ({value, label, checked}) with chosen checked, has_channels. */
+void web_view_channels(struct ctx *c, const char *chosen);
+
 /* A member's notices from the outbox as "notices" (and has_notices). */
 void notifications_view_member(struct ctx *c, long long account_id);
 
