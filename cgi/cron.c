@@ -216,7 +216,8 @@ static void usage(FILE *out)
 {
 	fputs("usage: carrel-cron run [--now WHEN]\n"
 	      "\n"
-	      "  run      run every scheduled task that is due: expire holds not\n"
+	      "  run      run every scheduled task that is due: queue reminders (due\n"
+	      "           soon, overdue, membership ending), expire holds not\n"
 	      "           collected in time, refresh the search once a day.\n"
 	      "\n"
 	      "  --now WHEN  act as if it were WHEN (YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS]\n"
