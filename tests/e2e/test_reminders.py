@@ -130,6 +130,23 @@ def test_membership_ending_reaches_each_member_by_their_channel(stack):
     assert "Your membership ends on 17 Dec 2026" == by_mail[0][3], by_mail
 
 
+def test_staff_set_the_channel_on_the_member_form(stack):
+    staff = stack.login(*LIBRARIAN)
+    _, email, mid = circ.member(stack, "Desk Chosen")
+    page = staff.get("/staff/members/%d/edit" % mid)
+    assert page.status == 200 and 'value="email" checked' in page.body, page
+    fields = {"name": "Desk Chosen", "email": email, "phone": "", "category": "adult",
+              "notice_channel": "both", "csrf": page.csrf()}
+    r = staff.post("/staff/members/%d/edit" % mid, fields)
+    assert r.status == 422, r
+    assert 'id="notice_channel-error"' in r.body and 'value="both" checked' in r.body, r.body
+    fields["phone"] = "+44 7700 900789"
+    assert staff.post("/staff/members/%d/edit" % mid, fields).status == 303
+    with stack.db() as db:
+        assert db.execute("SELECT notice_channel, phone FROM account WHERE id = ?",
+                          (mid,)).fetchone() == ("both", "+44 7700 900789")
+
+
 def test_a_second_run_queues_nothing_new(stack):
     before = outbox_total(stack)
     assert before > 0
