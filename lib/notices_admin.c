@@ -8,7 +8,6 @@
 
 #include "calendar.h"
 #include "money.h"
-#include "valid.h"
 
 int notices_admin_list(struct db *db, struct arena *a, struct notice_kind_row **out)
 {
