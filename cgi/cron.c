@@ -124,8 +124,10 @@ static void deliver_progress(void *arg, const struct deliver_totals *t)
 		t->emails_sent + t->emails_saved + t->sms_sent, t->retrying, t->failed);
 }
 
-/* Send what is due in the outbox (lib/deliver.h). The task fails when a
-** notice could not go, so staff see it on /staff/notifications. */
+/* Send what is due in the outbox (lib/deliver.h). The task fails when the
+** mail server or the SMS gateway could not be used at all, so staff see it
+** on /staff/notifications; a notice refused on its own is told to staff
+** when it fails for good. */
 static int task_deliver(struct cron *c, char *msg, size_t msglen)
 {
 	struct deliver_totals t;
@@ -251,7 +253,8 @@ static void usage(FILE *out)
 	      "           collected in time, refresh the search once a day, and\n"
 	      "           last deliver the notices that are due.\n"
 	      "  deliver  only deliver the notices that are due (email, text messages);\n"
-	      "           exits 1 when some could not go (they are tried again later).\n"
+	      "           exits 1 when the mail server or the text message gateway\n"
+	      "           could not be used (the notices are tried again later).\n"
 	      "\n"
 	      "  --now WHEN  act as if it were WHEN (YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS]\n"
 	      "              in the library's time zone, or @UNIXSECONDS)\n"

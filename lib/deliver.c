@@ -557,8 +557,10 @@ static int deliver_sms(struct run *r, struct senders *s, const struct outgoing *
 	if (s->sms.down)
 		return record_failure(r, o, s->sms.down, false);
 	const char *why = sms_send(&s->sms, r->a, to, o->body);
-	if (why)
+	if (why) {
+		r->t->gateway_down = r->t->gateway_down || s->sms.down != NULL;
 		return record_failure(r, o, why, false);
+	}
 	r->t->sms_sent++;
 	return record_sent(r, o, "sms");
 }
@@ -617,7 +619,7 @@ int deliver_due(struct db *db, const struct config *cfg, time_t now,
 	arena_free(&keep);
 	if (rc)
 		return -1;
-	return out->retrying || out->failed ? 1 : 0;
+	return out->server_down || out->gateway_down ? 1 : 0;
 }
 
 void deliver_summary(const struct deliver_totals *t, char *out, size_t len)
@@ -629,7 +631,10 @@ void deliver_summary(const struct deliver_totals *t, char *out, size_t len)
 	snprintf(out, len, "%s%d email%s sent, %d text message%s sent, %d waiting to retry, "
 		"%d failed%s", saved, t->emails_sent, t->emails_sent == 1 ? "" : "s", t->sms_sent,
 		t->sms_sent == 1 ? "" : "s", t->retrying, t->failed,
-		t->server_down ? " (the mail server could not be used)" : "");
+		t->server_down && t->gateway_down
+			? " (neither the mail server nor the text message gateway could be used)"
+			: t->server_down ? " (the mail server could not be used)"
+			: t->gateway_down ? " (the text message gateway could not be reached)" : "");
 }
 
 /* ---- what staff see ---- */

@@ -39,20 +39,25 @@ struct deliver_totals {
 	int sms_sent;          /* accepted by the gateway */
 	int retrying;          /* failed this time; will be tried again */
 	int failed;            /* failed for good this time */
-	bool server_down;      /* the mail server could not be reached or
-	                          refused the login */
+	bool server_down;      /* the mail server could not be reached, or
+	                          refused the login or a secure connection */
+	bool gateway_down;     /* the SMS gateway could not be reached */
 };
 
 /* Deliver every notice due at now. Progress (may be NULL) is called after
-** each batch with the totals so far. Returns 0 when every notice tried
-** went, 1 when some did not (counted in retrying and failed), -1 on a
-** database error. */
+** each batch with the totals so far. Returns 0 when the run went through
+** (a notice refused on its own, e.g. an address the server does not know,
+** is counted in retrying or failed, and staff are told of it when it fails
+** for good), 1 when the mail server or the SMS gateway could not be used
+** at all (server_down, gateway_down: something for an admin to put right),
+** -1 on a database error. */
 int deliver_due(struct db *db, const struct config *cfg, time_t now,
 	struct deliver_totals *out,
 	void (*progress)(void *arg, const struct deliver_totals *t), void *arg);
 
 /* One line for people: "12 emails sent, 1 text message sent, 2 waiting to
-** retry, 0 failed" (saved emails said as "3 emails saved as files"). */
+** retry, 0 failed" (saved emails said as "3 emails saved as files", and
+** a server or gateway that could not be used said at the end). */
 void deliver_summary(const struct deliver_totals *t, char *out, size_t len);
 
 /* The folder emails are saved in without a mail server: <uploads>/mail. */

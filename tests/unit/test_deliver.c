@@ -230,7 +230,7 @@ static void test_what_can_never_work_fails_at_once(void **state)
 	long long phone = queue(f, "sms", "not a number", "unused", now);
 	long long no_gateway = queue(f, "sms", "07700 900123", "unused", now);
 	struct deliver_totals t;
-	assert_int_equal(deliver_due(&f->db, &f->cfg, now, &t, NULL, NULL), 1);
+	assert_int_equal(deliver_due(&f->db, &f->cfg, now, &t, NULL, NULL), 0);
 	assert_int_equal(t.failed, 2);
 	assert_int_equal(t.retrying, 1);
 	struct row r = row_of(f, email);
@@ -259,6 +259,10 @@ static void test_the_summary_reads_as_words(void **state)
 	deliver_summary(&u, line, sizeof line);
 	assert_string_equal(line, "1 email saved as files, 1 email sent, 0 text messages sent, "
 		"0 waiting to retry, 1 failed (the mail server could not be used)");
+	struct deliver_totals v = { .retrying = 3, .gateway_down = true };
+	deliver_summary(&v, line, sizeof line);
+	assert_string_equal(line, "0 emails sent, 0 text messages sent, 3 waiting to retry, "
+		"0 failed (the text message gateway could not be reached)");
 }
 
 int main(void)
