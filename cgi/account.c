@@ -47,6 +47,10 @@ static void login_form(struct ctx *c, const char *email, const char *next,
 
 void page_account_login_form(struct ctx *c)
 {
+	static const char *const messages[][2] = {
+		{ "password_reset", "Your password was changed; please log in." },
+	};
+	web_done_notice(c, messages, sizeof messages / sizeof messages[0]);
 	login_form(c, "", http_query(c->req, "next"), NULL, 200);
 }
 
