@@ -66,11 +66,11 @@ void page_password_forgot(struct ctx *c)
 	}
 }
 
-/* A link that does not work (any more): the same page whatever the reason,
-** so it tells nothing about an account. 410: the link is gone for good. */
+/* A link that does not work (any more): the same page and status (404)
+** whether it never existed, was used or expired. */
 static void link_gone(struct ctx *c)
 {
-	web_render(c, "password_gone", 410);
+	web_render(c, "password_gone", 404);
 }
 
 static void reset_form(struct ctx *c, const char *token, const struct form_errors *errs,

@@ -40,6 +40,16 @@ void reset_token_hash(const char *token, unsigned char out[RESET_HASH_LEN])
 		strlen(token), NULL, 0);
 }
 
+/* The date bucket of a notice: the UTC day of now. */
+static const char *today_bucket(struct arena *a, time_t now)
+{
+	char day[16];
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(day, sizeof day, "%Y-%m-%d", &tm);
+	return arena_strdup(a, day);
+}
+
 /* ---- throttling ---- */
 
 static long long recent_requests(struct db *db, const char *action, const char *column,
@@ -105,13 +115,9 @@ static int queue_reset_notice(struct db *db, struct arena *a, long long account_
 	/* Each link is its own notice: the dedupe key names its hash. */
 	char hex[17];
 	sodium_bin2hex(hex, sizeof hex, hash, 8);
-	char day[16];
-	struct tm tm;
-	gmtime_r(&now, &tm);
-	strftime(day, sizeof day, "%Y-%m-%d", &tm);
 	struct notice n = {
 		.kind = "password-reset", .account_id = account_id,
-		.object = arena_printf(a, "reset:%s", hex), .bucket = day,
+		.object = arena_printf(a, "reset:%s", hex), .bucket = today_bucket(a, now),
 		.fields = fields, .email_only = true,
 	};
 	return notify_queue(db, a, now, &n) < 0 ? -1 : 0;
@@ -202,8 +208,9 @@ enum reset_result reset_password(struct db *db, const struct auth_cost *cost,
 	char detail[96];
 	snprintf(detail, sizeof detail, "by a reset link, from %s",
 		remote_addr && *remote_addr ? remote_addr : "an unknown address");
-	if (db_exec(db, "UPDATE account SET password_hash = ?, updated_at = ? WHERE id = ?",
-		"tii", hash, (long long)now, id) != SQLITE_OK ||
+	/* The link came to the account's address: that confirms it too. */
+	if (db_exec(db, "UPDATE account SET password_hash = ?, email_confirmed = 1, "
+		"updated_at = ? WHERE id = ?", "tii", hash, (long long)now, id) != SQLITE_OK ||
 	    /* This link and every other still open: any of them could set it again. */
 	    db_exec(db, "UPDATE password_reset SET used_at = ? "
 		"WHERE account_id = ? AND used_at IS NULL", "ii", (long long)now, id) != SQLITE_OK ||
@@ -219,21 +226,101 @@ enum reset_result reset_password(struct db *db, const struct auth_cost *cost,
 	return RESET_DONE;
 }
 
-/* ---- registration with a known address ---- */
+/* ---- registration ---- */
 
-int reset_account_exists_notice(struct db *db, struct arena *a, long long account_id,
+int reset_confirm_start(struct db *db, struct arena *a, long long account_id,
+	const char *welcome, time_t now)
+{
+	char token[RESET_TOKEN_LEN + 1];
+	unsigned char hash[RESET_HASH_LEN];
+	reset_token_new(token);
+	reset_token_hash(token, hash);
+	struct tv *fields = tv_obj(a);
+	tv_set_str(fields, "link", notify_url(a, arena_printf(a, "/register/confirm/%s", token)));
+	tv_set_int(fields, "hours", RESET_CONFIRM_LIFETIME / 3600);
+	sodium_memzero(token, sizeof token);
+	struct notice n = {
+		.kind = "registration-confirm", .account_id = account_id, .object = "register",
+		.bucket = today_bucket(a, now), .fields = fields, .email_only = true,
+	};
+	if (db_begin(db))
+		return -1;
+	if (db_exec(db, "UPDATE account SET email_confirmed = 0 WHERE id = ?", "i",
+		account_id) != SQLITE_OK ||
+	    db_exec(db, "INSERT INTO registration_confirm(token_hash, account_id, welcome, "
+		"created_at, expires_at) VALUES (?, ?, ?, ?, ?)", "bitii", hash, RESET_HASH_LEN,
+		account_id, welcome ? welcome : "", (long long)now,
+		(long long)(now + RESET_CONFIRM_LIFETIME)) != SQLITE_OK ||
+	    notify_queue(db, a, now, &n) < 0) {
+		db_rollback(db);
+		return -1;
+	}
+	return db_commit(db) ? -1 : 0;
+}
+
+enum reset_result reset_confirm_check(struct db *db, const char *token, time_t now)
+{
+	if (!reset_token_well_formed(token))
+		return RESET_GONE;
+	unsigned char hash[RESET_HASH_LEN];
+	reset_token_hash(token, hash);
+	sqlite3_stmt *st = db_query(db, "SELECT 1 FROM registration_confirm "
+		"WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?", "bi",
+		hash, RESET_HASH_LEN, (long long)now);
+	if (!st)
+		return RESET_ERROR;
+	if (!db_row(db, st))
+		return RESET_GONE;
+	db_done(st);
+	return RESET_DONE;
+}
+
+enum reset_result reset_confirm(struct db *db, struct arena *a, const char *token,
+	time_t now, long long *account_id, const char **welcome)
+{
+	if (!reset_token_well_formed(token))
+		return RESET_GONE;
+	unsigned char hash[RESET_HASH_LEN];
+	reset_token_hash(token, hash);
+	if (db_begin(db))
+		return RESET_ERROR;
+	sqlite3_stmt *st = db_query(db, "SELECT account_id, welcome FROM registration_confirm "
+		"WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?", "bi",
+		hash, RESET_HASH_LEN, (long long)now);
+	if (!st || !db_row(db, st)) {
+		db_rollback(db);
+		return st ? RESET_GONE : RESET_ERROR;
+	}
+	long long id = db_col_int(st, 0);
+	const char *w = db_text(a, st, 1);
+	db_done(st);
+	if (db_exec(db, "UPDATE registration_confirm SET used_at = ? WHERE token_hash = ?",
+		"ib", (long long)now, hash, RESET_HASH_LEN) != SQLITE_OK ||
+	    db_exec(db, "UPDATE account SET email_confirmed = 1, updated_at = ? WHERE id = ?",
+		"ii", (long long)now, id) != SQLITE_OK ||
+	    account_audit(db, id, id, "account.confirm", "email address confirmed", now)) {
+		db_rollback(db);
+		return RESET_ERROR;
+	}
+	if (db_commit(db))
+		return RESET_ERROR;
+	*account_id = id;
+	*welcome = w;
+	return RESET_DONE;
+}
+
+int reset_account_exists_notice(struct db *db, struct arena *a, const char *email,
 	time_t now)
 {
+	long long id = account_by_email(db, email);
+	if (!id)
+		return 0;
 	struct tv *fields = tv_obj(a);
 	tv_set_str(fields, "login_url", notify_url(a, "/login"));
 	tv_set_str(fields, "forgot_url", notify_url(a, "/password/forgot"));
-	char day[16];
-	struct tm tm;
-	gmtime_r(&now, &tm);
-	strftime(day, sizeof day, "%Y-%m-%d", &tm);
 	struct notice n = {
-		.kind = "account-exists", .account_id = account_id, .object = "register",
-		.bucket = day, .fields = fields, .email_only = true,
+		.kind = "account-exists", .account_id = id, .object = "register",
+		.bucket = today_bucket(a, now), .fields = fields, .email_only = true,
 	};
 	return notify_queue(db, a, now, &n) < 0 ? -1 : 0;
 }

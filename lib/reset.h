@@ -1,6 +1,7 @@
 /*
-** reset.h: "Forgot your password?", and the throttling of what anonymous
-** visitors ask for (password reset links, registrations).
+** reset.h: "Forgot your password?", registration that tells nobody whether
+** an address has an account, and the throttling of what anonymous visitors
+** ask for (password reset links, registrations).
 **
 ** A reset link carries a token of 32 random bytes (base64url, 43
 ** characters); the database keeps only its BLAKE2b hash, with the account,
@@ -81,14 +82,39 @@ enum reset_result reset_password(struct db *db, const struct auth_cost *cost,
 	const char *token, const char *password, const char *remote_addr, time_t now,
 	long long *account_id);
 
+/* ---- registration ----
+** Registering answers the same whether or not the address has an account:
+** "check your email". A new account starts unconfirmed (it cannot log in)
+** and its address gets a link that confirms it; a known address gets the
+** account-exists notice instead. */
+
+#define RESET_CONFIRM_LIFETIME (24 * 60 * 60)   /* seconds a confirm link works */
+
 /* Throttle of a registration from remote_addr: records it and returns
 ** false when the client has made per_addr in the window already. */
 bool reset_register_allowed(struct db *db, const struct reset_limits *lim,
 	const char *remote_addr, time_t now);
 
-/* Someone tried to register with the email of account_id: queue it the
-** account-exists notice (email only, at most once a day). Returns 0 or -1. */
-int reset_account_exists_notice(struct db *db, struct arena *a, long long account_id,
+/* A new account (just created) waits for its address to be confirmed:
+** marks it unconfirmed, makes its link and queues the registration-confirm
+** notice. welcome is kept for the account page once confirmed (a short
+** key). Returns 0 or -1. */
+int reset_confirm_start(struct db *db, struct arena *a, long long account_id,
+	const char *welcome, time_t now);
+
+/* Is token a confirm link that still works? RESET_DONE, RESET_GONE or
+** RESET_ERROR. */
+enum reset_result reset_confirm_check(struct db *db, const char *token, time_t now);
+
+/* Confirm the account of a link: the account may log in, the link is
+** used. *account_id and *welcome (arena string) are set on RESET_DONE. */
+enum reset_result reset_confirm(struct db *db, struct arena *a, const char *token,
+	time_t now, long long *account_id, const char **welcome);
+
+/* Someone tried to register with email, which an account uses: queue it
+** the account-exists notice (email only, at most once a day). Returns 0
+** or -1. */
+int reset_account_exists_notice(struct db *db, struct arena *a, const char *email,
 	time_t now);
 
 #endif

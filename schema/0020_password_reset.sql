@@ -28,3 +28,48 @@ CREATE TABLE anonymous_request (
 );
 CREATE INDEX anonymous_request_email ON anonymous_request(action, email, at);
 CREATE INDEX anonymous_request_addr ON anonymous_request(action, remote_addr, at);
+
+-- Registering answers the same whether or not the email address has an
+-- account, so a new account starts unconfirmed: it cannot log in until the
+-- link emailed to its address is opened (or its password is set with a
+-- reset link, which proves the address just as well). Accounts made by
+-- staff or the command line, and those already here, are confirmed.
+ALTER TABLE account ADD COLUMN email_confirmed INTEGER NOT NULL DEFAULT 1
+  CHECK (email_confirmed IN (0, 1));
+
+-- The link that confirms a new account, stored as BLAKE2b(token) like a
+-- reset link. welcome names the message the account page greets the new
+-- member with (as registering chose it: the plan started, waits for its
+-- payment, ...).
+CREATE TABLE registration_confirm (
+  token_hash  BLOB PRIMARY KEY CHECK (length(token_hash) = 32),
+  account_id  INTEGER NOT NULL REFERENCES account(id) ON DELETE CASCADE,
+  welcome     TEXT NOT NULL DEFAULT '',
+  created_at  INTEGER NOT NULL,
+  expires_at  INTEGER NOT NULL CHECK (expires_at > created_at),
+  used_at     INTEGER
+) WITHOUT ROWID;
+CREATE INDEX registration_confirm_account ON registration_confirm(account_id);
+
+INSERT INTO notice_template(kind, name, description, fields, subject, body_text, body_html, sms_text) VALUES
+('registration-confirm', 'Finish registering',
+ 'When someone registers with a new email address: the link that confirms the address (email only).',
+ 'link hours',
+ 'Finish registering with {{library_name}}',
+ 'Dear {{member_name}},
+
+thank you for registering with {{library_name}}. To confirm that this email address is yours and start using your account, open this link within {{hours}} hours:
+
+{{link}}
+
+If it was not you, you can ignore this email: the account cannot be used without this link.
+
+{{library_name}}
+',
+ '<p>Dear {{member_name}},</p>
+<p>thank you for registering with {{library_name}}. To confirm that this email address is yours and start using your account, open this link within {{hours}} hours:</p>
+<p><a href="{{link}}">Finish registering</a></p>
+<p>If it was not you, you can ignore this email: the account cannot be used without this link.</p>
+<p>{{library_name}}</p>
+',
+ '');
