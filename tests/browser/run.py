@@ -72,6 +72,8 @@ def seed(stack):
     pay_online(borrower, {"purpose": "plan", "plan": plan_value(borrower, "Monthly")})
     return {
         "port": stack.port,
+        # The journeys read the emails of the outbox from it.
+        "db": stack.env["CARREL_DB"],
         "member": list(MEMBER),
         "borrower": list(BORROWER),
         "librarian": list(circ.LIBRARIAN),
