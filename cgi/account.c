@@ -86,7 +86,8 @@ void page_account_login(struct ctx *c)
 		web_error(c, 429, arena_printf(c->arena, "There have been too many "
 			"failed attempts to log in to this account. For its safety, "
 			"logging in is paused for %ld minutes. If you have forgotten "
-			"your password, please ask at the library desk.",
+			"your password, use \"Forgot your password?\" on the login page, "
+			"or ask at the library desk.",
 			c->cfg->login_window / 60));
 		return;
 	}
