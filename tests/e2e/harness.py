@@ -124,14 +124,21 @@ def emailed_link(stack, email, kind):
     return m.group(1)
 
 
-def confirm_registration(stack, client, email):
+def confirm_registration(stack, client, email, clear=False):
     """Finish a registration as its owner would: open the link emailed to
     the new account and press its button. Returns the answer (303 to the
-    account page, logged in)."""
+    account page, logged in). With clear, the email is then taken out of
+    the outbox, so that suites which count or deliver a member's notices
+    meet only those of their own test."""
     path = emailed_link(stack, email, "registration-confirm")
     page = client.get(path)
     assert page.status == 200, page
-    return client.post(path, {"csrf": page.csrf()})
+    r = client.post(path, {"csrf": page.csrf()})
+    if clear and r.status == 303:
+        with stack.db() as db:
+            db.execute("DELETE FROM outbox WHERE recipient = ? COLLATE NOCASE "
+                       "AND kind = 'registration-confirm'", (email,))
+    return r
 
 
 class Stack:

@@ -25,7 +25,7 @@ def register(stack, plan, name="Reg Ister"):
     r = c.post("/register", {"name": name, "email": email, "password": "member password",
                              "plan": plan_id(page, plan), "csrf": page.csrf()})
     assert r.status == 303 and r.header("Location") == "/register/sent", r
-    r = confirm_registration(stack, c, email)
+    r = confirm_registration(stack, c, email, clear=True)
     assert r.status == 303, r
     with stack.db() as db:
         mid = db.execute("SELECT id FROM account WHERE email = ?", (email,)).fetchone()[0]

@@ -16,10 +16,8 @@ from members_helpers import (LIBRARIAN, add_title, checkout, desk_renew,  # noqa
 
 def notices(stack, mid):
     with stack.db() as db:
-        # Not the email that confirmed the member's address on registering.
         return db.execute("SELECT channel, recipient, subject, status, dedupe_key FROM outbox "
-                          "WHERE account_id = ? AND kind <> 'registration-confirm' "
-                          "ORDER BY id", (mid,)).fetchall()
+                          "WHERE account_id = ? ORDER BY id", (mid,)).fetchall()
 
 
 def checkin(staff, barcode):
