@@ -24,6 +24,13 @@ const struct route routes[] = {
 	{ "POST", "/login",                  ROLE_ANON,   page_account_login },
 	{ "GET",  "/register",               ROLE_ANON,   page_account_register_form },
 	{ "POST", "/register",               ROLE_ANON,   page_account_register },
+	{ "GET",  "/register/sent",          ROLE_ANON,   page_account_register_sent },
+	{ "GET",  "/register/confirm/{token}", ROLE_ANON, page_account_confirm_form },
+	{ "POST", "/register/confirm/{token}", ROLE_ANON, page_account_confirm },
+	{ "GET",  "/password/forgot",        ROLE_ANON,   page_password_forgot_form },
+	{ "POST", "/password/forgot",        ROLE_ANON,   page_password_forgot },
+	{ "GET",  "/password/reset/{token}", ROLE_ANON,   page_password_reset_form },
+	{ "POST", "/password/reset/{token}", ROLE_ANON,   page_password_reset },
 	/* The payment provider's answer: checked by its signature, not a form token. */
 	{ "POST", "/payments/callback",      ROLE_ANON,   page_payment_callback, true },
 

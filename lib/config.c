@@ -36,6 +36,7 @@ static const struct config_key config_keys[] = {
 	NUM(public_cache_seconds, KEY_INT), NUM(test_clock, KEY_BOOL),
 	NUM(search_window, KEY_LONG),
 	STR(payment_provider),
+	NUM(reset_per_email, KEY_INT), NUM(reset_per_ip, KEY_INT), NUM(register_per_ip, KEY_INT),
 };
 
 #define NKEYS (sizeof config_keys / sizeof config_keys[0])
@@ -63,6 +64,9 @@ static void config_defaults(struct config *cfg)
 	cfg->public_cache_seconds = 60;
 	cfg->search_window = 50000;
 	snprintf(cfg->payment_provider, sizeof cfg->payment_provider, "test");
+	cfg->reset_per_email = 3;
+	cfg->reset_per_ip = 20;
+	cfg->register_per_ip = 20;
 }
 
 static int parse_number(const char *value, long long min, long long max,
