@@ -24,6 +24,9 @@ const struct route routes[] = {
 	{ "POST", "/login",                  ROLE_ANON,   page_account_login },
 	{ "GET",  "/register",               ROLE_ANON,   page_account_register_form },
 	{ "POST", "/register",               ROLE_ANON,   page_account_register },
+	/* nginx asks it before a live-update subscription (lib/live.h); it
+	** answers 200 or 403 itself, so it is open to all. */
+	{ "GET",  "/live/auth/{id}",         ROLE_ANON,   page_live_auth },
 	/* The payment provider's answer: checked by its signature, not a form token. */
 	{ "POST", "/payments/callback",      ROLE_ANON,   page_payment_callback, true },
 
@@ -35,6 +38,8 @@ const struct route routes[] = {
 	{ "POST", "/account/password",       ROLE_MEMBER, page_account_password },
 	{ "GET",  "/account/history",        ROLE_MEMBER, page_circ_history },
 	{ "GET",  "/account/notifications",  ROLE_MEMBER, page_account_notifications },
+	{ "POST", "/account/notifications/read-all", ROLE_MEMBER, page_account_notifications_read_all },
+	{ "POST", "/account/notifications/{id}/read", ROLE_MEMBER, page_account_notification_read },
 	{ "POST", "/account/loans/{id}/renew", ROLE_MEMBER, page_circ_renew_own },
 	{ "POST", "/account/holds/{id}/cancel", ROLE_MEMBER, page_circ_hold_cancel_own },
 	{ "POST", "/titles/{id}/hold",       ROLE_MEMBER, page_circ_hold_place },
@@ -90,6 +95,9 @@ const struct route routes[] = {
 	{ "POST", "/staff/imports/{batch}/undo",          ROLE_LIBRARIAN, page_imports_undo },
 	{ "GET",  "/staff/exports",                       ROLE_LIBRARIAN, page_exports },
 	{ "GET",  "/staff/exports/{kind}",                ROLE_LIBRARIAN, page_export_download },
+	{ "GET",  "/staff/notifications",                 ROLE_LIBRARIAN, page_staff_notifications },
+	{ "POST", "/staff/notifications/read-all",        ROLE_LIBRARIAN, page_staff_notifications_read_all },
+	{ "POST", "/staff/notifications/{id}/read",       ROLE_LIBRARIAN, page_staff_notification_read },
 
 	/* Admin */
 	{ "GET",  "/admin/users",            ROLE_ADMIN,  page_admin_users },

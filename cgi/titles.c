@@ -31,6 +31,7 @@ void page_staff_home(struct ctx *c)
 		"SELECT count(*) FROM title", NULL), "title", "titles"));
 	tv_set_str(c->view, "copies", web_count(c, db_int(c->db, 0,
 		"SELECT count(*) FROM copy WHERE status <> 'withdrawn'", NULL), "copy", "copies"));
+	cron_view_stale(c);
 	web_render(c, "staff_home", 200);
 }
 

@@ -34,6 +34,7 @@ static const struct config_key config_keys[] = {
 	NUM(public_cache_seconds, KEY_INT), NUM(test_clock, KEY_BOOL),
 	NUM(search_window, KEY_LONG),
 	STR(payment_provider),
+	STR(live_url), STR(live_socket),
 };
 
 #define NKEYS (sizeof config_keys / sizeof config_keys[0])

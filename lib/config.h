@@ -41,6 +41,11 @@ struct config {
 	long search_window;      /* titles a search of common words only reads
 	                            (0: all); see lib/search.h */
 	char payment_provider[32]; /* the online payment provider ("test") */
+	char live_url[256];      /* nchan's publisher for live updates, e.g.
+	                            http://localhost/live-publish; the account
+	                            id is appended (lib/live.h). '' = off */
+	char live_socket[512];   /* the unix socket live_url is reached through
+	                            ('' = over TCP) */
 };
 
 /* Fill cfg with defaults, then the file, then the environment. Returns 0,
