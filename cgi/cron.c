@@ -27,6 +27,8 @@
 #include "circulation.h"
 #include "config.h"
 #include "db.h"
+#include "live.h"
+#include "monthly.h"
 #include "notify.h"
 
 /* What every task is given. */
@@ -96,10 +98,59 @@ static int task_refresh_search(struct cron *c, char *msg, size_t msglen)
 	return 0;
 }
 
+/* ---- the monthly report (lib/monthly.h) ---- */
+
+/* The email's templates, read from the configured folder when first needed. */
+static struct tmpl_set *report_templates(struct cron *c, char *msg, size_t msglen)
+{
+	static struct tmpl_set *set;
+	if (!set) {
+		set = tmpl_set_new();
+		char err[512];
+		if (tmpl_set_load_dir(set, c->cfg->templates, err, sizeof err)) {
+			snprintf(msg, msglen, "the templates in %s do not load: %s", c->cfg->templates, err);
+			tmpl_set_free(set);
+			set = NULL;
+		}
+	}
+	return set;
+}
+
+static int send_monthly_report(struct cron *c, int year, int month, char *msg, size_t msglen)
+{
+	struct tmpl_set *tmpl = report_templates(c, msg, msglen);
+	if (!tmpl)
+		return -1;
+	char err[512];
+	int queued = monthly_send(&c->db, &c->arena, tmpl, year, month, c->now, err, sizeof err);
+	if (queued < 0) {
+		snprintf(msg, msglen, "the report for %04d-%02d: %s", year, month, err);
+		return -1;
+	}
+	snprintf(msg, msglen, "the report for %04d-%02d: %d email%s queued%s", year, month, queued,
+		queued == 1 ? "" : "s", queued ? "" : " (sent before)");
+	return 0;
+}
+
+/* On the 1st of a month, last month's report; once (the outbox's dedupe
+** key), however often carrel-cron runs that day. */
+static int task_monthly_report(struct cron *c, char *msg, size_t msglen)
+{
+	int y, m, d;
+	cal_to_ymd(cal_day_of(c->now), &y, &m, &d);
+	if (d != 1) {
+		snprintf(msg, msglen, "not due (on the 1st of each month)");
+		return 0;
+	}
+	monthly_last_month(c->now, &y, &m);
+	return send_monthly_report(c, y, m, msg, msglen);
+}
+
 /* The tasks of `carrel-cron run`, in order. */
 static const struct cron_task_def run_tasks[] = {
 	{ "expire-holds", task_expire_holds },
 	{ "refresh-search", task_refresh_search },
+	{ "monthly-report", task_monthly_report },
 };
 
 /* ---- running ---- */
@@ -194,9 +245,13 @@ static int take_lock(const char *db_path)
 static void usage(FILE *out)
 {
 	fputs("usage: carrel-cron run [--now WHEN]\n"
+	      "       carrel-cron monthly-report --month YYYY-MM [--now WHEN]\n"
 	      "\n"
 	      "  run      run every scheduled task that is due: expire holds not\n"
-	      "           collected in time, refresh the search once a day.\n"
+	      "           collected in time, refresh the search once a day, on the\n"
+	      "           1st email last month's report to every librarian and admin.\n"
+	      "  monthly-report  email that month's report now (once per person and\n"
+	      "           month: a second run queues nothing).\n"
 	      "\n"
 	      "  --now WHEN  act as if it were WHEN (YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS]\n"
 	      "              in the library's time zone, or @UNIXSECONDS)\n"
@@ -221,8 +276,12 @@ static time_t cron_clock(struct cron *c, const char *when)
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
-	const char *when = NULL;
+	const char *when = NULL, *month = NULL;
 	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--month") && i + 1 < argc) {
+			month = argv[++i];
+			continue;
+		}
 		if (!strcmp(argv[i], "--now") && i + 1 < argc) {
 			when = argv[++i];
 			time_t t;
@@ -240,7 +299,14 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	if (strcmp(cmd, "run")) {
+	int report_year = 0, report_month = 0;
+	if (!strcmp(cmd, "monthly-report") &&
+	    !monthly_parse(month, &report_year, &report_month)) {
+		fputs("carrel-cron: monthly-report needs the month as --month YYYY-MM, "
+			"e.g. --month 2026-11\n", stderr);
+		return 2;
+	}
+	if (strcmp(cmd, "run") && strcmp(cmd, "monthly-report")) {
 		usage(stderr);
 		return 2;
 	}
@@ -273,7 +339,16 @@ int main(int argc, char **argv)
 	}
 	arena_init(&c.arena, 0);
 	c.now = cron_clock(&c, when);
-	int rc = run_tasks_in(&c, run_tasks, sizeof run_tasks / sizeof run_tasks[0]);
+	int rc;
+	if (!strcmp(cmd, "monthly-report")) {
+		char msg[512];
+		rc = send_monthly_report(&c, report_year, report_month, msg, sizeof msg) ? 1 : 0;
+		fprintf(rc ? stderr : stdout, "carrel-cron: monthly-report: %s\n", msg);
+	} else {
+		rc = run_tasks_in(&c, run_tasks, sizeof run_tasks / sizeof run_tasks[0]);
+	}
+	/* Pages open for the people this run notified show the new count. */
+	live_publish_touched(&cfg, &c.db);
 	arena_free(&c.arena);
 	db_close(&c.db);
 	close(lock);

@@ -3,10 +3,10 @@
 */
 #include "account.h"
 
-#include "notify.h"
-#include "notify.h"
 #include <stdio.h>
 #include <string.h>
+
+#include "notify.h"
 
 enum account_result account_validate(struct arena *a, struct account_input *in,
 	struct form_errors *errs)
