@@ -8,7 +8,7 @@
 #   make bench    wrk through nginx: home page and catalogue search against
 #                 a static file of the same size, and checkout+checkin pairs
 #                 (bench-home, bench-circulation, bench-import,
-#                 bench-catalogue)
+#                 bench-catalogue, bench-notices)
 #   make fuzz     libFuzzer runs over the parsers (FUZZ_SECONDS each)
 #   make clean
 
@@ -46,7 +46,7 @@ ASAN_BINS := build/asan/bin/carrel.fcgi build/asan/bin/carrel-cron build/asan/bi
 UNIT_BINS := $(patsubst tests/unit/%.c,build/asan/tests/%,$(UNIT_SRC))
 
 .PHONY: all deps browser-deps run test unit e2e bench bench-home bench-circulation bench-catalogue \
-	bench-import fuzz clean
+	bench-import bench-notices fuzz clean
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -105,7 +105,7 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	@mkdir -p var
 	bin/carrel init --demo
-	PORT=$(PORT) nginx/serve.sh
+	PORT=$(PORT) CRON_EVERY=60 nginx/serve.sh
 
 unit: deps
 	@$(MAKE) --no-print-directory $(UNIT_BINS) $(ASAN_BINS)
@@ -129,7 +129,7 @@ e2e: deps browser-deps
 
 # The home page against a static file, then catalogue search at 10k, 100k
 # and 1M titles (BENCH_SIZES; generated databases are kept in var/bench).
-bench: bench-home bench-circulation bench-import bench-catalogue
+bench: bench-home bench-circulation bench-import bench-catalogue bench-notices
 
 bench-home: deps
 	@$(MAKE) --no-print-directory all
@@ -142,6 +142,10 @@ bench-circulation: deps
 bench-import: deps
 	@$(MAKE) --no-print-directory all
 	@tests/bench/import.sh
+
+bench-notices: deps
+	@$(MAKE) --no-print-directory all
+	@tests/bench/notices.sh
 
 bench-catalogue: deps
 	@$(MAKE) --no-print-directory all build/bench/search_times

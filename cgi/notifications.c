@@ -191,14 +191,9 @@ void cron_view_tasks(struct ctx *c)
 		tv_push(list, o);
 	}
 	tv_set_bool(c->view, "has_tasks", n > 0);
-	cron_view_stale(c);
-}
-
-void cron_view_stale(struct ctx *c)
-{
-	if (centre_cron_stale(c->db, c->now)) {
+	long long last = cron_last_finished(c->db);
+	if (c->now - last > CRON_SILENT_WARN_SECONDS) {
 		struct tv *w = tv_set_obj(c->view, "cron_stale");
-		long long last = centre_cron_last_finished(c->db);
 		if (last)
 			set_time(c, tv_set_obj(w, "last"), last);
 	}

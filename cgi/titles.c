@@ -12,6 +12,7 @@
 #include "isbn.h"
 #include "money.h"
 #include "search.h"
+#include "notify.h"
 #include "web.h"
 
 #define STAFF_TITLES_PER_PAGE 50
@@ -31,7 +32,14 @@ void page_staff_home(struct ctx *c)
 		"SELECT count(*) FROM title", NULL), "title", "titles"));
 	tv_set_str(c->view, "copies", web_count(c, db_int(c->db, 0,
 		"SELECT count(*) FROM copy WHERE status <> 'withdrawn'", NULL), "copy", "copies"));
-	cron_view_stale(c);
+	/* Notices that silently stop are the worst kind: say it where staff
+	** look first when carrel-cron has not run for a while. */
+	long long cron_at = cron_last_finished(c->db);
+	if (c->now - cron_at > CRON_SILENT_WARN_SECONDS) {
+		tv_set_bool(c->view, "cron_silent", true);
+		if (cron_at)
+			tv_set_str(c->view, "cron_last", web_date(c, cron_at));
+	}
 	web_render(c, "staff_home", 200);
 }
 

@@ -175,11 +175,8 @@ int payments_refusal_status(const struct pay_result *r);
 void notifications_view_member(struct ctx *c, long long account_id);
 
 /* carrel-cron's tasks as "tasks" (and has_tasks), and "cron_stale" when no
-** task finished in the last hour (the staff notifications page, and the
-** staff home's warning). */
+** task finished in the last hour (CRON_SILENT_WARN_SECONDS). */
 void cron_view_tasks(struct ctx *c);
-/* Only "cron_stale" (with its "last" time when there is one). */
-void cron_view_stale(struct ctx *c);
 
 /* The entries of a list (item types or member categories) as a select's
 ** options under key in obj ({code, name, selected}), chosen marked; with

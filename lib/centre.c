@@ -83,14 +83,3 @@ int centre_cron_tasks(struct db *db, struct arena *a, struct cron_task_row **out
 	}
 	return i;
 }
-
-long long centre_cron_last_finished(struct db *db)
-{
-	return db_int(db, 0, "SELECT coalesce(max(finished_at), 0) FROM cron_task", NULL);
-}
-
-bool centre_cron_stale(struct db *db, time_t now)
-{
-	long long last = centre_cron_last_finished(db);
-	return last == 0 || now - last > CENTRE_CRON_STALE_SECONDS;
-}

@@ -41,7 +41,9 @@ int centre_mark_read(struct db *db, struct arena *a, long long account_id, long 
 ** unread, or -1. */
 int centre_mark_all_read(struct db *db, long long account_id, time_t now);
 
-/* ---- carrel-cron's tasks ---- */
+/* ---- carrel-cron's tasks (when the last one finished, and how long it
+** may be silent: cron_last_finished and CRON_SILENT_WARN_SECONDS in
+** notify.h) ---- */
 
 struct cron_task_row {
 	const char *name, *outcome, *message;
@@ -51,14 +53,5 @@ struct cron_task_row {
 
 /* Every task carrel-cron has recorded, by name. Returns the count, or -1. */
 int centre_cron_tasks(struct db *db, struct arena *a, struct cron_task_row **out);
-
-/* When a carrel-cron task last finished (0: never). */
-long long centre_cron_last_finished(struct db *db);
-
-/* Whether carrel-cron looks stopped at now: no task finished in the last
-** hour (or ever). */
-bool centre_cron_stale(struct db *db, time_t now);
-
-#define CENTRE_CRON_STALE_SECONDS (60 * 60)
 
 #endif

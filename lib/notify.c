@@ -388,3 +388,8 @@ int cron_task_end(struct db *db, const char *name, time_t now, bool ok, const ch
 		"runs = runs + 1 WHERE name = ?", "ittt", (long long)now, ok ? "ok" : "failed",
 		message ? message : "", name) == SQLITE_OK ? 0 : -1;
 }
+
+long long cron_last_finished(struct db *db)
+{
+	return db_int(db, 0, "SELECT coalesce(max(finished_at), 0) FROM cron_task", NULL);
+}

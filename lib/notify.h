@@ -122,4 +122,10 @@ int cron_task_begin(struct db *db, const char *name, time_t now);
 /* Record how it ended: ok, and a one-line message for staff. */
 int cron_task_end(struct db *db, const char *name, time_t now, bool ok, const char *message);
 
+/* When any task last finished (unix seconds), 0 when none ever did. */
+long long cron_last_finished(struct db *db);
+
+/* How long carrel-cron may be silent before staff are warned. */
+#define CRON_SILENT_WARN_SECONDS 3600
+
 #endif

@@ -7,6 +7,9 @@
 #   BIN        folder with carrel.fcgi (default ./bin)
 #   STATIC     folder nginx serves at /static/ (default ./static)
 #   NGINX_WORKERS, ACCESS_LOG   passed into the nginx configuration
+#   CRON_EVERY  run carrel-cron every this many seconds while serving, as
+#              cron or a systemd timer would in production (default 0:
+#              never; `make run` sets 60)
 # Everything else comes from carrel.conf / CARREL_* (see README).
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -38,9 +41,14 @@ sed -e "s|@USER@|$(id -un)|g" -e "s|@GROUP@|$(id -gn)|g" \
     -e "s|@NGINX_WORKERS@|$NGINX_WORKERS|g" -e "s|@ACCESS_LOG@|$ACCESS_LOG|g" \
     "$root/nginx/dev.conf" > "$VAR/nginx.conf"
 
-app=; web=
+CRON_EVERY=${CRON_EVERY:-0}
+app=; web=; cron=
 stop() {
     trap - INT TERM EXIT
+    if [ -n "$cron" ]; then
+        kill -TERM "$cron" 2>/dev/null || true
+        pkill -TERM -P "$cron" 2>/dev/null || true   # its sleep or carrel-cron
+    fi
     [ -n "$web" ] && kill -QUIT "$web" 2>/dev/null || true
     [ -n "$app" ] && kill -TERM "$app" 2>/dev/null || true
     wait 2>/dev/null || true
@@ -66,6 +74,12 @@ rm -f "$CARREL_LIVE_SOCKET"
 nginx -e "$VAR/nginx-error.log" -c "$VAR/nginx.conf" &
 web=$!
 echo "carrel: serving http://127.0.0.1:$PORT/ (Ctrl-C stops)"
+if [ "$CRON_EVERY" -gt 0 ]; then
+    # Scheduled tasks (reminders, delivery, ...) as a timer would run them.
+    ( while :; do "$BIN/carrel-cron" run | sed 's/^/cron: /'; sleep "$CRON_EVERY"; done ) &
+    cron=$!
+    echo "carrel: carrel-cron runs every $CRON_EVERY s"
+fi
 # Return when either server ends (or a signal arrives): one without the
 # other is no use. Both exit 0 when stopped by Ctrl-C, which reaches the
 # whole process group.

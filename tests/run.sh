@@ -11,6 +11,10 @@
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+# Debian's python3, which sees the Debian python3-* packages the tests use
+# (python3-aiosmtpd), even when another python3 comes first in PATH.
+PYTHON=python3
+[ -x /usr/bin/python3 ] && PYTHON=/usr/bin/python3
 passed=0 failed=0
 logdir=$(mktemp -d "${TMPDIR:-/tmp}/carrel-tests.XXXXXX")
 
@@ -45,9 +49,9 @@ for t in "$@"; do
     run_suite "$(basename "$t")" "$t"
 done
 for t in tests/e2e/test_*.py; do
-    run_suite "$(basename "$t")" python3 "$t"
+    run_suite "$(basename "$t")" "$PYTHON" "$t"
 done
-run_suite browser python3 tests/browser/run.py "$logdir/browser"
+run_suite browser "$PYTHON" tests/browser/run.py "$logdir/browser"
 echo "logs: $logdir"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
