@@ -4,15 +4,14 @@ read, paged; the unread count in the navigation; carrel-cron's tasks and the
 warning when it has not run; staff told of payments and new members; and
 live updates through nginx's nchan (an EventSource stream only the account's
 owner may open)."""
-import html
 import json
 import re
 import socket
 import sys
 import time
 
-from members_helpers import (ADMIN, LIBRARIAN, plan_id, register, run_with_staff)
-import circ
+from harness import Client
+from members_helpers import ADMIN, LIBRARIAN, plan_id, register, run_with_staff
 
 
 def desk_payment(staff, mid, fields):
@@ -128,8 +127,6 @@ def test_mark_all_as_read_and_paging(stack):
 
 
 def test_a_visitor_is_sent_to_log_in(stack):
-    c = circ.Client(stack.port) if hasattr(circ, "Client") else None
-    from harness import Client
     c = Client(stack.port)
     r = c.get("/account/notifications")
     assert r.status == 303 and r.header("Location").startswith("/login"), r
@@ -285,7 +282,6 @@ def test_live_channel_of_another_account_or_a_visitor_is_refused(stack):
     stream.close()
     assert stream.status == 403, stream.head
     # The check itself answers the same when asked directly.
-    from harness import Client
     assert Client(stack.port).get("/live/auth/%d" % mid).status == 403
     assert member.get("/live/auth/%d" % mid).status == 200
     assert other.get("/live/auth/%d" % mid).status == 403
