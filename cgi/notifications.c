@@ -217,7 +217,8 @@ void page_staff_notifications(struct ctx *c)
 void page_live_auth(struct ctx *c)
 {
 	long long id = valid_id(c->req->params[0]);
-	bool own = c->sess.valid && id > 0 && id == c->sess.account_id;
-	c->resp->status = own ? 200 : 403;
+	if (!c->sess.valid || id <= 0 || id != c->sess.account_id)
+		return web_error(c, 403, "Only the owner of an account may follow its notifications.");
+	c->resp->status = 200;
 	buf_clear(c->resp->body);
 }
