@@ -84,8 +84,9 @@ static void centre_view(struct ctx *c, const char *base)
 		tv_set_bool(o, "unread", unread);
 		tv_set_str(o, "state", unread ? "Unread" : "Read");
 		set_time(c, o, r->created_at);
-		tv_set_str(o, "subject", r->subject);
-		tv_set_str(o, "body", r->body);
+		/* Written by lib/ with days as YYYY-MM-DD: shown as people read them. */
+		tv_set_str(o, "subject", web_message(c, r->subject));
+		tv_set_str(o, "body", web_message(c, r->body));
 		if (has_link || unread)
 			tv_set_str(o, "action", has_link ? "Open" : "Mark as read");
 		tv_push(list, o);

@@ -168,6 +168,8 @@ const char *monthly_svg(struct arena *a, const struct monthly_report *r)
 			d * slot + 1, (double)CHART_H - h, slot - 2, h, d + 1, month_names[r->month - 1],
 			r->per_day[d], r->per_day[d] == 1 ? "" : "s");
 	}
+	buf_printf(&out, "<line x1=\"0\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#767f86\"/>",
+		CHART_H, CHART_W, CHART_H);
 	buf_printf(&out, "<text x=\"0\" y=\"%d\" font-size=\"12\">1</text>"
 		"<text x=\"%d\" y=\"%d\" font-size=\"12\" text-anchor=\"end\">%d</text></svg>",
 		CHART_H + CHART_PAD - 4, CHART_W, CHART_H + CHART_PAD - 4, r->days);
