@@ -117,6 +117,14 @@ static void details_form(struct ctx *c, const char *page,
 	tv_set_str(c->view, "name", in->name);
 	tv_set_str(c->view, "email", in->email);
 	tv_set_str(c->view, "phone", in->phone);
+	if (!strcmp(page, "profile")) {
+		/* As typed, else as stored. */
+		struct account a;
+		const char *channel = http_form(c->req, "notice_channel");
+		if (!channel && account_get(c->db, c->arena, c->sess.account_id, &a) == ACCOUNT_OK)
+			channel = a.notice_channel;
+		web_view_channels(c, channel ? channel : "email");
+	}
 	if (errs)
 		web_form_errors(c, errs);
 	web_render(c, page, status);
@@ -250,22 +258,32 @@ void page_account_profile(struct ctx *c)
 		http_form(c->req, "name"), http_form(c->req, "email"),
 		http_form(c->req, "phone"), NULL,
 	};
+	/* No choice sent (an older form): the stored one stays. */
+	const char *channel = http_form(c->req, "notice_channel");
 	struct form_errors errs = { .n = 0 };
-	if (account_validate(c->arena, &in, &errs) != ACCOUNT_OK) {
+	account_validate(c->arena, &in, &errs);
+	const char *why = channel ? account_channel_refusal(channel, in.phone) : NULL;
+	if (why)
+		form_error(&errs, "notice_channel", why);
+	if (errs.n) {
 		details_form(c, "profile", &in, &errs, 422);
 		return;
 	}
 	switch (account_update_profile(c->db, c->sess.account_id, c->sess.account_id, &in,
 		c->now, &errs)) {
 	case ACCOUNT_OK:
+		if (channel && account_set_notice_channel(c->db, c->sess.account_id,
+			c->sess.account_id, channel, c->now) != ACCOUNT_OK)
+			break;
 		web_redirect(c, "/account?done=profile");
 		return;
 	case ACCOUNT_EMAIL_TAKEN:
 		details_form(c, "profile", &in, &errs, 422);
 		return;
 	default:
-		web_error(c, 500, "Your profile could not be saved just now. Please try again.");
+		break;
 	}
+	web_error(c, 500, "Your profile could not be saved just now. Please try again.");
 }
 
 void page_account_password(struct ctx *c)

@@ -30,6 +30,7 @@
 #include "live.h"
 #include "monthly.h"
 #include "notify.h"
+#include "reminders.h"
 
 /* What every task is given. */
 struct cron {
@@ -73,6 +74,25 @@ static int task_expire_holds(struct cron *c, char *msg, size_t msglen)
 		return -1;
 	}
 	snprintf(msg, msglen, "%d hold%s expired", expired, expired == 1 ? "" : "s");
+	return 0;
+}
+
+static void reminders_progress(void *ctx, const char *kind, int done)
+{
+	cron_progress(ctx, "queueing reminders: %s, %d so far", kind, done);
+}
+
+/* Reminders (lib/reminders.h): due soon, overdue, membership ending. */
+static int task_queue_reminders(struct cron *c, char *msg, size_t msglen)
+{
+	struct reminder_counts n;
+	if (reminders_queue(&c->db, &c->arena, c->now, reminders_progress, c, &n)) {
+		snprintf(msg, msglen, "queueing reminders failed after %d: %s",
+			n.due_soon + n.overdue + n.expiring, db_errmsg(&c->db));
+		return -1;
+	}
+	snprintf(msg, msglen, "%d due soon, %d overdue, %d membership ending queued",
+		n.due_soon, n.overdue, n.expiring);
 	return 0;
 }
 
@@ -148,6 +168,7 @@ static int task_monthly_report(struct cron *c, char *msg, size_t msglen)
 
 /* The tasks of `carrel-cron run`, in order. */
 static const struct cron_task_def run_tasks[] = {
+	{ "queue-reminders", task_queue_reminders },
 	{ "expire-holds", task_expire_holds },
 	{ "refresh-search", task_refresh_search },
 	{ "monthly-report", task_monthly_report },
@@ -247,7 +268,8 @@ static void usage(FILE *out)
 	fputs("usage: carrel-cron run [--now WHEN]\n"
 	      "       carrel-cron monthly-report --month YYYY-MM [--now WHEN]\n"
 	      "\n"
-	      "  run      run every scheduled task that is due: expire holds not\n"
+	      "  run      run every scheduled task that is due: queue reminders (due\n"
+	      "           soon, overdue, membership ending), expire holds not\n"
 	      "           collected in time, refresh the search once a day, on the\n"
 	      "           1st email last month's report to every librarian and admin.\n"
 	      "  monthly-report  email that month's report now (once per person and\n"

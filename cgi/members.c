@@ -137,6 +137,7 @@ struct member_form {
 	struct account_input in;
 	const char *category;
 	long long plan_id;
+	const char *notice_channel;   /* editing only; NULL: not on the form */
 };
 
 static void member_form_page(struct ctx *c, long long id, const struct member_form *m,
@@ -146,6 +147,8 @@ static void member_form_page(struct ctx *c, long long id, const struct member_fo
 	tv_set_str(c->view, "name", m->in.name);
 	tv_set_str(c->view, "email", m->in.email);
 	tv_set_str(c->view, "phone", m->in.phone);
+	if (m->notice_channel)
+		web_view_channels(c, m->notice_channel);
 	tv_set_str(c->view, "category", m->category);
 	lists_view_options(c, c->view, "categories", LIST_CATEGORY, m->category, false);
 	if (id)
@@ -163,6 +166,7 @@ static void read_member_form(struct ctx *c, struct member_form *m)
 	m->in.email = http_form(c->req, "email");
 	m->in.phone = http_form(c->req, "phone");
 	m->in.password = NULL;
+	m->notice_channel = http_form(c->req, "notice_channel");
 	m->category = valid_trim(c->arena, http_form(c->req, "category"));
 	m->plan_id = valid_id(http_form(c->req, "plan"));
 }
@@ -180,7 +184,7 @@ static bool check_category(struct ctx *c, const char *category, struct form_erro
 
 void page_members_new_form(struct ctx *c)
 {
-	struct member_form m = { { "", "", "", NULL }, "adult", 0 };
+	struct member_form m = { { "", "", "", NULL }, "adult", 0, NULL };
 	member_form_page(c, 0, &m, NULL, 200);
 }
 
@@ -262,7 +266,8 @@ void page_members_edit_form(struct ctx *c)
 		category = db_text(c->arena, st, 0);
 		db_done(st);
 	}
-	struct member_form m = { { a.name, a.email, a.phone, NULL }, category, 0 };
+	struct member_form m = { { a.name, a.email, a.phone, NULL }, category, 0,
+		a.notice_channel };
 	member_form_page(c, id, &m, NULL, 200);
 }
 
@@ -282,12 +287,19 @@ void page_members_edit(struct ctx *c)
 	m.in.password = "unchanged-password";   /* not edited here */
 	account_validate(c->arena, &m.in, &errs);
 	check_category(c, m.category, &errs);
+	const char *why = m.notice_channel ? account_channel_refusal(m.notice_channel, m.in.phone)
+		: NULL;
+	if (why)
+		form_error(&errs, "notice_channel", why);
 	if (errs.n) {
 		member_form_page(c, id, &m, &errs, 422);
 		return;
 	}
 	enum account_result rc = account_update_profile(c->db, c->sess.account_id, id, &m.in,
 		c->now, &errs);
+	if (rc == ACCOUNT_OK && m.notice_channel)
+		rc = account_set_notice_channel(c->db, c->sess.account_id, id, m.notice_channel,
+			c->now);
 	if (rc == ACCOUNT_OK && member_set_category(c->db, id, m.category, c->now) == 0) {
 		web_redirect(c, arena_printf(c->arena, "/staff/members/%lld?done=saved", id));
 		return;

@@ -124,6 +124,11 @@ const struct route routes[] = {
 	{ "POST", "/admin/categories",       ROLE_ADMIN,  page_admin_category_add },
 	{ "POST", "/admin/categories/{code}", ROLE_ADMIN, page_admin_category_save },
 	{ "POST", "/admin/categories/{code}/delete", ROLE_ADMIN, page_admin_category_delete },
+	{ "GET",  "/admin/notices",          ROLE_ADMIN,  page_admin_notices },
+	{ "POST", "/admin/notices/settings", ROLE_ADMIN,  page_admin_notices_settings },
+	{ "GET",  "/admin/notices/{kind}",   ROLE_ADMIN,  page_admin_notice },
+	{ "POST", "/admin/notices/{kind}",   ROLE_ADMIN,  page_admin_notice_save },
+	{ "POST", "/admin/notices/{kind}/restore", ROLE_ADMIN, page_admin_notice_restore },
 };
 
 const int routes_count = (int)(sizeof routes / sizeof routes[0]);

@@ -141,3 +141,21 @@ int payments_refusal_status(const struct pay_result *r)
 	};
 	return statuses[r->problem];
 }
+
+void web_view_channels(struct ctx *c, const char *chosen)
+{
+	static const char *const channels[][2] = {
+		{ "email", "Email" },
+		{ "sms", "Text message" },
+		{ "both", "Email and text message" },
+	};
+	struct tv *list = tv_set_list(c->view, "channels");
+	for (size_t i = 0; i < sizeof channels / sizeof channels[0]; i++) {
+		struct tv *o = tv_obj(c->arena);
+		tv_set_str(o, "value", channels[i][0]);
+		tv_set_str(o, "label", channels[i][1]);
+		tv_set_bool(o, "checked", !strcmp(chosen, channels[i][0]));
+		tv_push(list, o);
+	}
+	tv_set_bool(c->view, "has_channels", true);
+}

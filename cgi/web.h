@@ -171,6 +171,10 @@ struct pay_result;
 ** again: 422 (what was typed), 409 (the state of things), 404, or 500. */
 int payments_refusal_status(const struct pay_result *r);
 
+/* The choice of how notices reach a member (_notice_channel.mustache):
+** "channels" ({value, label, checked}) with chosen checked, has_channels. */
+void web_view_channels(struct ctx *c, const char *chosen);
+
 /* A member's notices from the outbox as "notices" (and has_notices). */
 void notifications_view_member(struct ctx *c, long long account_id);
 
@@ -258,6 +262,11 @@ void page_staff_notification_read(struct ctx *c);
 void page_staff_notifications_read_all(struct ctx *c);
 void page_live_auth(struct ctx *c);
 void page_payment_receipt(struct ctx *c);
+void page_admin_notices(struct ctx *c);
+void page_admin_notices_settings(struct ctx *c);
+void page_admin_notice(struct ctx *c);
+void page_admin_notice_save(struct ctx *c);
+void page_admin_notice_restore(struct ctx *c);
 void page_account_payments(struct ctx *c);
 void page_account_payment_start(struct ctx *c);
 void page_test_provider_form(struct ctx *c);

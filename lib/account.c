@@ -114,9 +114,11 @@ static void account_from_row(struct arena *a, sqlite3_stmt *st, struct account *
 	out->role = role < 0 ? ROLE_MEMBER : (enum role)role;
 	out->card_number = db_text(a, st, 5);
 	out->created_at = db_col_int(st, 6);
+	out->notice_channel = db_text(a, st, 7);
 }
 
-#define ACCOUNT_COLUMNS "id, email, name, phone, role, card_number, created_at"
+#define ACCOUNT_COLUMNS "id, email, name, phone, role, card_number, created_at, " \
+	"notice_channel"
 
 enum account_result account_get(struct db *db, struct arena *a, long long id,
 	struct account *out)
@@ -285,4 +287,44 @@ long account_list(struct db *db, struct arena *a, const struct account_filter *f
 bool account_admin_exists(struct db *db)
 {
 	return db_int(db, 0, "SELECT count(*) FROM account WHERE role = 'admin'", NULL) > 0;
+}
+
+const char *account_channel_refusal(const char *channel, const char *phone)
+{
+	if (strcmp(channel, "email") && strcmp(channel, "sms") && strcmp(channel, "both"))
+		return "Choose email, text message or both.";
+	if (strcmp(channel, "email") && !*phone)
+		return "Text messages need a mobile phone number: add one above, or choose email.";
+	return NULL;
+}
+
+enum account_result account_set_notice_channel(struct db *db, long long actor_id,
+	long long id, const char *channel, time_t now)
+{
+	if (db_begin(db))
+		return ACCOUNT_ERROR;
+	sqlite3_stmt *st = db_query(db, "SELECT notice_channel, phone FROM account WHERE id = ?",
+		"i", id);
+	char old[8] = "";
+	bool has_phone = false;
+	if (db_row(db, st)) {
+		snprintf(old, sizeof old, "%s", (const char *)sqlite3_column_text(st, 0));
+		has_phone = sqlite3_column_bytes(st, 1) > 0;
+		db_done(st);
+	}
+	if (!*old || account_channel_refusal(channel, has_phone ? "phone" : "")) {
+		db_rollback(db);
+		return ACCOUNT_INVALID;
+	}
+	if (strcmp(old, channel)) {
+		char detail[48];
+		snprintf(detail, sizeof detail, "notices by %s -> %s", old, channel);
+		if (db_exec(db, "UPDATE account SET notice_channel = ?, updated_at = ? WHERE id = ?",
+			"tii", channel, (long long)now, id) != SQLITE_OK ||
+		    account_audit(db, actor_id, id, "account.notices", detail, now)) {
+			db_rollback(db);
+			return ACCOUNT_ERROR;
+		}
+	}
+	return db_commit(db) ? ACCOUNT_ERROR : ACCOUNT_OK;
 }

@@ -20,6 +20,7 @@ struct account {
 	enum role role;
 	const char *card_number;
 	long long created_at;
+	const char *notice_channel;  /* "email", "sms" or "both" */
 };
 
 /* What a person submits when registering or editing a profile. Fields are
@@ -35,6 +36,17 @@ enum account_result { ACCOUNT_OK, ACCOUNT_INVALID, ACCOUNT_EMAIL_TAKEN,
 	ACCOUNT_NOT_FOUND, ACCOUNT_ERROR,
 	ACCOUNT_FORBIDDEN,    /* the actor may not change this account */
 	ACCOUNT_LAST_ADMIN }; /* the change would leave the library no admin */
+
+/* Why a notice channel cannot be chosen with this phone (SMS needs one),
+** or NULL when it can. */
+const char *account_channel_refusal(const char *channel, const char *phone);
+
+/* Set how notices reach account id ("email", "sms" or "both"; check it
+** with account_channel_refusal first), as actor_id, with an audit row
+** ('account.notices') when it changes. Returns ACCOUNT_OK, ACCOUNT_INVALID
+** or ACCOUNT_ERROR. */
+enum account_result account_set_notice_channel(struct db *db, long long actor_id,
+	long long id, const char *channel, time_t now);
 
 /* Trim in's fields (into arena a) and check them; errors go to errs.
 ** Returns ACCOUNT_OK or ACCOUNT_INVALID. */

@@ -378,6 +378,26 @@ static void notify_hold_ready(struct db *db, struct arena *a, time_t now,
 	notify_queue(db, a, now, &n);
 }
 
+/* Tell a member their hold ended uncollected, once per hold. */
+static int notify_hold_expired(struct db *db, struct arena *a, time_t now,
+	long long account_id, long long hold_id, long long title_id, const char *pickup)
+{
+	struct tv *fields = tv_obj(a);
+	tv_set_str(fields, "title", "");
+	sqlite3_stmt *st = db_query(db, "SELECT title FROM title WHERE id = ?", "i", title_id);
+	if (db_row(db, st)) {
+		tv_set_str(fields, "title", db_text(a, st, 0));
+		db_done(st);
+	}
+	tv_set_str(fields, "pickup_by", cal_show_day(a, pickup));
+	struct notice n = {
+		.kind = "hold-expired", .account_id = account_id,
+		.object = arena_printf(a, "hold:%lld", hold_id), .bucket = pickup,
+		.fields = fields,
+	};
+	return notify_queue(db, a, now, &n) < 0 ? -1 : 0;
+}
+
 /* Give copy_id to the first waiting hold on title_id (ready, on the hold
 ** shelf until its pickup day, the member told), or put it back on the
 ** shelf. Returns the hold id it went to, or 0. */
@@ -449,20 +469,24 @@ static int expire_lapsed_holds(struct db *db, struct arena *a, time_t now)
 		return -1;
 	int expired = 0;
 	for (;;) {
-		long long hold_id = 0, copy_id = 0, title_id = 0;
-		sqlite3_stmt *st = db_query(db, "SELECT id, copy_id, title_id FROM hold "
-			"WHERE status = 'ready' AND pickup_by < ? ORDER BY pickup_by, id LIMIT 1",
-			"t", today_s);
+		long long hold_id = 0, copy_id = 0, title_id = 0, account_id = 0;
+		const char *pickup = "";
+		sqlite3_stmt *st = db_query(db, "SELECT id, copy_id, title_id, account_id, "
+			"pickup_by FROM hold WHERE status = 'ready' AND pickup_by < ? "
+			"ORDER BY pickup_by, id LIMIT 1", "t", today_s);
 		if (db_row(db, st)) {
 			hold_id = db_col_int(st, 0);
 			copy_id = db_col_int(st, 1);
 			title_id = db_col_int(st, 2);
+			account_id = db_col_int(st, 3);
+			pickup = db_text(a, st, 4);
 			db_done(st);
 		}
 		if (!hold_id)
 			return expired;
 		if (db_exec(db, "UPDATE hold SET status = 'expired', ended_at = ? WHERE id = ?",
-			"ii", (long long)now, hold_id) != SQLITE_OK)
+			"ii", (long long)now, hold_id) != SQLITE_OK ||
+		    notify_hold_expired(db, a, now, account_id, hold_id, title_id, pickup))
 			return -1;
 		pass_copy_along(db, a, &closed, copy_id, title_id, now, NULL);
 		expired++;

@@ -58,8 +58,12 @@ int live_publish_touched(const struct config *cfg, struct db *db)
 	if (!cfg->live_url[0])
 		return 0;
 	int published = 0;
-	for (size_t i = 0; i < n; i++)
-		if (!live_publish(cfg, ids[i], notify_unread(db, ids[i])))
-			published++;
+	for (size_t i = 0; i < n; i++) {
+		/* One failure says nchan is not there: the rest would only fail
+		** (and fill the log) too. */
+		if (live_publish(cfg, ids[i], notify_unread(db, ids[i])))
+			break;
+		published++;
+	}
 	return published;
 }

@@ -18,7 +18,8 @@
 #include "db.h"
 
 /* Publish the unread count of every account notified since the last call
-** (notify_take_touched). Returns how many were published. */
+** (notify_take_touched), stopping at the first failure. Returns how many
+** were published. */
 int live_publish_touched(const struct config *cfg, struct db *db);
 
 /* Publish account_id's unread count. Returns 0, or -1 (logged). */
