@@ -105,7 +105,7 @@ static int loans_per_day(struct db *db, struct monthly_report *r)
 	return 0;
 }
 
-int monthly_compute(struct db *db, struct arena *a, int year, int month,
+int monthly_compute(struct db *db, struct arena *a, int year, int month, time_t now,
 	struct monthly_report *r)
 {
 	memset(r, 0, sizeof *r);
@@ -119,6 +119,9 @@ int monthly_compute(struct db *db, struct arena *a, int year, int month,
 	cal_format(first, r->first);
 	cal_format(next, r->next);
 	r->days = (int)(next - first);
+	lday today = cal_day_of(now);
+	r->under_way = today < next;
+	cal_format(r->under_way ? today : next, r->overdue_at);
 	time_t start = cal_day_start(first), end = cal_day_start(next);
 
 	r->loans = count_in_month(db, r, "SELECT count(*) FROM loan "
@@ -129,9 +132,10 @@ int monthly_compute(struct db *db, struct arena *a, int year, int month,
 		"WHERE status = 'active' AND payment_id IS NOT NULL "
 		"AND start_day >= ? AND start_day < ?");
 	/* Out when the month ended (lent before the next month's first day,
-	** not yet returned on it) and due before that day. */
+	** not yet returned on it) and due before that day; for a month under
+	** way the same at the start of today. */
 	r->overdue = (long)db_int(db, 0, "SELECT count(*) FROM loan WHERE loan_day < ?1 "
-		"AND due_day < ?1 AND (return_day IS NULL OR return_day >= ?1)", "t", r->next);
+		"AND due_day < ?1 AND (return_day IS NULL OR return_day >= ?1)", "t", r->overdue_at);
 	r->new_members = (long)db_int(db, 0, "SELECT count(*) FROM account WHERE role = 'member' "
 		"AND created_at >= ? AND created_at < ?", "ii", (long long)start, (long long)end);
 	if (count_payments(db, a, r, start, end) || top_titles(db, a, r) || loans_per_day(db, r))
@@ -194,6 +198,7 @@ static struct tv *report_view(struct db *db, struct arena *a, const struct month
 	tv_set_int(v, "new_members", r->new_members);
 	tv_set_int(v, "renewals", r->renewals);
 	tv_set_int(v, "overdue", r->overdue);
+	tv_set_bool(v, "under_way", r->under_way);
 	tv_set_int(v, "payments", r->payments);
 	tv_set_str(v, "payments_total", money_show(db, a, (long)r->payments_cents));
 	struct tv *kinds = tv_set_list(v, "kinds");
@@ -236,7 +241,7 @@ int monthly_send(struct db *db, struct arena *a, const struct tmpl_set *tmpl, in
 	int month, time_t now, char *err, size_t errlen)
 {
 	struct monthly_report r;
-	if (monthly_compute(db, a, year, month, &r)) {
+	if (monthly_compute(db, a, year, month, now, &r)) {
 		snprintf(err, errlen, "the figures could not be read: %s", db_errmsg(db));
 		return -1;
 	}

@@ -15,6 +15,7 @@
 **   payments     payments completed in the month, by purpose (one refunded
 **                later still counts: it was received)
 **   overdue      loans out when the month ended whose due day had passed
+**                (for the month under way: at the start of today)
 */
 #ifndef CARREL_MONTHLY_H
 #define CARREL_MONTHLY_H
@@ -44,6 +45,10 @@ struct monthly_report {
 	int year, month;
 	char key[8];              /* "2026-11" */
 	char first[11], next[11]; /* its first day and the next month's */
+	char overdue_at[11];      /* the day overdue loans are counted at the
+	                             start of: next, or today while the month
+	                             is under way */
+	bool under_way;           /* the month has not ended at now */
 	int days;
 	long loans, returns, new_members, renewals, overdue;
 	long payments;
@@ -62,8 +67,9 @@ bool monthly_parse(const char *s, int *year, int *month);
 ** December, November. */
 void monthly_last_month(time_t now, int *year, int *month);
 
-/* Compute the report. Returns 0, or -1 on a database error. */
-int monthly_compute(struct db *db, struct arena *a, int year, int month,
+/* Compute the report as it stands at now. Returns 0, or -1 on a database
+** error. */
+int monthly_compute(struct db *db, struct arena *a, int year, int month, time_t now,
 	struct monthly_report *r);
 
 /* The loans per day as an SVG bar chart: one <rect> a day, each with a

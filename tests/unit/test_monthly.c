@@ -58,6 +58,9 @@ static void add_loan(struct fixture *f, long long copy, const char *loan_day,
 		return_day), SQLITE_OK);
 }
 
+/* 15 December 2026, noon in New York: November is over. */
+static const time_t december = 1797354000;
+
 /* New York: the library's days end five hours after UTC's in November. */
 static int setup(void **state)
 {
@@ -113,7 +116,8 @@ static void test_figures_and_their_edges(void **state)
 	add_loan(f, f->copy_b, "2026-11-03", "2026-11-30", "2026-12-01");  /* due on the last day */
 	add_loan(f, f->copy_b, "2026-12-01", "2026-12-22", NULL);          /* next month */
 	struct monthly_report r;
-	assert_int_equal(monthly_compute(&f->db, &f->arena, 2026, 11, &r), 0);
+	assert_int_equal(monthly_compute(&f->db, &f->arena, 2026, 11, december, &r), 0);
+	assert_false(r.under_way);
 	assert_string_equal(r.key, "2026-11");
 	assert_int_equal(r.days, 30);
 	assert_int_equal(r.loans, 3);
@@ -128,6 +132,12 @@ static void test_figures_and_their_edges(void **state)
 	assert_int_equal(r.per_day[11], 1);
 	assert_int_equal(r.per_day[0], 0);
 	assert_int_equal(r.payments, 0);
+	/* On 21 November the month is under way: overdue counts at the start
+	** of that day (only the loan due on the 20th). */
+	assert_int_equal(monthly_compute(&f->db, &f->arena, 2026, 11, 1795269600, &r), 0);
+	assert_true(r.under_way);
+	assert_string_equal(r.overdue_at, "2026-11-21");
+	assert_int_equal(r.overdue, 1);
 }
 
 static int count(const char *s, const char *what)
@@ -143,7 +153,7 @@ static void test_chart_has_a_bar_a_day(void **state)
 	struct fixture *f = *state;
 	add_loan(f, f->copy_a, "2026-11-03", "2026-11-24", NULL);
 	struct monthly_report r;
-	assert_int_equal(monthly_compute(&f->db, &f->arena, 2026, 11, &r), 0);
+	assert_int_equal(monthly_compute(&f->db, &f->arena, 2026, 11, december, &r), 0);
 	const char *svg = monthly_svg(&f->arena, &r);
 	assert_int_equal(count(svg, "<rect "), 30);
 	assert_int_equal(count(svg, "</rect>"), 30);
