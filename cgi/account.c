@@ -2,6 +2,7 @@
 ** account.c: log in, log out, register, and the member's own account pages
 ** (overview, profile, password).
 */
+#include <stdio.h>
 #include <string.h>
 
 #include "account.h"
@@ -9,6 +10,7 @@
 #include "desk.h"
 #include "members.h"
 #include "payments.h"
+#include "reset.h"
 #include "web.h"
 
 /* Only a path on this site may follow a login: never "//host" or a URL, so
@@ -47,6 +49,10 @@ static void login_form(struct ctx *c, const char *email, const char *next,
 
 void page_account_login_form(struct ctx *c)
 {
+	static const char *const messages[][2] = {
+		{ "password_reset", "Your password was changed; please log in." },
+	};
+	web_done_notice(c, messages, sizeof messages / sizeof messages[0]);
 	login_form(c, "", http_query(c->req, "next"), NULL, 200);
 }
 
@@ -80,7 +86,8 @@ void page_account_login(struct ctx *c)
 		web_error(c, 429, arena_printf(c->arena, "There have been too many "
 			"failed attempts to log in to this account. For its safety, "
 			"logging in is paused for %ld minutes. If you have forgotten "
-			"your password, please ask at the library desk.",
+			"your password, use \"Forgot your password?\" on the login page, "
+			"or ask at the library desk.",
 			c->cfg->login_window / 60));
 		return;
 	}
@@ -168,23 +175,94 @@ void page_account_register(struct ctx *c)
 		details_form(c, "register", &in, &errs, 422);
 		return;
 	}
+	struct reset_limits lim = { 0, c->cfg->register_per_ip };
+	if (!reset_register_allowed(c->db, &lim, c->req->remote_addr, c->now)) {
+		char retry[24];
+		snprintf(retry, sizeof retry, "%d", RESET_WINDOW);
+		http_resp_header(c->resp, "Retry-After", retry);
+		web_error(c, 429, "There have been too many registrations from your "
+			"connection. Please wait an hour and try again, or register at the "
+			"library desk.");
+		return;
+	}
+	/* A new address and a known one answer alike ("check your email"),
+	** and both hash the password first, so neither the page nor its time
+	** tells whether the address has an account; the email does. */
 	struct auth_cost cost = web_auth_cost(c);
 	long long id = 0;
+	int rc = -1;
 	switch (account_create(c->db, &cost, &in, ROLE_MEMBER, c->now, &errs, &id)) {
 	case ACCOUNT_OK: {
 		const char *done = chosen ? join_plan(c, id, &plan) : "welcome_no_plan";
-		start_session(c, id);
-		if (c->resp->status != 500)
-			web_redirect(c, arena_printf(c->arena, "/account?done=%s", done));
-		return;
+		rc = reset_confirm_start(c->db, c->arena, id, done, c->now);
+		break;
 	}
 	case ACCOUNT_EMAIL_TAKEN:
+		rc = reset_account_exists_notice(c->db, c->arena, in.email, c->now);
+		break;
 	case ACCOUNT_INVALID:
 		details_form(c, "register", &in, &errs, 422);
 		return;
 	default:
+		break;
+	}
+	if (rc) {
 		web_error(c, 500, "Your account could not be created just now. "
-			"Nothing was saved; please try again.");
+			"Please try again.");
+		return;
+	}
+	web_redirect(c, "/register/sent");
+}
+
+void page_account_register_sent(struct ctx *c)
+{
+	tv_set_int(c->view, "hours", RESET_CONFIRM_LIFETIME / 3600);
+	web_render(c, "register_sent", 200);
+}
+
+/* A confirm link that does not work (any more): 404, as a reset link. */
+static void confirm_gone(struct ctx *c)
+{
+	tv_set_bool(c->view, "registration", true);
+	web_render(c, "password_gone", 404);
+}
+
+void page_account_confirm_form(struct ctx *c)
+{
+	switch (reset_confirm_check(c->db, c->req->params[0], c->now)) {
+	case RESET_DONE:
+		web_form_token(c);
+		/* The address holds the token: no cache keeps the page. */
+		http_resp_set_header(c->resp, "Cache-Control", "no-store");
+		tv_set_str(c->view, "action", arena_printf(c->arena, "/register/confirm/%s",
+			c->req->params[0]));
+		web_render(c, "register_confirm", 200);
+		return;
+	case RESET_GONE:
+		confirm_gone(c);
+		return;
+	default:
+		web_error(c, 500, "The link could not be checked just now. Please try again.");
+	}
+}
+
+void page_account_confirm(struct ctx *c)
+{
+	long long id = 0;
+	const char *welcome = NULL;
+	switch (reset_confirm(c->db, c->arena, c->req->params[0], c->now, &id, &welcome)) {
+	case RESET_DONE:
+		start_session(c, id);
+		if (c->resp->status != 500)
+			web_redirect(c, arena_printf(c->arena, "/account?done=%s",
+				*welcome ? welcome : "welcome"));
+		return;
+	case RESET_GONE:
+		confirm_gone(c);
+		return;
+	default:
+		web_error(c, 500, "Your registration could not be finished just now. "
+			"Please try again.");
 	}
 }
 

@@ -313,9 +313,13 @@ static void serve(FCGX_Request *fr, struct worker *w)
 
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	long usec = (t1.tv_sec - t0.tv_sec) * 1000000L + (t1.tv_nsec - t0.tv_nsec) / 1000;
-	/* Log the path only, never the query: it may hold personal data. */
+	/* Log the path only, never the query: it may hold personal data. The
+	** token of a password reset or registration link opens an account. */
+	const char *logged = !strncmp(req.path, "/password/reset/", 16)
+		? "/password/reset/{token}" : !strncmp(req.path, "/register/confirm/", 18)
+		? "/register/confirm/{token}" : req.path;
 	fprintf(stderr, "%s %s %d %ldus\n", log_safe(&w->arena, req.method),
-		log_safe(&w->arena, req.path), resp.status, usec);
+		log_safe(&w->arena, logged), resp.status, usec);
 }
 
 static int worker_main(int listen_fd, const struct config *cfg,

@@ -24,6 +24,13 @@ const struct route routes[] = {
 	{ "POST", "/login",                  ROLE_ANON,   page_account_login },
 	{ "GET",  "/register",               ROLE_ANON,   page_account_register_form },
 	{ "POST", "/register",               ROLE_ANON,   page_account_register },
+	{ "GET",  "/register/sent",          ROLE_ANON,   page_account_register_sent },
+	{ "GET",  "/register/confirm/{token}", ROLE_ANON, page_account_confirm_form },
+	{ "POST", "/register/confirm/{token}", ROLE_ANON, page_account_confirm },
+	{ "GET",  "/password/forgot",        ROLE_ANON,   page_password_forgot_form },
+	{ "POST", "/password/forgot",        ROLE_ANON,   page_password_forgot },
+	{ "GET",  "/password/reset/{token}", ROLE_ANON,   page_password_reset_form },
+	{ "POST", "/password/reset/{token}", ROLE_ANON,   page_password_reset },
 	/* nginx asks it before a live-update subscription (lib/live.h); it
 	** answers 200 or 403 itself, so it is open to all. */
 	{ "GET",  "/live/auth/{id}",         ROLE_ANON,   page_live_auth },

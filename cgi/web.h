@@ -299,5 +299,12 @@ void page_admin_categories(struct ctx *c);
 void page_admin_category_add(struct ctx *c);
 void page_admin_category_save(struct ctx *c);
 void page_admin_category_delete(struct ctx *c);
+void page_account_register_sent(struct ctx *c);
+void page_account_confirm_form(struct ctx *c);
+void page_account_confirm(struct ctx *c);
+void page_password_forgot_form(struct ctx *c);
+void page_password_forgot(struct ctx *c);
+void page_password_reset_form(struct ctx *c);
+void page_password_reset(struct ctx *c);
 
 #endif

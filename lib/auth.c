@@ -74,8 +74,10 @@ enum auth_result auth_login(struct db *db, const struct auth_cost *cost,
 
 	long long id = 0;
 	char hash[AUTH_HASH_MAX] = "";
-	sqlite3_stmt *st = db_query(db,
-		"SELECT id, password_hash FROM account WHERE email = ?", "t", email);
+	/* An account whose address is not confirmed yet is as good as none:
+	** logging in would tell whoever registered it that the address was new. */
+	sqlite3_stmt *st = db_query(db, "SELECT id, password_hash FROM account "
+		"WHERE email = ? AND email_confirmed", "t", email);
 	if (!st)
 		return AUTH_ERROR;
 	if (db_row(db, st)) {

@@ -47,7 +47,8 @@ enum auth_result { AUTH_OK, AUTH_BAD_CREDENTIALS, AUTH_THROTTLED, AUTH_ERROR };
 
 /* Check email and password. On AUTH_OK *account_id is set and the failure
 ** count for the email is cleared; on a wrong password (or an unknown email,
-** which takes the same time) the failure is recorded. Once max_failures
+** or an account whose address is not confirmed yet, which take the same
+** time) the failure is recorded. Once max_failures
 ** have been recorded within the window, AUTH_THROTTLED is returned without
 ** looking at the password. */
 enum auth_result auth_login(struct db *db, const struct auth_cost *cost,

@@ -34,6 +34,7 @@ static const struct config_key config_keys[] = {
 	NUM(public_cache_seconds, KEY_INT), NUM(test_clock, KEY_BOOL),
 	NUM(search_window, KEY_LONG),
 	STR(payment_provider),
+	NUM(reset_per_email, KEY_INT), NUM(reset_per_ip, KEY_INT), NUM(register_per_ip, KEY_INT),
 	STR(live_url), STR(live_socket),
 };
 
@@ -62,6 +63,9 @@ static void config_defaults(struct config *cfg)
 	cfg->public_cache_seconds = 60;
 	cfg->search_window = 50000;
 	snprintf(cfg->payment_provider, sizeof cfg->payment_provider, "test");
+	cfg->reset_per_email = 3;
+	cfg->reset_per_ip = 20;
+	cfg->register_per_ip = 20;
 }
 
 static int parse_number(const char *value, long long min, long long max,

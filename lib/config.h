@@ -41,6 +41,9 @@ struct config {
 	long search_window;      /* titles a search of common words only reads
 	                            (0: all); see lib/search.h */
 	char payment_provider[32]; /* the online payment provider ("test") */
+	int reset_per_email;     /* password reset emails to one address an hour */
+	int reset_per_ip;        /* reset requests from one client an hour */
+	int register_per_ip;     /* registrations from one client an hour */
 	char live_url[256];      /* nchan's publisher for live updates, e.g.
 	                            http://localhost/live-publish; the account
 	                            id is appended (lib/live.h). '' = off */

@@ -20,7 +20,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "e2e"))
-from harness import Stack, free_port  # noqa: E402
+from harness import Client, Stack, emailed_link, free_port  # noqa: E402
 import circ  # noqa: E402
 from members_helpers import pay_online  # noqa: E402
 
@@ -70,8 +70,16 @@ def seed(stack):
     held_tid, _ = circ.add_title(stack, "Already Held", copies=1)
     assert circ.place_hold(borrower, held_tid).status == 303
     pay_online(borrower, {"purpose": "plan", "plan": plan_value(borrower, "Monthly")})
+    # A password reset link asked for, so that the crawl sees the reset form.
+    visitor = Client(stack.port)
+    page = visitor.get("/password/forgot")
+    assert visitor.post("/password/forgot", {"email": BORROWER[0],
+                                             "csrf": page.csrf()}).status == 303
     return {
+        "paths": [emailed_link(stack, BORROWER[0], "password-reset")],
         "port": stack.port,
+        # The journeys read the emails of the outbox from it.
+        "db": stack.env["CARREL_DB"],
         "member": list(MEMBER),
         "borrower": list(BORROWER),
         "librarian": list(circ.LIBRARIAN),
@@ -119,16 +127,23 @@ def placeholder_value(stack, tables, segment, placeholder):
                       for c in cols if c.startswith(placeholder)]
     with stack.db() as db:
         for table, column in candidates:
+            # Not a blob (a hashed token): no address holds one.
             row = db.execute("SELECT \"%s\" FROM \"%s\" WHERE coalesce(\"%s\", '') <> '' "
-                             "ORDER BY 1 LIMIT 1" % (column, table, column)).fetchone()
+                             "AND typeof(\"%s\") <> 'blob' ORDER BY 1 LIMIT 1"
+                             % (column, table, column, column)).fetchone()
             if row:
                 return str(row[0])
     return None
 
 
-def fill_from_tables(stack, pattern, tables):
-    """A path for pattern with its placeholders filled from seeded rows,
-    or None. The crawl prefers links found on pages; this is its fallback."""
+def fill_from_tables(stack, pattern, tables, paths=()):
+    """A path for pattern with its placeholders filled from seeded rows (or
+    one of the seeded paths that fits it), or None. The crawl prefers links
+    found on pages; this is its fallback."""
+    shape = re.compile("^" + re.sub(r"\\\{[^/]*?\\\}", "[^/]+", re.escape(pattern)) + "$")
+    for path in paths:
+        if shape.match(path):
+            return path
     segments = pattern.strip("/").split("/")
     out = []
     for i, seg in enumerate(segments):
@@ -166,7 +181,8 @@ def main():
         tables = table_columns(stack)
         for row in table:
             if "{" in row["pattern"]:
-                row["fallback"] = fill_from_tables(stack, row["pattern"], tables)
+                row["fallback"] = fill_from_tables(stack, row["pattern"], tables,
+                                                   data["paths"])
         data["routes"] = table
         data["outdir"] = outdir
         with open(os.path.join(outdir, "seed.json"), "w") as f:

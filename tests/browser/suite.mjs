@@ -6,6 +6,7 @@
 // 1280 and 390 px under OUTDIR/screens. Prints TAP.
 //
 //   node suite.mjs PORT OUTDIR      (OUTDIR/seed.json comes from run.py)
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -134,6 +135,18 @@ async function visitorRegisters(page) {
   await page.getByLabel(/^Password/).fill('newcomer password 1');
   await page.locator('label.choice', { hasText: 'Monthly' }).locator('input').check();
   await clickThrough(page, page.getByRole('button', { name: 'Create my account' }));
+  const sent = await mainText(page);
+  check(/Check your email/.test(sent), `registering did not ask to check the email: ${sent.slice(0, 300)}`);
+  await look(page, 'anonymous', 'registered, check your email');
+  // The newcomer opens the link emailed to them (read from the outbox).
+  const body = execFileSync('sqlite3', [seed.db, "SELECT body FROM outbox WHERE recipient = " +
+    "'nina@test.example' AND kind = 'registration-confirm' ORDER BY id DESC LIMIT 1"],
+  { encoding: 'utf8' });
+  const link = body.match(/\/register\/confirm\/[A-Za-z0-9_-]{43}/);
+  check(link, `no link in the email confirming the registration: ${body.slice(0, 300)}`);
+  await page.goto(base + link[0]);
+  await look(page, 'anonymous', 'finish registering');
+  await clickThrough(page, page.getByRole('button', { name: 'Start using my account' }));
   const text = await mainText(page);
   check(new URL(page.url()).pathname === '/account', `registering ended on ${page.url()}: ${text.slice(0, 300)}`);
   check(/Monthly membership is waiting for its payment/.test(text),

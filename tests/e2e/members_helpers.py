@@ -8,7 +8,7 @@ import re
 
 import circ
 from circ import ADMIN, LIBRARIAN, checkout, circ_stack, set_clock, today  # noqa: F401
-from harness import Client, plan_id, run_module
+from harness import Client, confirm_registration, plan_id, run_module
 
 _n = [0]
 
@@ -24,6 +24,8 @@ def register(stack, plan, name="Reg Ister"):
     page = c.get("/register")
     r = c.post("/register", {"name": name, "email": email, "password": "member password",
                              "plan": plan_id(page, plan), "csrf": page.csrf()})
+    assert r.status == 303 and r.header("Location") == "/register/sent", r
+    r = confirm_registration(stack, c, email, clear=True)
     assert r.status == 303, r
     with stack.db() as db:
         mid = db.execute("SELECT id FROM account WHERE email = ?", (email,)).fetchone()[0]
