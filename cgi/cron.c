@@ -29,6 +29,8 @@
 #include "config.h"
 #include "db.h"
 #include "deliver.h"
+#include "live.h"
+#include "monthly.h"
 #include "notify.h"
 #include "reminders.h"
 
@@ -140,12 +142,61 @@ static int task_deliver(struct cron *c, char *msg, size_t msglen)
 	return rc == 0 ? 0 : -1;
 }
 
+/* ---- the monthly report (lib/monthly.h) ---- */
+
+/* The email's templates, read from the configured folder when first needed. */
+static struct tmpl_set *report_templates(struct cron *c, char *msg, size_t msglen)
+{
+	static struct tmpl_set *set;
+	if (!set) {
+		set = tmpl_set_new();
+		char err[512];
+		if (tmpl_set_load_dir(set, c->cfg->templates, err, sizeof err)) {
+			snprintf(msg, msglen, "the templates in %s do not load: %s", c->cfg->templates, err);
+			tmpl_set_free(set);
+			set = NULL;
+		}
+	}
+	return set;
+}
+
+static int send_monthly_report(struct cron *c, int year, int month, char *msg, size_t msglen)
+{
+	struct tmpl_set *tmpl = report_templates(c, msg, msglen);
+	if (!tmpl)
+		return -1;
+	char err[512];
+	int queued = monthly_send(&c->db, &c->arena, tmpl, year, month, c->now, err, sizeof err);
+	if (queued < 0) {
+		snprintf(msg, msglen, "the report for %04d-%02d: %s", year, month, err);
+		return -1;
+	}
+	snprintf(msg, msglen, "the report for %04d-%02d: %d email%s queued%s", year, month, queued,
+		queued == 1 ? "" : "s", queued ? "" : " (sent before)");
+	return 0;
+}
+
+/* On the 1st of a month, last month's report; once (the outbox's dedupe
+** key), however often carrel-cron runs that day. */
+static int task_monthly_report(struct cron *c, char *msg, size_t msglen)
+{
+	int y, m, d;
+	cal_to_ymd(cal_day_of(c->now), &y, &m, &d);
+	if (d != 1) {
+		snprintf(msg, msglen, "not due (on the 1st of each month)");
+		return 0;
+	}
+	monthly_last_month(c->now, &y, &m);
+	return send_monthly_report(c, y, m, msg, msglen);
+}
+
 /* The tasks of `carrel-cron run`, in order: delivery last, so that what
 ** the others queue goes out in the same run. */
 static const struct cron_task_def run_tasks[] = {
 	{ "queue-reminders", task_queue_reminders },
 	{ "expire-holds", task_expire_holds },
 	{ "refresh-search", task_refresh_search },
+	{ "monthly-report", task_monthly_report },
 	{ "deliver", task_deliver },
 };
 
@@ -247,14 +298,18 @@ static void usage(FILE *out)
 {
 	fputs("usage: carrel-cron run [--now WHEN]\n"
 	      "       carrel-cron deliver [--now WHEN]\n"
+	      "       carrel-cron monthly-report --month YYYY-MM [--now WHEN]\n"
 	      "\n"
 	      "  run      run every scheduled task that is due: queue reminders (due\n"
 	      "           soon, overdue, membership ending), expire holds not\n"
-	      "           collected in time, refresh the search once a day, and\n"
-	      "           last deliver the notices that are due.\n"
+	      "           collected in time, refresh the search once a day, on the\n"
+	      "           1st email last month's report to every librarian and admin,\n"
+	      "           and last deliver the notices that are due.\n"
 	      "  deliver  only deliver the notices that are due (email, text messages);\n"
 	      "           exits 1 when the mail server or the text message gateway\n"
 	      "           could not be used (the notices are tried again later).\n"
+	      "  monthly-report  email that month's report now, then deliver (once per\n"
+	      "           person and month: a second run queues nothing).\n"
 	      "\n"
 	      "  --now WHEN  act as if it were WHEN (YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS]\n"
 	      "              in the library's time zone, or @UNIXSECONDS)\n"
@@ -279,8 +334,12 @@ static time_t cron_clock(struct cron *c, const char *when)
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
-	const char *when = NULL;
+	const char *when = NULL, *month = NULL;
 	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--month") && i + 1 < argc) {
+			month = argv[++i];
+			continue;
+		}
 		if (!strcmp(argv[i], "--now") && i + 1 < argc) {
 			when = argv[++i];
 			time_t t;
@@ -298,7 +357,14 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	if (strcmp(cmd, "run") && strcmp(cmd, "deliver")) {
+	int report_year = 0, report_month = 0;
+	if (!strcmp(cmd, "monthly-report") &&
+	    !monthly_parse(month, &report_year, &report_month)) {
+		fputs("carrel-cron: monthly-report needs the month as --month YYYY-MM, "
+			"e.g. --month 2026-11\n", stderr);
+		return 2;
+	}
+	if (strcmp(cmd, "run") && strcmp(cmd, "deliver") && strcmp(cmd, "monthly-report")) {
 		usage(stderr);
 		return 2;
 	}
@@ -331,9 +397,20 @@ int main(int argc, char **argv)
 	}
 	arena_init(&c.arena, 0);
 	c.now = cron_clock(&c, when);
-	int rc = !strcmp(cmd, "deliver")
-		? run_tasks_in(&c, deliver_tasks, sizeof deliver_tasks / sizeof deliver_tasks[0])
-		: run_tasks_in(&c, run_tasks, sizeof run_tasks / sizeof run_tasks[0]);
+	int rc;
+	if (!strcmp(cmd, "monthly-report")) {
+		char msg[512];
+		rc = send_monthly_report(&c, report_year, report_month, msg, sizeof msg) ? 1 : 0;
+		fprintf(rc ? stderr : stdout, "carrel-cron: monthly-report: %s\n", msg);
+		if (!rc)
+			rc = run_tasks_in(&c, deliver_tasks, sizeof deliver_tasks / sizeof deliver_tasks[0]);
+	} else if (!strcmp(cmd, "deliver")) {
+		rc = run_tasks_in(&c, deliver_tasks, sizeof deliver_tasks / sizeof deliver_tasks[0]);
+	} else {
+		rc = run_tasks_in(&c, run_tasks, sizeof run_tasks / sizeof run_tasks[0]);
+	}
+	/* Pages open for the people this run notified show the new count. */
+	live_publish_touched(&cfg, &c.db);
 	arena_free(&c.arena);
 	db_close(&c.db);
 	close(lock);

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "isbn.h"
+#include "live.h"
 #include "notify.h"
 #include "payments.h"
 #include "web.h"
@@ -348,6 +349,9 @@ static int worker_main(int listen_fd, const struct config *cfg,
 		}
 		serve(&fr, &w);
 		finish_request(&fr);
+		/* After the answer has gone: the people this request notified see
+		** their count change on pages they have open (lib/live.h). */
+		live_publish_touched(cfg, &w.db);
 	}
 	FCGX_Free(&fr, 1);
 	db_close(&w.db);

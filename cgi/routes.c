@@ -31,6 +31,9 @@ const struct route routes[] = {
 	{ "POST", "/password/forgot",        ROLE_ANON,   page_password_forgot },
 	{ "GET",  "/password/reset/{token}", ROLE_ANON,   page_password_reset_form },
 	{ "POST", "/password/reset/{token}", ROLE_ANON,   page_password_reset },
+	/* nginx asks it before a live-update subscription (lib/live.h); it
+	** answers 200 or 403 itself, so it is open to all. */
+	{ "GET",  "/live/auth/{id}",         ROLE_ANON,   page_live_auth },
 	/* The payment provider's answer: checked by its signature, not a form token. */
 	{ "POST", "/payments/callback",      ROLE_ANON,   page_payment_callback, true },
 
@@ -42,6 +45,8 @@ const struct route routes[] = {
 	{ "POST", "/account/password",       ROLE_MEMBER, page_account_password },
 	{ "GET",  "/account/history",        ROLE_MEMBER, page_circ_history },
 	{ "GET",  "/account/notifications",  ROLE_MEMBER, page_account_notifications },
+	{ "POST", "/account/notifications/read-all", ROLE_MEMBER, page_account_notifications_read_all },
+	{ "POST", "/account/notifications/{id}/read", ROLE_MEMBER, page_account_notification_read },
 	{ "POST", "/account/loans/{id}/renew", ROLE_MEMBER, page_circ_renew_own },
 	{ "POST", "/account/holds/{id}/cancel", ROLE_MEMBER, page_circ_hold_cancel_own },
 	{ "POST", "/titles/{id}/hold",       ROLE_MEMBER, page_circ_hold_place },
@@ -98,6 +103,9 @@ const struct route routes[] = {
 	{ "GET",  "/staff/exports",                       ROLE_LIBRARIAN, page_exports },
 	{ "GET",  "/staff/exports/{kind}",                ROLE_LIBRARIAN, page_export_download },
 	{ "GET",  "/staff/notices/{id}/email",            ROLE_LIBRARIAN, page_outbox_email },
+	{ "GET",  "/staff/notifications",                 ROLE_LIBRARIAN, page_staff_notifications },
+	{ "POST", "/staff/notifications/read-all",        ROLE_LIBRARIAN, page_staff_notifications_read_all },
+	{ "POST", "/staff/notifications/{id}/read",       ROLE_LIBRARIAN, page_staff_notification_read },
 
 	/* Admin */
 	{ "GET",  "/admin/users",            ROLE_ADMIN,  page_admin_users },

@@ -11,6 +11,25 @@
 #include "web.h"
 #include "calendar.h"
 #include "money.h"
+#include "notify.h"
+
+/* The navigation's "Notifications (3)": one count on the partial index of
+** unread notifications. With live updates on (config live_url), the count
+** carries the address static/live.js listens on for new ones. */
+static void web_nav_notifications(struct ctx *c, struct tv *user)
+{
+	int unread = notify_unread(c->db, c->sess.account_id);
+	if (unread < 0)
+		unread = 0;
+	struct tv *n = tv_set_obj(user, "notifications");
+	tv_set_str(n, "url", c->sess.role >= ROLE_LIBRARIAN ? "/staff/notifications"
+	                                                    : "/account/notifications");
+	tv_set_int(n, "unread", unread);
+	tv_set_str(n, "label", unread ? web_count(c, unread, "unread", "unread") : "none unread");
+	if (c->cfg->live_url[0])
+		tv_set_str(n, "live", arena_printf(c->arena, "/live/notifications/%lld",
+			c->sess.account_id));
+}
 
 /* The data the layout needs: who is logged in and what they may see. */
 static void web_layout_view(struct ctx *c)
@@ -24,6 +43,7 @@ static void web_layout_view(struct ctx *c)
 		tv_set_bool(v, "is_admin", c->sess.role >= ROLE_ADMIN);
 		/* The log-out button in the navigation is a form. */
 		tv_set_str(v, "csrf", c->sess.csrf);
+		web_nav_notifications(c, user);
 	}
 }
 

@@ -178,6 +178,10 @@ void web_view_channels(struct ctx *c, const char *chosen);
 /* A member's notices from the outbox as "notices" (and has_notices). */
 void notifications_view_member(struct ctx *c, long long account_id);
 
+/* carrel-cron's tasks as "tasks" (and has_tasks), and "cron_stale" when no
+** task finished in the last hour (CRON_SILENT_WARN_SECONDS). */
+void cron_view_tasks(struct ctx *c);
+
 /* The entries of a list (item types or member categories) as a select's
 ** options under key in obj ({code, name, selected}), chosen marked; with
 ** with_any, first an option '*' named "Any item type" / "Any category". */
@@ -257,6 +261,12 @@ void page_members_payment_add(struct ctx *c);
 void page_members_fines(struct ctx *c);
 void page_members_payment_refund(struct ctx *c);
 void page_account_notifications(struct ctx *c);
+void page_account_notification_read(struct ctx *c);
+void page_account_notifications_read_all(struct ctx *c);
+void page_staff_notifications(struct ctx *c);
+void page_staff_notification_read(struct ctx *c);
+void page_staff_notifications_read_all(struct ctx *c);
+void page_live_auth(struct ctx *c);
 void page_payment_receipt(struct ctx *c);
 void page_admin_notices(struct ctx *c);
 void page_admin_notices_settings(struct ctx *c);

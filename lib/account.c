@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "notify.h"
+
 enum account_result account_validate(struct arena *a, struct account_input *in,
 	struct form_errors *errs)
 {
@@ -51,6 +53,21 @@ static bool email_taken(struct db *db, const char *email, long long except_id)
 		"ti", email, except_id) > 0;
 }
 
+/* A new member, in the staff's notification centre. */
+static int tell_staff_new_member(struct db *db, long long id, const struct account_input *in,
+	time_t now)
+{
+	struct arena a;
+	arena_init(&a, 0);
+	int rc = notify_staff(db, &a, now, "new-member",
+		arena_printf(&a, "new-member:%lld", id),
+		arena_printf(&a, "New member: %s", in->name),
+		arena_printf(&a, "%s joined with the email address %s.", in->name, in->email),
+		arena_printf(&a, "/staff/members/%lld", id));
+	arena_free(&a);
+	return rc < 0 ? -1 : 0;
+}
+
 enum account_result account_create(struct db *db, const struct auth_cost *cost,
 	const struct account_input *in, enum role role, time_t now,
 	struct form_errors *errs, long long *id)
@@ -76,6 +93,8 @@ enum account_result account_create(struct db *db, const struct auth_cost *cost,
 	account_card_number(*id, card);
 	if (db_exec(db, "UPDATE account SET card_number = ? WHERE id = ?", "ti",
 		card, *id) != SQLITE_OK)
+		goto fail;
+	if (role == ROLE_MEMBER && tell_staff_new_member(db, *id, in, now))
 		goto fail;
 	if (db_commit(db))
 		return ACCOUNT_ERROR;

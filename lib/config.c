@@ -37,6 +37,7 @@ static const struct config_key config_keys[] = {
 	NUM(search_window, KEY_LONG),
 	STR(payment_provider),
 	NUM(reset_per_email, KEY_INT), NUM(reset_per_ip, KEY_INT), NUM(register_per_ip, KEY_INT),
+	STR(live_url), STR(live_socket),
 };
 
 #define NKEYS (sizeof config_keys / sizeof config_keys[0])

@@ -51,6 +51,11 @@ struct config {
 	int reset_per_email;     /* password reset emails to one address an hour */
 	int reset_per_ip;        /* reset requests from one client an hour */
 	int register_per_ip;     /* registrations from one client an hour */
+	char live_url[256];      /* nchan's publisher for live updates, e.g.
+	                            http://localhost/live-publish; the account
+	                            id is appended (lib/live.h). '' = off */
+	char live_socket[512];   /* the unix socket live_url is reached through
+	                            ('' = over TCP) */
 };
 
 /* Fill cfg with defaults, then the file, then the environment. Returns 0,

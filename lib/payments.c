@@ -94,7 +94,18 @@ static int notify_payment(struct db *db, struct arena *a, time_t now, long long 
 		.object = arena_printf(a, "payment:%lld", p.id), .bucket = day,
 		.fields = fields, .link = "/account/payments",
 	};
-	return notify_queue(db, a, now, &n) < 0 ? -1 : 0;
+	if (notify_queue(db, a, now, &n) < 0)
+		return -1;
+	if (strcmp(kind, "payment-receipt"))
+		return 0;
+	/* And the staff, in their notification centre. */
+	return notify_staff(db, a, now, "payment-received",
+		arena_printf(a, "payment-received:%lld", p.id),
+		arena_printf(a, "Payment received: %s from %s", money_show(db, a, p.amount_cents),
+			p.member_name),
+		arena_printf(a, "%s, paid by %s. Reference %s.", payment_what(a, &p), p.method,
+			p.reference),
+		arena_printf(a, "/staff/members/%lld/payments", p.account_id)) < 0 ? -1 : 0;
 }
 
 /* A payment's state as people read it. */

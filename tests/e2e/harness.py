@@ -157,6 +157,9 @@ class Stack:
             "CARREL_UPLOADS": os.path.join(self.dir, "uploads"),
             "CARREL_WORKERS": "2",
             "CARREL_BASE_URL": "http://127.0.0.1:%d" % self.port,
+            # Live updates: nchan's publisher on a socket of this stack (serve.sh).
+            "CARREL_LIVE_URL": "http://localhost/live-publish",
+            "CARREL_LIVE_SOCKET": os.path.join(self.dir, "live.sock"),
             # Cheap hashes keep the suite fast; they are still argon2id.
             "CARREL_PWHASH_OPS": "1",
             "CARREL_PWHASH_MEM": "65536",

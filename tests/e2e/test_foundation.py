@@ -372,6 +372,11 @@ def test_route_table_roles_hold_for_every_route(stack):
     member, _ = register(stack)
     for row in routes:
         method, pattern, role = row[:3]
+        if pattern == "/live/auth/{id}":
+            # Not a page: the check nginx asks before a live-update
+            # subscription, 403 unless the session is that account's
+            # (test_notification_centre.py).
+            continue
         signed = "signed" in row[3:]   # a provider callback: no form token
         path = pattern.replace("{id}", "1")
         anon = Client(stack.port)
