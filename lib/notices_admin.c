@@ -37,8 +37,8 @@ int notices_admin_list(struct db *db, struct arena *a, struct notice_kind_row **
 
 /* A sample value for a field, by its name: every kind's fields are among
 ** these, and a field added later still gets a readable stand-in. */
-static const char *sample_value(struct db *db, struct arena *a, const char *field,
-	time_t now, const char *title)
+static const char *sample_value(struct db *db, struct arena *a, const char *kind,
+	const char *field, time_t now, const char *title)
 {
 	lday today = cal_day_of(now);
 	char day[11];
@@ -60,6 +60,8 @@ static const char *sample_value(struct db *db, struct arena *a, const char *fiel
 		return "2";
 	if (!strcmp(field, "minutes"))
 		return "60";
+	if (!strcmp(field, "hours"))
+		return "24";
 	if (!strcmp(field, "fine"))
 		return money_show(db, a, 150);
 	if (!strcmp(field, "amount"))
@@ -77,7 +79,8 @@ static const char *sample_value(struct db *db, struct arena *a, const char *fiel
 	if (!strcmp(field, "reason"))
 		return "paid twice by mistake";
 	if (!strcmp(field, "link"))
-		return notify_url(a, "/password/reset/sample-link");
+		return notify_url(a, !strcmp(kind, "registration-confirm")
+			? "/register/confirm/sample-link" : "/password/reset/sample-link");
 	if (!strcmp(field, "login_url"))
 		return notify_url(a, "/login");
 	if (!strcmp(field, "forgot_url"))
@@ -122,7 +125,7 @@ struct tv *notices_sample_view(struct db *db, struct arena *a, const struct noti
 		size_t len = strcspn(p, " ");
 		if (len) {
 			const char *field = arena_strndup(a, p, len);
-			tv_set_str(view, field, sample_value(db, a, field, now, title));
+			tv_set_str(view, field, sample_value(db, a, k->kind, field, now, title));
 		}
 		p += len;
 	}
