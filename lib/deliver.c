@@ -242,26 +242,41 @@ static int smtp_debug(CURL *h, curl_infotype type, char *data, size_t size, void
 	return 0;
 }
 
+/* A curl handle for url that speaks only the given protocols, with
+** delivery's timeouts and error buffer (CURL_ERROR_SIZE bytes); NULL when
+** it cannot be made. */
+static CURL *curl_open(const char *url, const char *protocols, long protocol_mask,
+	char *error)
+{
+	CURL *h = curl_easy_init();
+	if (!h)
+		return NULL;
+#if LIBCURL_VERSION_NUM >= 0x075500
+	(void)protocol_mask;
+	if (curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, protocols) != CURLE_OK) {
+#else
+	(void)protocols;
+	if (curl_easy_setopt(h, CURLOPT_PROTOCOLS, protocol_mask) != CURLE_OK) {
+#endif
+		curl_easy_cleanup(h);
+		return NULL;
+	}
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, SEND_TIMEOUT_MS);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error);
+	return h;
+}
+
 static int smtp_open(struct smtp *s, const struct config *cfg)
 {
 	memset(s, 0, sizeof *s);
 	s->cfg = cfg;
-	s->h = curl_easy_init();
+	s->h = curl_open(cfg->smtp_url, "smtp,smtps", CURLPROTO_SMTP | CURLPROTO_SMTPS, s->error);
 	if (!s->h)
 		return -1;
 	CURL *h = s->h;
-#if LIBCURL_VERSION_NUM >= 0x075500
-	if (curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps") != CURLE_OK)
-		return -1;
-#else
-	if (curl_easy_setopt(h, CURLOPT_PROTOCOLS, (long)(CURLPROTO_SMTP | CURLPROTO_SMTPS)))
-		return -1;
-#endif
-	curl_easy_setopt(h, CURLOPT_URL, cfg->smtp_url);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, SEND_TIMEOUT_MS);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, s->error);
 	curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(h, CURLOPT_READFUNCTION, smtp_read);
 	curl_easy_setopt(h, CURLOPT_READDATA, s);
@@ -403,22 +418,10 @@ static int sms_open(struct sms *s, const struct config *cfg)
 {
 	memset(s, 0, sizeof *s);
 	s->cfg = cfg;
-	s->h = curl_easy_init();
+	s->h = curl_open(cfg->sms_url, "http,https", CURLPROTO_HTTP | CURLPROTO_HTTPS, s->error);
 	if (!s->h)
 		return -1;
 	CURL *h = s->h;
-#if LIBCURL_VERSION_NUM >= 0x075500
-	if (curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK)
-		return -1;
-#else
-	if (curl_easy_setopt(h, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS)))
-		return -1;
-#endif
-	curl_easy_setopt(h, CURLOPT_URL, cfg->sms_url);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, SEND_TIMEOUT_MS);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, s->error);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, sms_write);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &s->answer);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "Carrel library system (notices)");
