@@ -5,7 +5,8 @@ gateway on loopback (tests/e2e/mailbox.py). A member whose membership ends in
 7 days (by email and text message), a loan due in 2 days and a loan 7 days
 overdue each get the right notice with the right text; a second run sends
 nothing new; with the mail server down the notices wait and go out once it is
-back; the staff home warns while carrel-cron has not run."""
+back; the staff home warns while carrel-cron has not run; the monthly report
+reaches the librarians and admins."""
 import os
 import sys
 
@@ -131,6 +132,27 @@ def test_notices_wait_while_the_mail_server_is_down(stack, mb, sms):
     with stack.db() as db:
         assert db.execute("SELECT status, attempts FROM outbox WHERE recipient = ?",
                           (email,)).fetchone() == ("sent", 2)
+
+
+def test_the_monthly_report_arrives_for_staff_only(stack, mb, sms):
+    mb.clear()
+    month = "2026-12"
+    with stack.db() as db:
+        loans = db.execute("SELECT count(*) FROM loan WHERE loan_day LIKE ?",
+                           (month + "-%",)).fetchone()[0]
+    assert loans >= 3, loans      # lent by the tests above
+    r = stack.cron("monthly-report", "--month", month)
+    assert r.returncode == 0, r.stdout + r.stderr
+    mb.wait_for(2)
+    got = sorted(m.rcpt_tos[0] for m in mb.messages)
+    assert got == sorted([LIBRARIAN[0], ADMIN[0]]), got
+    report = mb.messages[0]
+    assert report.subject == "Monthly report for December 2026", report.subject
+    assert "\nLoans: %d\n" % loans in report.text, report.text
+    assert '<td id="loans">%d</td>' % loans in report.html and "<svg" in report.html
+    # By hand again: nothing new.
+    assert stack.cron("monthly-report", "--month", month).returncode == 0
+    assert len(mb.messages) == 2, mb.messages
 
 
 def main():
