@@ -94,47 +94,71 @@ static int line_of_name(const char *src, const char *name)
 	return 1;
 }
 
-struct part {
-	const char *label;        /* as the editor names it */
-	const char *src;
-	const char **out;
-	bool html;
-};
+/* The four parts of a notice, in the order of struct notice_texts and
+** struct notice_message; each is a template named by its index. */
+enum { PART_SUBJECT, PART_TEXT, PART_HTML, PART_SMS, PARTS };
+static const char *const part_label[PARTS] = { "Subject", "Text", "HTML", "Text message" };
+static const char *const part_name[PARTS] = { "0", "1", "2", "3" };
 
-/* Compile one part and check its names; render it when view is given. */
-static int render_part(struct arena *a, const char *fields, const struct part *p,
-	const struct tv *view, char *err, size_t errlen)
+static const char *part_source(const struct notice_texts *t, int i)
 {
-	struct tmpl_set *set = tmpl_set_new();
-	char why[256];
-	int rc = 0;
-	const char *src = p->src ? p->src : "";
-	if (tmpl_set_add(set, "t", src, strlen(src), why, sizeof why)) {
-		/* "t:LINE: what" from the compiler */
-		const char *what = strchr(why + 2, ':');
-		snprintf(err, errlen, "%s, line %d: %s", p->label, atoi(why + 2),
-			what ? what + 2 : why);
-		rc = -1;
-	} else {
-		const char *unknown = tmpl_first_unknown_name(set, "t", known_field, (void *)fields);
+	const char *src = i == PART_SUBJECT ? t->subject : i == PART_TEXT ? t->body_text
+		: i == PART_HTML ? t->body_html : t->sms_text;
+	return src ? src : "";
+}
+
+/* Compile the four parts into set, checking their names against fields.
+** Returns 0, or -1 with err naming the part and line. */
+static int compile_parts(struct tmpl_set *set, const char *fields,
+	const struct notice_texts *texts, char *err, size_t errlen)
+{
+	for (int i = 0; i < PARTS; i++) {
+		const char *src = part_source(texts, i);
+		char why[256];
+		if (tmpl_set_add(set, part_name[i], src, strlen(src), why, sizeof why)) {
+			/* "N:LINE: what" from the compiler */
+			const char *what = strchr(why + 2, ':');
+			snprintf(err, errlen, "%s, line %d: %s", part_label[i], atoi(why + 2),
+				what ? what + 2 : why);
+			return -1;
+		}
+		const char *unknown = tmpl_first_unknown_name(set, part_name[i], known_field,
+			(void *)fields);
 		if (unknown) {
 			snprintf(err, errlen, "%s, line %d: {{%s}} is not a field of this notice; "
-				"the fields are %s %s.", p->label, line_of_name(src, unknown), unknown,
-				common_fields, fields);
-			rc = -1;
-		} else if (view && p->out) {
-			struct buf out = { 0 };
-			rc = p->html ? tmpl_render(set, "t", view, a, &out)
-			             : tmpl_render_text(set, "t", view, a, &out);
-			*p->out = arena_strdup(a, out.data ? out.data : "");
-			buf_free(&out);
-			if (rc)
-				snprintf(err, errlen, "%s: the template runs away (it includes itself).",
-					p->label);
+				"the fields are %s %s.", part_label[i], line_of_name(src, unknown),
+				unknown, common_fields, fields);
+			return -1;
 		}
 	}
-	tmpl_set_free(set);
-	return rc;
+	return 0;
+}
+
+/* Render the compiled parts with view. */
+static int render_parts(const struct tmpl_set *set, struct arena *a, const struct tv *view,
+	struct notice_message *out, char *err, size_t errlen)
+{
+	const char **dest[PARTS] = { &out->subject, &out->text, &out->html, &out->sms };
+	for (int i = 0; i < PARTS; i++) {
+		struct buf b = { 0 };
+		int rc = i == PART_HTML ? tmpl_render(set, part_name[i], view, a, &b)
+		                        : tmpl_render_text(set, part_name[i], view, a, &b);
+		*dest[i] = arena_strdup(a, b.data ? b.data : "");
+		buf_free(&b);
+		if (rc) {
+			snprintf(err, errlen, "%s: the template runs away (it includes itself).",
+				part_label[i]);
+			return -1;
+		}
+	}
+	/* A subject is one line: a field holding a line break must not start
+	** another header. */
+	char *subject = arena_strdup(a, out->subject);
+	for (char *c = subject; *c; c++)
+		if (*c == '\r' || *c == '\n' || *c == '\t')
+			*c = ' ';
+	out->subject = subject;
+	return 0;
 }
 
 int notify_render(struct arena *a, const char *fields, const struct notice_texts *texts,
@@ -144,25 +168,73 @@ int notify_render(struct arena *a, const char *fields, const struct notice_texts
 	if (!out)
 		out = &unused;
 	memset(out, 0, sizeof *out);
-	const struct part parts[] = {
-		{ "Subject", texts->subject, &out->subject, false },
-		{ "Text", texts->body_text, &out->text, false },
-		{ "HTML", texts->body_html, &out->html, true },
-		{ "Text message", texts->sms_text, &out->sms, false },
-	};
-	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
-		if (render_part(a, fields ? fields : "", &parts[i], view, err, errlen))
-			return -1;
-	if (view) {
-		/* A subject is one line: a field holding a line break must not
-		** start another header. */
-		char *subject = arena_strdup(a, out->subject);
-		for (char *s = subject; *s; s++)
-			if (*s == '\r' || *s == '\n' || *s == '\t')
-				*s = ' ';
-		out->subject = subject;
+	struct tmpl_set *set = tmpl_set_new();
+	int rc = compile_parts(set, fields ? fields : "", texts, err, errlen);
+	if (!rc && view)
+		rc = render_parts(set, a, view, out, err, errlen);
+	tmpl_set_free(set);
+	return rc;
+}
+
+/* Compiled texts of the kinds queued lately, kept per process: a reminder
+** run queues thousands of notices of a few kinds, and compiling four
+** templates for each was most of its cost. An entry is used only while the
+** stored texts are exactly the ones it was compiled from, so an admin's
+** edit is seen at once. */
+struct compiled_kind {
+	char *kind, *fields, *src[PARTS];
+	struct tmpl_set *set;
+};
+#define COMPILED_MAX 32
+static struct compiled_kind compiled[COMPILED_MAX];
+
+static bool compiled_matches(const struct compiled_kind *e, const struct notice_kind *k)
+{
+	if (!e->set || strcmp(e->kind, k->kind) || strcmp(e->fields, k->fields))
+		return false;
+	for (int i = 0; i < PARTS; i++)
+		if (strcmp(e->src[i], part_source(&k->texts, i)))
+			return false;
+	return true;
+}
+
+static void compiled_clear(struct compiled_kind *e)
+{
+	free(e->kind);
+	free(e->fields);
+	for (int i = 0; i < PARTS; i++)
+		free(e->src[i]);
+	if (e->set)
+		tmpl_set_free(e->set);
+	memset(e, 0, sizeof *e);
+}
+
+/* The compiled texts of k, from the cache or compiled now; NULL with err
+** when they do not compile. */
+static const struct tmpl_set *compiled_for(const struct notice_kind *k, char *err,
+	size_t errlen)
+{
+	struct compiled_kind *slot = NULL;
+	for (int i = 0; i < COMPILED_MAX; i++) {
+		if (compiled_matches(&compiled[i], k))
+			return compiled[i].set;
+		if (!slot && (!compiled[i].set || !strcmp(compiled[i].kind, k->kind)))
+			slot = &compiled[i];
 	}
-	return 0;
+	if (!slot)
+		slot = &compiled[0];   /* more kinds than slots: a rare recompile */
+	compiled_clear(slot);
+	struct tmpl_set *set = tmpl_set_new();
+	if (compile_parts(set, k->fields, &k->texts, err, errlen)) {
+		tmpl_set_free(set);
+		return NULL;
+	}
+	slot->kind = strdup(k->kind);
+	slot->fields = strdup(k->fields);
+	for (int i = 0; i < PARTS; i++)
+		slot->src[i] = strdup(part_source(&k->texts, i));
+	slot->set = set;
+	return set;
 }
 
 static void kind_from_row(struct arena *a, sqlite3_stmt *st, struct notice_kind *k)
@@ -286,7 +358,8 @@ int notify_queue(struct db *db, struct arena *a, time_t now, const struct notice
 	notify_common_fields(db, a, n->account_id, view);
 	struct notice_message m;
 	char err[512];
-	if (notify_render(a, k.fields, &k.texts, view, &m, err, sizeof err)) {
+	const struct tmpl_set *set = compiled_for(&k, err, sizeof err);
+	if (!set || render_parts(set, a, view, &m, err, sizeof err)) {
 		/* Templates are checked when saved; this is a stored one broken
 		** by hand. Said in the log, since no page shows it. */
 		fprintf(stderr, "carrel: the %s notice does not render: %s\n", n->kind, err);
