@@ -14,6 +14,7 @@
 #include "circulation.h"
 #include "members.h"
 #include "payments.h"
+#include "reset.h"
 #include "web.h"
 
 #define MEMBERS_PER_PAGE 50
@@ -341,7 +342,7 @@ void page_members_password(struct ctx *c)
 static bool view_member_profile(struct ctx *c, long long id)
 {
 	sqlite3_stmt *st = db_query(c->db, "SELECT name, email, phone, coalesce(card_number, ''), "
-		"category, created_at, role FROM account WHERE id = ?", "i", id);
+		"category, created_at, role, email_confirmed FROM account WHERE id = ?", "i", id);
 	if (!db_row(c->db, st)) {
 		web_error(c, 404, "There is no member with that number.");
 		return false;
@@ -359,6 +360,7 @@ static bool view_member_profile(struct ctx *c, long long id)
 	tv_set_bool(m, "can_edit", id == c->sess.account_id ||
 		account_may_edit(c->sess.role, role < 0 ? ROLE_MEMBER : (enum role)role));
 	tv_set_bool(m, "is_member", role == ROLE_MEMBER);
+	tv_set_bool(m, "email_unconfirmed", db_col_int(st, 7) == 0);
 	db_done(st);
 	return true;
 }
@@ -409,6 +411,7 @@ static void member_page(struct ctx *c, long long id, const char *notice,
 		{ "paid", "The payment was recorded." },
 		{ "waived", "The amount was waived." },
 		{ "extended", "The membership was renewed." },
+		{ "confirmed", "The email address is confirmed: the member can log in now." },
 	};
 	if (notice)
 		tv_set_str(c->view, "notice", notice);
@@ -441,6 +444,19 @@ static void member_page(struct ctx *c, long long id, const char *notice,
 void page_members_show(struct ctx *c)
 {
 	member_page(c, valid_id(c->req->params[0]), NULL, NULL, NULL, 200);
+}
+
+/* A registration whose confirmation email never arrived: staff who have
+** checked the address with the member confirm it for them. */
+void page_members_confirm_email(struct ctx *c)
+{
+	long long id = valid_id(c->req->params[0]);
+	if (!member_exists(c, id))
+		return;
+	if (reset_confirm_by_staff(c->db, c->sess.account_id, id, c->now) < 0)
+		return web_error(c, 500, "The address could not be confirmed just now. "
+			"Please try again.");
+	web_redirect(c, arena_printf(c->arena, "/staff/members/%lld?done=confirmed", id));
 }
 
 /* ---- renewals, payments and fines at the desk ---- */

@@ -87,6 +87,7 @@ const struct route routes[] = {
 	{ "GET",  "/staff/members/new",                   ROLE_LIBRARIAN, page_members_new_form },
 	{ "POST", "/staff/members/new",                   ROLE_LIBRARIAN, page_members_new },
 	{ "GET",  "/staff/members/{id}",                  ROLE_LIBRARIAN, page_members_show },
+	{ "POST", "/staff/members/{id}/confirm-email",    ROLE_LIBRARIAN, page_members_confirm_email },
 	{ "GET",  "/staff/members/{id}/edit",             ROLE_LIBRARIAN, page_members_edit_form },
 	{ "POST", "/staff/members/{id}/edit",             ROLE_LIBRARIAN, page_members_edit },
 	{ "POST", "/staff/members/{id}/renew",            ROLE_LIBRARIAN, page_members_renew },

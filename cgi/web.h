@@ -253,6 +253,7 @@ void page_members_list(struct ctx *c);
 void page_members_new_form(struct ctx *c);
 void page_members_new(struct ctx *c);
 void page_members_show(struct ctx *c);
+void page_members_confirm_email(struct ctx *c);
 void page_members_edit_form(struct ctx *c);
 void page_members_edit(struct ctx *c);
 void page_members_renew(struct ctx *c);

@@ -324,3 +324,22 @@ int reset_account_exists_notice(struct db *db, struct arena *a, const char *emai
 	};
 	return notify_queue(db, a, now, &n) < 0 ? -1 : 0;
 }
+
+int reset_confirm_by_staff(struct db *db, long long staff_id, long long account_id, time_t now)
+{
+	if (!db_int(db, 0, "SELECT count(*) FROM account WHERE id = ? AND NOT email_confirmed",
+			"i", account_id))
+		return 0;
+	if (db_begin(db))
+		return -1;
+	if (db_exec(db, "UPDATE registration_confirm SET used_at = ? WHERE account_id = ? "
+		"AND used_at IS NULL", "ii", (long long)now, account_id) != SQLITE_OK ||
+	    db_exec(db, "UPDATE account SET email_confirmed = 1, updated_at = ? WHERE id = ?",
+		"ii", (long long)now, account_id) != SQLITE_OK ||
+	    account_audit(db, staff_id, account_id, "account.confirm",
+		"email address confirmed by staff", now)) {
+		db_rollback(db);
+		return -1;
+	}
+	return db_commit(db) ? -1 : 0;
+}

@@ -117,4 +117,10 @@ enum reset_result reset_confirm(struct db *db, struct arena *a, const char *toke
 int reset_account_exists_notice(struct db *db, struct arena *a, const char *email,
 	time_t now);
 
+/* Staff confirm account_id's email address for the member (checked with
+** them at the desk, when the emailed link never arrived): the account can
+** log in, its confirmation links are used up, and the audit trail says who.
+** Returns 0 (also when it was confirmed already) or -1. */
+int reset_confirm_by_staff(struct db *db, long long staff_id, long long account_id, time_t now);
+
 #endif

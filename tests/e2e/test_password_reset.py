@@ -316,6 +316,39 @@ def test_a_reset_link_confirms_an_unconfirmed_account(stack):
     assert r.status == 303, r
 
 
+def test_staff_confirm_an_address_whose_email_never_arrived(stack):
+    fresh_window(stack)
+    email = unique_email("desk")
+    assert register(Client(stack.port), email).status == 303
+    with stack.db() as db:
+        mid = db.execute("SELECT id FROM account WHERE email = ?", (email,)).fetchone()[0]
+    staff_email = unique_email("staff")
+    stack.add_user(staff_email, "Desk Person", "librarian", "staff password 1")
+    staff = stack.login(staff_email, "staff password 1")
+    page = staff.get("/staff/members/%d" % mid)
+    assert page.status == 200 and 'id="email-unconfirmed"' in page.body, page.body
+    assert "has not confirmed this email address yet" in page.body
+    r = staff.post("/staff/members/%d/confirm-email" % mid, {"csrf": page.csrf()})
+    assert r.status == 303 and r.header("Location") == \
+        "/staff/members/%d?done=confirmed" % mid, r
+    page = staff.get(r.header("Location"))
+    assert "the member can log in now" in page.body and 'id="email-unconfirmed"' not in page.body
+    _, r = login(stack, email, "chosen password")
+    assert r.status == 303, r
+    # The emailed link is used up; the audit trail says who confirmed it.
+    r = Client(stack.port).get(emailed_link(stack, email, "registration-confirm"))
+    assert r.status == 404, r
+    with stack.db() as db:
+        assert db.execute("SELECT count(*) FROM audit WHERE action = 'account.confirm' "
+                          "AND object = ? AND actor_id = (SELECT id FROM account WHERE email = ?)",
+                          ("account:%d" % mid, staff_email)).fetchone()[0] == 1
+    # A member cannot do it for anyone.
+    member_client = stack.login(email, "chosen password")
+    r = member_client.post("/staff/members/%d/confirm-email" % mid,
+                           {"csrf": member_client.get("/account").csrf()})
+    assert r.status == 403, r
+
+
 def test_registrations_per_client_are_throttled(stack):
     fresh_window(stack)
     for _ in range(REGISTER_PER_IP):
