@@ -159,16 +159,16 @@ fail:
 
 /* ---- using a link ---- */
 
-enum reset_result reset_token_check(struct db *db, const char *token, time_t now,
-	long long *account_id)
+/* The account of a token that still works, by a query of one table's
+** account_id for the token's hash and now. */
+static enum reset_result live_token(struct db *db, const char *sql, const char *token,
+	time_t now, long long *account_id)
 {
 	if (!reset_token_well_formed(token))
 		return RESET_GONE;
 	unsigned char hash[RESET_HASH_LEN];
 	reset_token_hash(token, hash);
-	sqlite3_stmt *st = db_query(db, "SELECT account_id FROM password_reset "
-		"WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?", "bi",
-		hash, RESET_HASH_LEN, (long long)now);
+	sqlite3_stmt *st = db_query(db, sql, "bi", hash, RESET_HASH_LEN, (long long)now);
 	if (!st)
 		return RESET_ERROR;
 	if (!db_row(db, st))
@@ -176,6 +176,13 @@ enum reset_result reset_token_check(struct db *db, const char *token, time_t now
 	*account_id = db_col_int(st, 0);
 	db_done(st);
 	return RESET_DONE;
+}
+
+enum reset_result reset_token_check(struct db *db, const char *token, time_t now,
+	long long *account_id)
+{
+	return live_token(db, "SELECT account_id FROM password_reset "
+		"WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?", token, now, account_id);
 }
 
 bool reset_passwords_ok(const char *password, const char *again, struct form_errors *errs)
@@ -260,19 +267,9 @@ int reset_confirm_start(struct db *db, struct arena *a, long long account_id,
 
 enum reset_result reset_confirm_check(struct db *db, const char *token, time_t now)
 {
-	if (!reset_token_well_formed(token))
-		return RESET_GONE;
-	unsigned char hash[RESET_HASH_LEN];
-	reset_token_hash(token, hash);
-	sqlite3_stmt *st = db_query(db, "SELECT 1 FROM registration_confirm "
-		"WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?", "bi",
-		hash, RESET_HASH_LEN, (long long)now);
-	if (!st)
-		return RESET_ERROR;
-	if (!db_row(db, st))
-		return RESET_GONE;
-	db_done(st);
-	return RESET_DONE;
+	long long account_id;
+	return live_token(db, "SELECT account_id FROM registration_confirm "
+		"WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?", token, now, &account_id);
 }
 
 enum reset_result reset_confirm(struct db *db, struct arena *a, const char *token,
