@@ -317,6 +317,7 @@ void page_account_overview(struct ctx *c)
 	tv_set_str(acc, "since", web_date(c, a.created_at));
 	members_view_standing(c, a.id);
 	circ_view_member(c, a.id, false);
+	ebooks_view_account(c, a.id, false);
 	web_form_token(c);
 	web_render(c, "account", 200);
 }

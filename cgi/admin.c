@@ -253,6 +253,7 @@ static void rules_page(struct ctx *c, const struct rule_refusal *refused, int st
 {
 	web_form_token(c);
 	view_rules(c, refused);
+	ebooks_view_rules(c);
 	const char *done = http_query(c->req, "done");
 	if (done && !strcmp(done, "saved"))
 		tv_set_str(c->view, "notice", "The rules were saved.");

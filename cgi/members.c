@@ -428,6 +428,7 @@ static void member_page(struct ctx *c, long long id, const char *notice,
 		: plan ? plan : members_plan_to_offer(c, id));
 	payments_view_list(c, id, true);
 	circ_view_member(c, id, true);
+	ebooks_view_account(c, id, true);
 	notifications_view_member(c, id);
 	if (f) {
 		struct tv *typed = tv_set_obj(c->view, "typed");

@@ -349,6 +349,7 @@ void page_opac_title(struct ctx *c)
 			view_hold_refusal(c, t.id);
 	}
 	tv_set_bool(c->view, "can_hold", can_hold);
+	ebooks_view_title(c, t.id, !strcmp(t.format, "ebook"));
 	tv_set_int(c->view, "on_shelf", on_shelf);
 	tv_set_bool(c->view, "has_copies", copies->len > 0);
 	web_render(c, "title", 200);

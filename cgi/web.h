@@ -315,4 +315,28 @@ void page_password_forgot(struct ctx *c);
 void page_password_reset_form(struct ctx *c);
 void page_password_reset(struct ctx *c);
 
+/* ---- e-book loans (cgi/ebooks.c) ---- */
+
+/* The e-book panel of a title's page (templates/_title_ebook.mustache):
+** for an e-book title, the member's request or loan of it, the button to
+** request it or why they may not; nothing for a print title. */
+void ebooks_view_title(struct ctx *c, long long title_id, bool is_ebook);
+/* A member's e-book loans as "ebooks" (_account_ebooks.mustache): requested,
+** on loan and past; with staff, for the staff member page (no forms). */
+void ebooks_view_account(struct ctx *c, long long account_id, bool staff);
+/* The e-book rules and the auto-grant setting as "ebook_rules" on
+** /admin/rules (_ebook_rules.mustache). */
+void ebooks_view_rules(struct ctx *c);
+void page_ebooks_request(struct ctx *c);
+void page_ebooks_return_own(struct ctx *c);
+void page_ebooks_cancel_own(struct ctx *c);
+void page_staff_ebook_requests(struct ctx *c);
+void page_staff_ebook_grant(struct ctx *c);
+void page_staff_ebook_reject(struct ctx *c);
+void page_staff_ebook_revoke(struct ctx *c);
+void page_admin_ebook_rule_add(struct ctx *c);
+void page_admin_ebook_rule_save(struct ctx *c);
+void page_admin_ebook_rule_delete(struct ctx *c);
+void page_admin_ebook_auto_grant(struct ctx *c);
+
 #endif
