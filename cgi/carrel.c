@@ -46,7 +46,7 @@ static void usage(void)
 	      "                [--plan NAME] [--until YYYY-MM-DD]\n"
 	      "                (the password is read from standard input)\n"
 	      "       carrel import members|titles FILE\n"
-	      "       carrel export members|titles|loans|payments [--format csv|xlsx] [--output FILE]\n"
+	      "       carrel export members|titles|loans|payments|ebook-loans|ebook-requests [--format csv|xlsx] [--output FILE]\n"
 	      "       carrel routes\n", stderr);
 }
 

@@ -29,6 +29,7 @@
 #include "config.h"
 #include "db.h"
 #include "deliver.h"
+#include "ebooks.h"
 #include "live.h"
 #include "monthly.h"
 #include "notify.h"
@@ -95,6 +96,26 @@ static int task_queue_reminders(struct cron *c, char *msg, size_t msglen)
 	}
 	snprintf(msg, msglen, "%d due soon, %d overdue, %d membership ending queued",
 		n.due_soon, n.overdue, n.expiring);
+	return 0;
+}
+
+/* E-book loans (lib/ebooks.h): grants whose time has passed are marked
+** expired (their members told), then "access ends in N days" reminders. */
+static int task_ebooks(struct cron *c, char *msg, size_t msglen)
+{
+	int expired = ebooks_expire(&c->db, &c->arena, c->now);
+	if (expired < 0) {
+		snprintf(msg, msglen, "expiring e-book loans failed: %s", db_errmsg(&c->db));
+		return -1;
+	}
+	int reminded = ebooks_remind(&c->db, &c->arena, c->now);
+	if (reminded < 0) {
+		snprintf(msg, msglen, "%d e-book loan%s expired; queueing their reminders failed: %s",
+			expired, expired == 1 ? "" : "s", db_errmsg(&c->db));
+		return -1;
+	}
+	snprintf(msg, msglen, "%d e-book loan%s expired, %d ending soon told", expired,
+		expired == 1 ? "" : "s", reminded);
 	return 0;
 }
 
@@ -195,6 +216,7 @@ static int task_monthly_report(struct cron *c, char *msg, size_t msglen)
 static const struct cron_task_def run_tasks[] = {
 	{ "queue-reminders", task_queue_reminders },
 	{ "expire-holds", task_expire_holds },
+	{ "ebooks", task_ebooks },
 	{ "refresh-search", task_refresh_search },
 	{ "monthly-report", task_monthly_report },
 	{ "deliver", task_deliver },
@@ -302,7 +324,8 @@ static void usage(FILE *out)
 	      "\n"
 	      "  run      run every scheduled task that is due: queue reminders (due\n"
 	      "           soon, overdue, membership ending), expire holds not\n"
-	      "           collected in time, refresh the search once a day, on the\n"
+	      "           collected in time, end e-book loans whose time is up and\n"
+	      "           remind those ending soon, refresh the search once a day, on the\n"
 	      "           1st email last month's report to every librarian and admin,\n"
 	      "           and last deliver the notices that are due.\n"
 	      "  deliver  only deliver the notices that are due (email, text messages);\n"

@@ -22,6 +22,7 @@ static void view_settings(struct ctx *c, const struct reminder_settings_input *t
 		tv_set_str(o, "due_soon_days", typed->due_soon_days);
 		tv_set_str(o, "overdue_days", typed->overdue_days);
 		tv_set_str(o, "expiry_days", typed->expiry_days);
+		tv_set_str(o, "ebook_expiry_days", typed->ebook_expiry_days ? typed->ebook_expiry_days : "");
 		return;
 	}
 	struct reminder_settings s;
@@ -29,6 +30,7 @@ static void view_settings(struct ctx *c, const struct reminder_settings_input *t
 	tv_set_int(o, "due_soon_days", s.due_soon_days);
 	tv_set_str(o, "overdue_days", reminders_days_text(c->arena, s.overdue, s.n_overdue));
 	tv_set_str(o, "expiry_days", reminders_days_text(c->arena, s.expiry, s.n_expiry));
+	tv_set_int(o, "ebook_expiry_days", s.ebook_expiry_days);
 }
 
 static void notices_page(struct ctx *c, const struct reminder_settings_input *typed,
@@ -74,6 +76,8 @@ void page_admin_notices_settings(struct ctx *c)
 		valid_trim(c->arena, http_form(c->req, "due_soon_days")),
 		valid_trim(c->arena, http_form(c->req, "overdue_days")),
 		valid_trim(c->arena, http_form(c->req, "expiry_days")),
+		http_form(c->req, "ebook_expiry_days")
+			? valid_trim(c->arena, http_form(c->req, "ebook_expiry_days")) : NULL,
 	};
 	struct form_errors errs = { .n = 0 };
 	struct reminder_settings s;

@@ -251,23 +251,6 @@ int ebooks_expiry_days(struct db *db)
 	return d < 0 || d > EXPIRY_DAYS_LIMIT ? DEFAULT_EXPIRY_DAYS : (int)d;
 }
 
-int ebooks_expiry_days_set(struct db *db, int days, long long actor_id, time_t now)
-{
-	char value[16], detail[64];
-	snprintf(value, sizeof value, "%d", days);
-	snprintf(detail, sizeof detail, "e-book access ending %d -> %d", ebooks_expiry_days(db),
-		days);
-	if (db_begin(db))
-		return -1;
-	if (setting_save(db, EBOOKS_SETTING_EXPIRY_DAYS, value) ||
-	    audit(db, now, actor_id, "notices.settings", "setting:" EBOOKS_SETTING_EXPIRY_DAYS,
-		detail) || db_commit(db)) {
-		db_rollback(db);
-		return -1;
-	}
-	return 0;
-}
-
 /* ---- reading loans ---- */
 
 #define LOAN_COLUMNS \

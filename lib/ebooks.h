@@ -138,10 +138,9 @@ void ebooks_revoke(struct db *db, struct arena *a, time_t now, long long loan_id
 int ebooks_expire(struct db *db, struct arena *a, time_t now);
 
 /* The days before access ends on which the reminder goes (the setting
-** notices.ebook_expiry_days, default 2; 0: none). */
+** notices.ebook_expiry_days, default 2; 0: none; edited with the other
+** reminder days, lib/reminders.h). */
 int ebooks_expiry_days(struct db *db);
-/* Save it, audited. Returns 0 or -1. */
-int ebooks_expiry_days_set(struct db *db, int days, long long actor_id, time_t now);
 
 /* Queue the "access ends in N days" reminder of every live grant ending
 ** within the setting's days, once per loan. Returns how many were queued,

@@ -9,7 +9,7 @@
 #include <xlsxwriter.h>
 
 static const char *const kind_names[EXPORT_KIND_COUNT] = {
-	"members", "titles", "loans", "payments",
+	"members", "titles", "loans", "payments", "ebook-loans", "ebook-requests",
 };
 
 static const char *const kind_sql[EXPORT_KIND_COUNT] = {
@@ -55,6 +55,27 @@ static const char *const kind_sql[EXPORT_KIND_COUNT] = {
 	"FROM payment p JOIN account a ON a.id = p.account_id "
 	"LEFT JOIN plan pl ON pl.id = p.plan_id LEFT JOIN account s ON s.id = p.recorded_by "
 	"ORDER BY p.id",
+	/* ebook-loans: those granted, live or ended (expired as carrel-cron
+	** last marked them) */
+	"SELECT l.id AS ebook_loan, t.title AS title, a.card_number AS card_number, "
+	"a.name AS member, datetime(l.decided_at, 'unixepoch') AS granted, "
+	"coalesce(d.name, 'automatically') AS granted_by, l.loan_days AS loan_days, "
+	"datetime(l.access_until, 'unixepoch') AS access_until, l.status AS status, "
+	"coalesce(datetime(l.ended_at, 'unixepoch'), '') AS ended, l.reason AS reason "
+	"FROM ebook_loan l JOIN title t ON t.id = l.title_id JOIN account a ON a.id = l.account_id "
+	"LEFT JOIN account d ON d.id = l.decided_by "
+	"WHERE l.status IN ('granted', 'returned', 'revoked', 'expired') ORDER BY l.id",
+	/* ebook-requests: every request and what became of it */
+	"SELECT l.id AS ebook_request, t.title AS title, a.card_number AS card_number, "
+	"a.name AS member, datetime(l.requested_at, 'unixepoch') AS requested, "
+	"CASE WHEN l.status IN ('requested', 'rejected', 'cancelled') THEN l.status "
+	"     ELSE 'granted' END AS decision, "
+	"coalesce(datetime(l.decided_at, 'unixepoch'), '') AS decided, "
+	"CASE WHEN l.decided_at IS NULL THEN '' ELSE coalesce(d.name, 'automatically') END "
+	"  AS decided_by, "
+	"CASE WHEN l.status = 'rejected' THEN l.reason ELSE '' END AS reason "
+	"FROM ebook_loan l JOIN title t ON t.id = l.title_id JOIN account a ON a.id = l.account_id "
+	"LEFT JOIN account d ON d.id = l.decided_by ORDER BY l.id",
 };
 
 int export_kind_parse(const char *s)

@@ -15,10 +15,12 @@
 #include "db.h"
 
 enum export_kind { EXPORT_MEMBERS, EXPORT_TITLES, EXPORT_LOANS, EXPORT_PAYMENTS,
-	EXPORT_KIND_COUNT };
+	EXPORT_EBOOK_LOANS, EXPORT_EBOOK_REQUESTS, EXPORT_KIND_COUNT };
 enum export_format { EXPORT_CSV, EXPORT_XLSX };
 
-/* "members", "titles", "loans", "payments"; -1 when unknown. */
+/* "members", "titles", "loans", "payments", "ebook-loans" (every e-book
+** loan granted), "ebook-requests" (every e-book request, however it was
+** decided); -1 when unknown. */
 int export_kind_parse(const char *s);
 const char *export_kind_name(enum export_kind k);
 /* "csv" or "xlsx"; -1 when unknown. */

@@ -117,6 +117,9 @@ void reminders_settings_get(struct db *db, struct reminder_settings *out)
 		memcpy(out->expiry, default_expiry, sizeof default_expiry);
 	}
 	qsort(out->expiry, (size_t)out->n_expiry, sizeof (int), cmp_descending);
+
+	const char *ebook = setting_text(db, &a, REMINDERS_SETTING_EBOOK_EXPIRY);
+	out->ebook_expiry_days = ebook && parse_days(ebook, 0, days, &why) == 1 ? days[0] : 2;
 	arena_free(&a);
 }
 
@@ -156,6 +159,16 @@ int reminders_settings_validate(const struct reminder_settings_input *in,
 	else
 		out->n_expiry = n;
 	qsort(out->expiry, (size_t)out->n_expiry, sizeof (int), cmp_descending);
+
+	out->ebook_expiry_days = -1;        /* not on the form: kept as saved */
+	if (in->ebook_expiry_days) {
+		n = parse_days(in->ebook_expiry_days, 0, days, &why);
+		if (n != 1)
+			form_error(errs, "ebook_expiry_days", "Write one whole number of days from 0 "
+				"to 365 (0 sends no e-book reminders).");
+		else
+			out->ebook_expiry_days = days[0];
+	}
 	return errs->n ? -1 : 0;
 }
 
@@ -173,15 +186,18 @@ int reminders_settings_save(struct db *db, struct arena *a, const struct reminde
 	const char *soon = arena_printf(a, "%d", s->due_soon_days);
 	const char *overdue = reminders_days_text(a, s->overdue, s->n_overdue);
 	const char *expiry = reminders_days_text(a, s->expiry, s->n_expiry);
+	int ebook_days = s->ebook_expiry_days >= 0 ? s->ebook_expiry_days : old.ebook_expiry_days;
+	const char *ebook = arena_printf(a, "%d", ebook_days);
 	const char *detail = arena_printf(a, "due soon %d -> %s; overdue %s -> %s; "
-		"membership ending %s -> %s", old.due_soon_days, soon,
+		"membership ending %s -> %s; e-book access ending %d -> %s", old.due_soon_days, soon,
 		reminders_days_text(a, old.overdue, old.n_overdue), overdue,
-		reminders_days_text(a, old.expiry, old.n_expiry), expiry);
+		reminders_days_text(a, old.expiry, old.n_expiry), expiry, old.ebook_expiry_days, ebook);
 	if (db_begin(db))
 		return -1;
 	if (save_setting(db, REMINDERS_SETTING_DUE_SOON, soon) ||
 	    save_setting(db, REMINDERS_SETTING_OVERDUE, overdue) ||
 	    save_setting(db, REMINDERS_SETTING_EXPIRY, expiry) ||
+	    save_setting(db, REMINDERS_SETTING_EBOOK_EXPIRY, ebook) ||
 	    db_exec(db, "INSERT INTO audit(at, actor_id, action, object, detail) "
 		"VALUES (?, nullif(?, 0), 'notices.settings', 'setting:notices', ?)", "iit",
 		(long long)now, actor_id, detail) != SQLITE_OK ||

@@ -22,6 +22,9 @@
 **                          nearest of these days reached, once each per
 **                          last day (10 days left, never told: the 14-day
 **                          notice; a renewed membership is told again).
+**   notices.ebook_expiry_days  days before access to an e-book ends
+**                          (default 2; 0: none), queued by lib/ebooks.c
+**                          once per loan; edited on the same form.
 **
 ** Dedupe keys (notify_dedupe_key: kind:member:object:bucket):
 **   due-soon:M:loan:L:DUEDAY
@@ -44,6 +47,7 @@
 #define REMINDERS_SETTING_DUE_SOON "notices.due_soon_days"
 #define REMINDERS_SETTING_OVERDUE "notices.overdue_days"
 #define REMINDERS_SETTING_EXPIRY "notices.expiry_days"
+#define REMINDERS_SETTING_EBOOK_EXPIRY "notices.ebook_expiry_days"
 
 struct reminder_settings {
 	int due_soon_days;                  /* 0: no due-soon reminders */
@@ -51,6 +55,7 @@ struct reminder_settings {
 	int n_overdue;
 	int expiry[REMINDERS_DAYS_MAX];     /* descending, no duplicates */
 	int n_expiry;
+	int ebook_expiry_days;              /* 0: no e-book reminders */
 };
 
 /* The settings, each with its default when missing or unreadable. */
@@ -62,10 +67,11 @@ const char *reminders_days_text(struct arena *a, const int *days, int n);
 /* The settings form as typed. */
 struct reminder_settings_input {
 	const char *due_soon_days, *overdue_days, *expiry_days;
+	const char *ebook_expiry_days;      /* NULL: not on the form, kept */
 };
 
 /* Check the form into out. Returns 0, or -1 with errors keyed by the field
-** names (due_soon_days, overdue_days, expiry_days). */
+** names (due_soon_days, overdue_days, expiry_days, ebook_expiry_days). */
 int reminders_settings_validate(const struct reminder_settings_input *in,
 	struct reminder_settings *out, struct form_errors *errs);
 
