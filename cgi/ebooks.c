@@ -68,11 +68,14 @@ static struct tv *loan_view(struct ctx *c, const struct ebook_loan_row *l)
 
 void ebooks_view_title(struct ctx *c, long long title_id, bool is_ebook)
 {
-	if (!is_ebook)
+	const struct tv *posted = tv_get(c->view, "ebook_refused");
+	if (!is_ebook && !posted)
 		return;
 	struct tv *o = tv_set_obj(c->view, "ebook_panel");
 	tv_set_int(o, "title_id", title_id);
-	tv_set_bool(o, "lendable", ebooks_lendable(c->db, title_id));
+	/* A refused request of a print title (no form offers one) is answered
+	** here all the same. */
+	tv_set_bool(o, "lendable", !is_ebook || ebooks_lendable(c->db, title_id));
 	const char *done = http_query(c->req, "ebook");
 	if (done && !strcmp(done, "requested"))
 		tv_set_str(o, "ebook_notice", "Your request was sent. You will be told when it is granted.");
@@ -86,7 +89,6 @@ void ebooks_view_title(struct ctx *c, long long title_id, bool is_ebook)
 		tv_set(o, "loan", loan_view(c, &l));
 		return;
 	}
-	const struct tv *posted = tv_get(c->view, "ebook_refused");
 	struct ebook_result r;
 	ebooks_request_check(c->db, c->arena, c->now, title_id, c->sess.account_id, &r);
 	if (posted || r.code != EBOOK_OK) {

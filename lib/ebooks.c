@@ -370,10 +370,15 @@ bool ebooks_lendable(struct db *db, long long title_id)
 int ebooks_staff_list(struct db *db, struct arena *a, enum ebook_list which, time_t now,
 	long page, long per_page, struct ebook_loan_row **out, long *total)
 {
-	static const char *const where[] = {
-		[EBOOK_LIST_WAITING] = "l.status = 'requested' AND ?1 = ?1",
-		[EBOOK_LIST_LIVE] = "l.status = 'granted' AND l.access_until > ?1",
-		[EBOOK_LIST_RECENT] = "l.status <> 'requested' AND ?1 = ?1",
+	/* Whole literals: the statement cache keeps the SQL text's address. */
+	static const char *const list_sql[] = {
+		[EBOOK_LIST_WAITING] = LOAN_COLUMNS "WHERE l.status = 'requested' AND ?1 = ?1 "
+			"ORDER BY l.requested_at, l.id LIMIT ?2 OFFSET ?3",
+		[EBOOK_LIST_LIVE] = LOAN_COLUMNS "WHERE l.status = 'granted' AND l.access_until > ?1 "
+			"ORDER BY l.access_until, l.id LIMIT ?2 OFFSET ?3",
+		[EBOOK_LIST_RECENT] = LOAN_COLUMNS "WHERE l.status <> 'requested' AND ?1 = ?1 "
+			"ORDER BY max(coalesce(l.decided_at, 0), coalesce(l.ended_at, 0)) DESC, l.id DESC "
+			"LIMIT ?2 OFFSET ?3",
 	};
 	static const char *const count_sql[] = {
 		[EBOOK_LIST_WAITING] = "SELECT count(*) FROM ebook_loan l "
@@ -383,18 +388,10 @@ int ebooks_staff_list(struct db *db, struct arena *a, enum ebook_list which, tim
 		[EBOOK_LIST_RECENT] = "SELECT count(*) FROM ebook_loan l "
 			"WHERE l.status <> 'requested' AND ?1 = ?1",
 	};
-	static const char *const order[] = {
-		[EBOOK_LIST_WAITING] = " ORDER BY l.requested_at, l.id",
-		[EBOOK_LIST_LIVE] = " ORDER BY l.access_until, l.id",
-		[EBOOK_LIST_RECENT] = " ORDER BY max(coalesce(l.decided_at, 0), "
-			"coalesce(l.ended_at, 0)) DESC, l.id DESC",
-	};
 	*total = (long)db_int(db, 0, count_sql[which], "i", (long long)now);
 	if (page < 1)
 		page = 1;
-	const char *sql = arena_printf(a, LOAN_COLUMNS "WHERE %s%s LIMIT ?2 OFFSET ?3",
-		where[which], order[which]);
-	sqlite3_stmt *st = db_query(db, sql, "iii", (long long)now, (long long)per_page,
+	sqlite3_stmt *st = db_query(db, list_sql[which], "iii", (long long)now, (long long)per_page,
 		(long long)((page - 1) * per_page));
 	int n = loans_read(db, a, st, now, (int)per_page, out);
 	/* For the librarian deciding: each member's open loans and limit. */
@@ -804,17 +801,17 @@ int ebooks_remind(struct db *db, struct arena *a, time_t now)
 		return 0;
 	long long horizon = (long long)now + (long long)days * DAY_SECONDS;
 	/* The reminder's dedupe key (notify_dedupe_key) leaves out those told. */
-	const char *where = "WHERE l.status = 'granted' AND l.access_until > ?1 "
-		"AND l.access_until <= ?2 AND NOT EXISTS (SELECT 1 FROM outbox o "
-		"WHERE o.dedupe_key = 'ebook-expiring:' || l.account_id || ':ebook-loan:' || l.id "
-		"|| ':until-' || l.access_until)";
-	int n = (int)db_int(db, 0, arena_printf(a, "SELECT count(*) FROM ebook_loan l %s", where),
+#define DUE_REMINDERS "WHERE l.status = 'granted' AND l.access_until > ?1 " \
+		"AND l.access_until <= ?2 AND NOT EXISTS (SELECT 1 FROM outbox o " \
+		"WHERE o.dedupe_key = 'ebook-expiring:' || l.account_id || ':ebook-loan:' || l.id " \
+		"|| ':until-' || l.access_until)"
+	int n = (int)db_int(db, 0, "SELECT count(*) FROM ebook_loan l " DUE_REMINDERS,
 		"ii", (long long)now, horizon);
 	if (n == 0)
 		return 0;
 	struct ebook_loan_row *rows;
-	sqlite3_stmt *st = db_query(db, arena_printf(a, LOAN_COLUMNS "%s ORDER BY l.access_until",
-		where), "ii", (long long)now, horizon);
+	sqlite3_stmt *st = db_query(db, LOAN_COLUMNS DUE_REMINDERS " ORDER BY l.access_until",
+		"ii", (long long)now, horizon);
 	n = loans_read(db, a, st, now, n, &rows);
 	if (n < 0 || db_begin(db))
 		return -1;
