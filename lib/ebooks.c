@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "calendar.h"
 #include "circulation.h"
 #include "lists.h"
@@ -37,12 +38,17 @@ static const char *day_text(struct arena *a, long long at)
 	return arena_strdup(a, day);
 }
 
+/* An audit row (lib/audit.h); before and after may be NULL. */
+static int audit_change(struct db *db, time_t now, long long actor_id, const char *action,
+	const char *object, const char *detail, const char *before, const char *after)
+{
+	return audit_record(db, actor_id, now, action, object, detail, before, after);
+}
+
 static int audit(struct db *db, time_t now, long long actor_id, const char *action,
 	const char *object, const char *detail)
 {
-	return db_exec(db, "INSERT INTO audit(at, actor_id, action, object, detail) "
-		"VALUES (?, nullif(?, 0), ?, ?, ?)", "iittt", (long long)now, actor_id, action,
-		object, detail) == SQLITE_OK ? 0 : -1;
+	return audit_change(db, now, actor_id, action, object, detail, NULL, NULL);
 }
 
 static int audit_loan(struct db *db, struct arena *a, time_t now, long long actor_id,
@@ -170,7 +176,7 @@ int ebooks_rule_save(struct db *db, struct arena *a, const struct ebook_rule *r,
 	if (!st)
 		goto error;
 	bool exists = db_row(db, st);
-	const char *before = "new";
+	const char *before = NULL;
 	if (exists) {
 		before = arena_printf(a, "%lld at once, %lld days", db_col_int(st, 0),
 			db_col_int(st, 1));
@@ -190,10 +196,10 @@ int ebooks_rule_save(struct db *db, struct arena *a, const struct ebook_rule *r,
 		"ON CONFLICT(category) DO UPDATE SET max_active = ?2, loan_days = ?3", "tii",
 		r->category, (long long)r->max_active, (long long)r->loan_days) != SQLITE_OK)
 		goto error;
-	const char *detail = arena_printf(a, "%s -> %d at once, %d days", before, r->max_active,
-		r->loan_days);
-	if (audit(db, now, actor_id, "ebook_rule.save",
-		    arena_printf(a, "ebook_rule:%s", r->category), detail) || db_commit(db))
+	const char *after = arena_printf(a, "%d at once, %d days", r->max_active, r->loan_days);
+	if (audit_change(db, now, actor_id, "ebook_rule.save",
+		    arena_printf(a, "ebook_rule:%s", r->category), is_new ? "added" : "changed",
+		    before, after) || db_commit(db))
 		goto error;
 	return 0;
 error:
@@ -236,8 +242,8 @@ int ebooks_auto_grant_set(struct db *db, bool on, long long actor_id, time_t now
 	if (db_begin(db))
 		return -1;
 	if (setting_save(db, EBOOKS_SETTING_AUTO_GRANT, on ? "1" : "0") ||
-	    audit(db, now, actor_id, "setting.ebooks", "setting:" EBOOKS_SETTING_AUTO_GRANT,
-		was == on ? (on ? "on, unchanged" : "off, unchanged") : (on ? "off -> on" : "on -> off")) ||
+	    audit_change(db, now, actor_id, "setting.ebooks", "setting:" EBOOKS_SETTING_AUTO_GRANT,
+		"grant e-book requests at once", was ? "1" : "0", on ? "1" : "0") ||
 	    db_commit(db)) {
 		db_rollback(db);
 		return -1;
