@@ -98,7 +98,7 @@ static void test_settings_validation(void **state)
 	(void)state;
 	struct reminder_settings s;
 	struct form_errors e = { 0 };
-	struct reminder_settings_input in = { "3", "14, 1,7,7", " 1,30 " };
+	struct reminder_settings_input in = { "3", "14, 1,7,7", " 1,30 ", NULL };
 	assert_int_equal(reminders_settings_validate(&in, &s, &e), 0);
 	assert_int_equal(s.due_soon_days, 3);
 	assert_int_equal(s.n_overdue, 3);
@@ -108,14 +108,14 @@ static void test_settings_validation(void **state)
 	assert_int_equal(s.expiry[0], 30);
 
 	struct form_errors e2 = { 0 };
-	struct reminder_settings_input bad = { "two", "1,400", "1,2,3,4,5,6,7,8,9,10,11" };
+	struct reminder_settings_input bad = { "two", "1,400", "1,2,3,4,5,6,7,8,9,10,11", NULL };
 	assert_int_equal(reminders_settings_validate(&bad, &s, &e2), -1);
 	assert_non_null(form_error_get(&e2, "due_soon_days"));
 	assert_non_null(strstr(form_error_get(&e2, "overdue_days"), "1 to 365"));
 	assert_non_null(strstr(form_error_get(&e2, "expiry_days"), "At most 10"));
 
 	struct form_errors e3 = { 0 };
-	struct reminder_settings_input words = { "0", "1;7", "" };
+	struct reminder_settings_input words = { "0", "1;7", "", NULL };
 	assert_int_equal(reminders_settings_validate(&words, &s, &e3), -1);
 	assert_null(form_error_get(&e3, "due_soon_days"));
 	assert_non_null(form_error_get(&e3, "overdue_days"));
@@ -210,7 +210,7 @@ static void test_settings_change_the_days(void **state)
 	add_loan(f, m, 3);
 	struct reminder_settings s;
 	struct form_errors e = { 0 };
-	struct reminder_settings_input in = { "0", "", "21" };
+	struct reminder_settings_input in = { "0", "", "21", NULL };
 	assert_int_equal(reminders_settings_validate(&in, &s, &e), 0);
 	assert_int_equal(reminders_settings_save(&f->db, &f->arena, &s, 0, f->now), 0);
 	struct reminder_counts n = run_at(f, 0);
