@@ -250,8 +250,8 @@ static void requests_page(struct ctx *c, const struct decision_refusal *refused,
 	tv_set_bool(c->view, "live_more", live_total > LIVE_SHOWN);
 	tv_set_bool(c->view, "has_waiting", total > 0);
 	tv_set_bool(c->view, "has_live", live_total > 0);
-	tv_set_bool(c->view, "has_recent", recent_total > 0);
 	staff_list(c, "recent", EBOOK_LIST_RECENT, 1, RECENT_SHOWN, NULL, &recent_total);
+	tv_set_bool(c->view, "has_recent", recent_total > 0);
 	tv_set_bool(c->view, "auto_grant", ebooks_auto_grant(c->db));
 	tv_set_bool(c->view, "is_admin_user", c->sess.role >= ROLE_ADMIN);
 	static const char *const notices[][2] = {

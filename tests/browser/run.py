@@ -50,6 +50,16 @@ def plan_value(client, name):
     return m.group(1)
 
 
+def ebook_title(stack, title):
+    """An e-book title with a file row (the upload has its own tests)."""
+    with stack.db() as db:
+        tid = db.execute("INSERT INTO title(title, format, created_at, updated_at) "
+                         "VALUES (?, 'ebook', 0, 0)", (title,)).lastrowid
+        db.execute("INSERT INTO ebook_file(title_id, name, media_type, bytes, uploaded_at) "
+                   "VALUES (?, ?, 'application/pdf', 2048, 0)", (tid, "%064x.pdf" % tid))
+    return tid
+
+
 def seed(stack):
     """The library the journeys and the crawl find. Returns what the
     browser needs to know of it."""
@@ -70,6 +80,22 @@ def seed(stack):
     held_tid, _ = circ.add_title(stack, "Already Held", copies=1)
     assert circ.place_hold(borrower, held_tid).status == 303
     pay_online(borrower, {"purpose": "plan", "plan": plan_value(borrower, "Monthly")})
+    # E-books with files: one the member asks for in a journey, one waiting
+    # for a librarian and one granted, so that /staff/ebook-requests and
+    # /account have rows for the crawl.
+    ebook_tid = ebook_title(stack, "The Digital Reader")
+    waiting_tid = ebook_title(stack, "Waiting on the Screen")
+    granted_tid = ebook_title(stack, "Granted in Pixels")
+    for tid in (waiting_tid, granted_tid):
+        page = borrower.get("/titles/%d" % tid)
+        assert borrower.post("/titles/%d/ebook-request" % tid,
+                             {"csrf": page.csrf()}).status == 303
+    with stack.db() as db:
+        granted_loan = db.execute("SELECT id FROM ebook_loan WHERE title_id = ?",
+                                  (granted_tid,)).fetchone()[0]
+    page = staff.get("/staff/ebook-requests")
+    assert staff.post("/staff/ebook-requests/%d/grant" % granted_loan,
+                      {"csrf": page.csrf()}).status == 303
     # A password reset link asked for, so that the crawl sees the reset form.
     visitor = Client(stack.port)
     page = visitor.get("/password/forgot")
@@ -91,6 +117,8 @@ def seed(stack):
         "hold_title": "A Book Worth Waiting For",
         "desk_barcode": desk_code,
         "desk_title": "The Desk Copy",
+        "ebook_title_id": ebook_tid,
+        "ebook_title": "The Digital Reader",
     }
 
 

@@ -230,6 +230,39 @@ async function adminEditsRule(page) {
   check(saved === '17', `the rule's loan days read ${saved} after saving 17`);
 }
 
+// An e-book asked for on its title page, granted by the librarian on
+// /staff/ebook-requests, then seen granted on the member's /account.
+async function memberRequestsEbook(page) {
+  await page.goto(`${base}/titles/${seed.ebook_title_id}`);
+  await look(page, 'member', 'e-book title');
+  await clickThrough(page, page.getByRole('button', { name: 'Request this e-book' }));
+  const text = await mainText(page);
+  check(/You requested this e-book on/.test(text), `the title page does not show the request: ${text.slice(0, 400)}`);
+  await look(page, 'member', 'e-book requested');
+}
+
+async function librarianGrantsEbook(page) {
+  await page.goto(`${base}/staff`);
+  await clickThrough(page, page.locator('main').getByRole('link', { name: /E-book requests/ }));
+  await look(page, 'librarian', 'e-book requests');
+  const row = page.locator('tr', { hasText: seed.ebook_title });
+  check(await row.count() === 1, `the requests do not list "${seed.ebook_title}"`);
+  await clickThrough(page, row.getByRole('button', { name: 'Grant' }));
+  const text = await mainText(page);
+  check(/The request was granted/.test(text), `granting did not say so: ${text.slice(0, 400)}`);
+  await look(page, 'librarian', 'e-book granted');
+}
+
+async function memberSeesEbookGranted(page) {
+  await page.goto(`${base}/account`);
+  const section = page.locator('#ebooks');
+  const text = (await section.innerText()).replace(/\s+/g, ' ');
+  check(text.includes(`${seed.ebook_title} — until`), `/account does not show the e-book granted: ${text.slice(0, 400)}`);
+  check(await section.getByRole('link', { name: `Read ${seed.ebook_title}` }).count() === 1,
+    'the granted e-book has no Read link');
+  await look(page, 'member', 'account with an e-book');
+}
+
 // The staged import: the file is checked and previewed, then imported,
 // then undone.
 async function librarianImportsAndUndoes(page) {
@@ -355,6 +388,9 @@ async function main() {
     await journey('librarian imports with a preview and undoes it', () => librarianImportsAndUndoes(librarian));
     const admin = await logIn(browser, 'admin', seed.admin);
     await journey('admin edits a circulation rule', () => adminEditsRule(admin));
+    await journey('member requests an e-book from its title page', () => memberRequestsEbook(member));
+    await journey('librarian grants the e-book request', () => librarianGrantsEbook(librarian));
+    await journey('member sees the e-book granted on the account page', () => memberSeesEbookGranted(member));
 
     console.log(`# journeys done in ${Math.round((Date.now() - started) / 1000)} s`);
     // The roles' crawls overlap: most of a page's time is spent waiting.
