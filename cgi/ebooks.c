@@ -78,7 +78,7 @@ void ebooks_view_title(struct ctx *c, long long title_id, bool is_ebook)
 	tv_set_bool(o, "lendable", !is_ebook || ebooks_lendable(c->db, title_id));
 	const char *done = http_query(c->req, "ebook");
 	if (done && !strcmp(done, "requested"))
-		tv_set_str(o, "ebook_notice", "Your request was sent. You will be told when it is granted.");
+		tv_set_str(o, "ebook_notice", "Your request was sent.");
 	else if (done && !strcmp(done, "granted"))
 		tv_set_str(o, "ebook_notice", "Your request was granted: you can read the e-book now.");
 	if (!c->sess.valid)
