@@ -16,7 +16,7 @@ INSERT INTO notice_template(kind, name, description, fields, subject, body_text,
  'Ready to read: {{title}}',
  'Dear {{member_name}},
 
-your request for the e-book {{title}} was granted. You can read it until {{until}} ({{days}} days):
+your request for the e-book {{title}} was granted. You can read it until {{until}} ({{days}} day(s)):
 {{read_url}}
 
 When you have finished, you can return it early from your account.
@@ -25,7 +25,7 @@ When you have finished, you can return it early from your account.
 {{account_url}}
 ',
  '<p>Dear {{member_name}},</p>
-<p>your request for the e-book <strong>{{title}}</strong> was granted. You can read it until <strong>{{until}}</strong> ({{days}} days).</p>
+<p>your request for the e-book <strong>{{title}}</strong> was granted. You can read it until <strong>{{until}}</strong> ({{days}} day(s)).</p>
 <p><a href="{{read_url}}">Read {{title}}</a></p>
 <p>When you have finished, you can return it early from <a href="{{account_url}}">your account</a>.</p>
 <p>{{library_name}}</p>
