@@ -243,7 +243,7 @@ async function memberRequestsEbook(page) {
 
 async function librarianGrantsEbook(page) {
   await page.goto(`${base}/staff`);
-  await clickThrough(page, page.locator('main').getByRole('link', { name: /E-book requests/ }));
+  await clickThrough(page, page.locator('main ul.tiles').getByRole('link', { name: /E-book requests/ }));
   await look(page, 'librarian', 'e-book requests');
   const row = page.locator('tr', { hasText: seed.ebook_title });
   check(await row.count() === 1, `the requests do not list "${seed.ebook_title}"`);
