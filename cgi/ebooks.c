@@ -46,6 +46,9 @@ static struct tv *loan_view(struct ctx *c, const struct ebook_loan_row *l)
 	tv_set_str(o, "member", l->member);
 	tv_set_str(o, "card_number", l->card_number);
 	tv_set_str(o, "status", ebooks_status_words(l->status, l->live));
+	/* What was decided, for the list of decisions: a grant still running
+	** was "granted". */
+	tv_set_str(o, "outcome", l->live ? "granted" : ebooks_status_words(l->status, l->live));
 	tv_set_str(o, "requested", web_date(c, l->requested_at));
 	if (l->decided_at)
 		tv_set_str(o, "decided", web_date(c, l->decided_at));
