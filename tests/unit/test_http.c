@@ -237,7 +237,8 @@ static void test_urlencoded_limits(void **state)
 	assert_int_equal(lim->max_fields, 200);
 	assert_int_equal(lim->max_field_len, 64 * 1024);
 	assert_int_equal(lim->max_files, 4);
-	assert_int_equal(lim->max_file_size, 8 * 1024 * 1024);
+	assert_int_equal(lim->max_file_size, 35 * 1024 * 1024);
+	assert_int_equal(http_files_allowance(lim), 35 * 1024 * 1024);
 	assert_int_equal(lim->max_cookies, 50);
 
 	/* 200 fields pass, 201 do not. */
