@@ -276,7 +276,8 @@ static void serve(FCGX_Request *fr, struct worker *w)
 	req.query_string = fcgi_param(fr, "QUERY_STRING");
 	req.content_type = fcgi_param(fr, "CONTENT_TYPE");
 	req.cookie_header = fcgi_param(fr, "HTTP_COOKIE");
-	req.range = fcgi_param(fr, "HTTP_RANGE");
+	/* nginx's own copy: with its cache on it sends HTTP_RANGE empty. */
+	req.range = fcgi_param(fr, "REQUEST_RANGE");
 	req.remote_addr = fcgi_param(fr, "REMOTE_ADDR");
 	req.https = !strcmp(fcgi_param(fr, "HTTPS"), "on");
 	req.path = req.raw_uri;   /* until parsed; for the log line */
