@@ -69,6 +69,7 @@ static const char MSG_UPLOAD_BAD[] = "The upload is malformed.";
 static const char MSG_UPLOAD_BIG[] = "The upload is too large.";
 static const char MSG_FILES[] = "Too many files were uploaded at once.";
 static const char MSG_FILE_BIG[] = "A file is too large.";
+static const char MSG_FILES_BIG[] = "The files uploaded together are too large.";
 static const char MSG_FILENAME[] =
 	"The name of an uploaded file is not valid UTF-8.";
 static const char MSG_COOKIES[] =
@@ -750,9 +751,10 @@ int http_parse_multipart(struct arena *a, const char *content_type,
 				return fail(err, 400, MSG_UPLOAD_BAD);
 			if (nf >= lim->max_files)
 				return fail(err, 413, MSG_FILES);
-			if (dlen > lim->max_file_size ||
-			    sat_add(filebytes, dlen) > http_files_allowance(lim))
+			if (dlen > lim->max_file_size)
 				return fail(err, 413, MSG_FILE_BIG);
+			if (sat_add(filebytes, dlen) > http_files_allowance(lim))
+				return fail(err, 413, MSG_FILES_BIG);
 			if (nf == fcap) {
 				/* nf < max_files, so this stays small. */
 				size_t cap = fcap ? fcap * 2 : 4;
