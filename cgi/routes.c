@@ -135,6 +135,8 @@ const struct route routes[] = {
 	{ "POST", "/admin/categories",       ROLE_ADMIN,  page_admin_category_add },
 	{ "POST", "/admin/categories/{code}", ROLE_ADMIN, page_admin_category_save },
 	{ "POST", "/admin/categories/{code}/delete", ROLE_ADMIN, page_admin_category_delete },
+	{ "GET",  "/admin/audit",            ROLE_ADMIN,  page_admin_audit },
+	{ "GET",  "/admin/audit/verify",     ROLE_ADMIN,  page_admin_audit_verify },
 	{ "GET",  "/admin/notices",          ROLE_ADMIN,  page_admin_notices },
 	{ "POST", "/admin/notices/settings", ROLE_ADMIN,  page_admin_notices_settings },
 	{ "GET",  "/admin/notices/{kind}",   ROLE_ADMIN,  page_admin_notice },

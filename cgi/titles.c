@@ -700,7 +700,7 @@ void page_staff_copy_edit(struct ctx *c)
 	if (!check_item_type(c, &errs))
 		r = CAT_INVALID;
 	if (r == CAT_OK)
-		r = cataloguing_copy_update(c->db, title_id, copy_id, &in, &errs);
+		r = cataloguing_copy_update(c->db, title_id, copy_id, &in, c->now, &errs);
 	if (r == CAT_OK)
 		r = set_item_type(c, copy_id, &errs);
 	copy_answer(c, title_id, r, "updated", NULL, &errs, "There is no such copy of this title.");
@@ -710,7 +710,8 @@ void page_staff_copy_withdraw(struct ctx *c)
 {
 	long long title_id = valid_id(c->req->params[0]);
 	const char *why = NULL;
-	switch (cataloguing_copy_withdraw(c->db, title_id, valid_id(c->req->params[1]), &why)) {
+	switch (cataloguing_copy_withdraw(c->db, title_id, valid_id(c->req->params[1]),
+		c->now, &why)) {
 	case CAT_OK:
 		web_redirect(c, arena_printf(c->arena, "/staff/titles/%lld/copies?done=withdrawn",
 			title_id));

@@ -316,4 +316,8 @@ void page_password_forgot(struct ctx *c);
 void page_password_reset_form(struct ctx *c);
 void page_password_reset(struct ctx *c);
 
+/* cgi/audit.c */
+void page_admin_audit(struct ctx *c);
+void page_admin_audit_verify(struct ctx *c);
+
 #endif
