@@ -398,7 +398,7 @@ static int cmd_ebook(const struct config *cfg, int argc, char **argv)
 		return 1;
 	int rc = 1;
 	if (detach) {
-		switch (ebookfile_detach(&db, cfg->uploads, title_id)) {
+		switch (ebookfile_detach(&db, cfg->uploads, title_id, 0, time(NULL))) {
 		case EBOOKFILE_OK:
 			printf("title %lld: e-book file removed\n", title_id);
 			rc = 0;

@@ -358,7 +358,8 @@ static int save_ebook_file(struct ctx *c, long long id, const struct ebook_info 
 			c->sess.account_id, c->now) == EBOOKFILE_OK ? 0 : -1;
 	}
 	if (remove && !strcmp(remove, "1"))
-		return ebookfile_detach(c->db, c->cfg->uploads, id) == EBOOKFILE_ERROR ? -1 : 0;
+		return ebookfile_detach(c->db, c->cfg->uploads, id, c->sess.account_id, c->now)
+			== EBOOKFILE_ERROR ? -1 : 0;
 	return 0;
 }
 

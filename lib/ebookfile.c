@@ -3,6 +3,8 @@
 */
 #include "ebookfile.h"
 
+#include "audit.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -689,6 +691,16 @@ static void eb_current(struct db *db, long long title_id, char name[EBOOKFILE_NA
 	}
 }
 
+/* The audit row of a file attached to or removed from a title. */
+static int eb_audit(struct db *db, long long by, time_t now, const char *action,
+	long long title_id, const char *detail, const char *before, const char *after)
+{
+	char object[48];
+	snprintf(object, sizeof object, "title:%lld", title_id);
+	return audit_record(db, by ? by : audit_actor(), now, action, object, detail,
+		before && *before ? before : NULL, after && *after ? after : NULL);
+}
+
 enum ebookfile_result ebookfile_attach(struct db *db, const char *uploads_dir,
 	long long title_id, const struct ebook_info *info, const char *original_name,
 	long long by, time_t now)
@@ -715,7 +727,9 @@ enum ebookfile_result ebookfile_attach(struct db *db, const char *uploads_dir,
 		"uploaded_by) VALUES (?, ?, ?, ?, nullif(?, -1), ?, ?, ?, ?, ?, nullif(?, 0))",
 		"ittiittttii", title_id, info->name, info->media_type, info->bytes,
 		(long long)info->pages, info->title, info->author, info->language, shown,
-		(long long)now, by) != SQLITE_OK || db_commit(db)) {
+		(long long)now, by) != SQLITE_OK ||
+	    eb_audit(db, by, now, "ebook.file", title_id, shown, old, info->name) ||
+	    db_commit(db)) {
 		db_rollback(db);
 		return EBOOKFILE_ERROR;
 	}
@@ -725,14 +739,22 @@ enum ebookfile_result ebookfile_attach(struct db *db, const char *uploads_dir,
 }
 
 enum ebookfile_result ebookfile_detach(struct db *db, const char *uploads_dir,
-	long long title_id)
+	long long title_id, long long by, time_t now)
 {
+	if (db_begin(db))
+		return EBOOKFILE_ERROR;
 	char old[EBOOKFILE_NAME_MAX];
 	eb_current(db, title_id, old);
-	if (!*old)
+	if (!*old) {
+		db_rollback(db);
 		return EBOOKFILE_NOT_FOUND;
-	if (db_exec(db, "DELETE FROM ebook_file WHERE title_id = ?", "i", title_id) != SQLITE_OK)
+	}
+	if (db_exec(db, "DELETE FROM ebook_file WHERE title_id = ?", "i", title_id) != SQLITE_OK ||
+	    eb_audit(db, by, now, "ebook.file-removed", title_id, "", old, NULL) ||
+	    db_commit(db)) {
+		db_rollback(db);
 		return EBOOKFILE_ERROR;
+	}
 	ebookfile_forget(db, uploads_dir, old);
 	return EBOOKFILE_OK;
 }

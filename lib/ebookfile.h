@@ -86,9 +86,11 @@ enum ebookfile_result ebookfile_attach(struct db *db, const char *uploads_dir,
 	long long by, time_t now);
 
 /* Take the file from title_id (deleting it from disk when no other title
-** uses it). EBOOKFILE_NOT_FOUND when the title had none. */
+** uses it), by the account (0: the command line). EBOOKFILE_NOT_FOUND when
+** the title had none. Both are recorded in the audit trail ("ebook.file",
+** "ebook.file-removed", object "title:ID", before and after the file names). */
 enum ebookfile_result ebookfile_detach(struct db *db, const char *uploads_dir,
-	long long title_id);
+	long long title_id, long long by, time_t now);
 
 /* Delete <uploads>/ebooks/name unless an ebook_file row names it. */
 void ebookfile_forget(struct db *db, const char *uploads_dir, const char *name);

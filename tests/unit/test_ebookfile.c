@@ -283,9 +283,11 @@ static void test_attach_grant_and_access(void **state)
 	char path[256];
 	snprintf(path, sizeof path, "%s/ebooks/%s", f->uploads, info.name);
 	assert_int_equal(access(path, F_OK), 0);
-	assert_int_equal(ebookfile_detach(db, f->uploads, 1), EBOOKFILE_OK);
+	assert_int_equal(ebookfile_detach(db, f->uploads, 1, 0, 9), EBOOKFILE_OK);
 	assert_int_equal(access(path, F_OK), -1);
-	assert_int_equal(ebookfile_detach(db, f->uploads, 1), EBOOKFILE_NOT_FOUND);
+	assert_int_equal(ebookfile_detach(db, f->uploads, 1, 0, 9), EBOOKFILE_NOT_FOUND);
+	assert_int_equal(db_int(db, 0, "SELECT count(*) FROM audit WHERE object = 'title:1' "
+		"AND action IN ('ebook.file', 'ebook.file-removed')", NULL), 2);
 	buf_free(&pdf);
 }
 
