@@ -26,15 +26,16 @@ struct fixture {
 	char dir[TEST_DIR_MAX];
 	struct db db;
 	struct arena arena;
-	char root[64];
-	char uploads[96];
+	char root[TEST_DIR_MAX];
+	char uploads[TEST_DIR_MAX + 16];
 };
 
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof *f);
 	test_db_open(f->dir, &f->db, &f->arena);
-	snprintf(f->root, sizeof f->root, "/tmp/carrel-ebook-XXXXXX");
+	const char *tmp = getenv("TMPDIR");
+	snprintf(f->root, sizeof f->root, "%s/carrel-ebook-XXXXXX", tmp && *tmp ? tmp : P_tmpdir);
 	assert_non_null(mkdtemp(f->root));
 	snprintf(f->uploads, sizeof f->uploads, "%s/uploads", f->root);
 	*state = f;
@@ -44,7 +45,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[128];
+	char cmd[TEST_DIR_MAX + 16];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->root);
 	assert_int_equal(system(cmd), 0);
 	test_db_close(f->dir, &f->db, &f->arena);
@@ -95,7 +96,7 @@ static void zip_put(zip_t *z, const char *name, const char *text, bool store)
 ** container: with META-INF/container.xml. */
 static void make_zip(struct fixture *f, struct buf *b, bool epub, bool container)
 {
-	char path[128];
+	char path[TEST_DIR_MAX + 32];
 	snprintf(path, sizeof path, "%s/made.zip", f->root);
 	int err = 0;
 	zip_t *z = zip_open(path, ZIP_CREATE | ZIP_TRUNCATE, &err);
@@ -145,7 +146,7 @@ static void test_pdf_is_stored_with_its_facts(void **state)
 	assert_string_equal(info.author, "Herman Melville");
 	assert_true(ebookfile_name_valid(info.name));
 
-	char path[256];
+	char path[TEST_DIR_MAX + 128];
 	snprintf(path, sizeof path, "%s/ebooks/%s", f->uploads, info.name);
 	struct stat st;
 	assert_int_equal(stat(path, &st), 0);
@@ -159,7 +160,7 @@ static void test_pdf_is_stored_with_its_facts(void **state)
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_ino, inode);
 	/* And from a path, streamed: the same too. */
-	char src[128];
+	char src[TEST_DIR_MAX + 32];
 	snprintf(src, sizeof src, "%s/moby.pdf", f->root);
 	FILE *out = fopen(src, "wb");
 	assert_non_null(out);
@@ -201,9 +202,9 @@ static void refused(struct fixture *f, const void *data, size_t len, size_t max,
 	if (!strstr(error, words))
 		fail_msg("\"%s\" not in \"%s\"", words, error);
 	assert_string_equal(info.name, "");
-	char dir[128];
+	char dir[TEST_DIR_MAX + 32];
 	snprintf(dir, sizeof dir, "%s/ebooks", f->uploads);
-	char cmd[200];
+	char cmd[TEST_DIR_MAX + 96];
 	snprintf(cmd, sizeof cmd, "test -z \"$(ls -A '%s' 2>/dev/null)\"", dir);
 	assert_int_equal(system(cmd), 0);
 }
@@ -280,7 +281,7 @@ static void test_attach_grant_and_access(void **state)
 	assert_int_equal(ebookfile_loan_count(db, 1), 1);
 
 	/* Detaching deletes the file no title uses any more. */
-	char path[256];
+	char path[TEST_DIR_MAX + 128];
 	snprintf(path, sizeof path, "%s/ebooks/%s", f->uploads, info.name);
 	assert_int_equal(access(path, F_OK), 0);
 	assert_int_equal(ebookfile_detach(db, f->uploads, 1, 0, 9), EBOOKFILE_OK);
