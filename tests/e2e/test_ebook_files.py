@@ -106,11 +106,11 @@ def rows(stack, sql, *args):
 
 
 def post_title(staff, path, fields, files=()):
+    """Post the title form at path (new or edit) as the browser does."""
     page = staff.get(path)
     assert page.status == 200, page
     body, ctype = images.multipart([("csrf", page.csrf())] + list(fields.items()), list(files))
-    action = path if path.endswith("/new") or path.endswith("/edit") else path
-    return staff.request("POST", action, body=body, headers={"Content-Type": ctype})
+    return staff.request("POST", path, body=body, headers={"Content-Type": ctype})
 
 
 def new_ebook(staff, title, files=(), fmt="ebook"):
@@ -291,6 +291,14 @@ def test_replacing_and_removing_the_file_on_the_form(stack):
     assert r.status == 303, r
     assert rows(stack, "SELECT count(*) FROM ebook_file WHERE title_id = ?", tid) == [(0,)]
     assert stored_name(second, "pdf") not in on_disk(stack)
+    # Each change is in the audit trail, by the librarian.
+    trail = rows(stack, "SELECT a.action, a.before_value, a.after_value, u.email FROM audit a "
+                 "JOIN account u ON u.id = a.actor_id WHERE a.object = ? "
+                 "AND a.action LIKE 'ebook.%' ORDER BY a.id", "title:%d" % tid)
+    assert trail == [("ebook.file", "", stored_name(first, "pdf"), LIBRARIAN[0]),
+                     ("ebook.file", stored_name(first, "pdf"), stored_name(second, "pdf"),
+                      LIBRARIAN[0]),
+                     ("ebook.file-removed", stored_name(second, "pdf"), "", LIBRARIAN[0])], trail
 
 
 def test_cli_attach_and_detach(stack):
