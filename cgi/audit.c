@@ -69,7 +69,7 @@ static void view_entries(struct ctx *c, const struct audit_entry *rows, int n)
 		tv_set_str(o, "action", audit_action_words(e->action));
 		tv_set_str(o, "code", e->action);
 		tv_set_str(o, "object", e->object);
-		tv_set_str(o, "detail", e->detail);
+		tv_set_str(o, "detail", web_message(c, e->detail));
 		tv_set_str(o, "before", e->before_value);
 		tv_set_str(o, "after", e->after_value);
 		tv_set_bool(o, "changed", *e->before_value || *e->after_value);

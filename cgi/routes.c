@@ -79,6 +79,7 @@ const struct route routes[] = {
 	{ "POST", "/staff/checkin",                       ROLE_LIBRARIAN, page_circ_checkin },
 	{ "GET",  "/staff/holds",                         ROLE_LIBRARIAN, page_circ_holds },
 	{ "POST", "/staff/holds/{id}/cancel",             ROLE_LIBRARIAN, page_circ_hold_cancel_staff },
+	{ "GET",  "/staff/loans",                         ROLE_LIBRARIAN, page_circ_loans },
 	{ "GET",  "/staff/loans/{id}",                    ROLE_LIBRARIAN, page_circ_loan },
 	{ "POST", "/staff/loans/{id}/renew",              ROLE_LIBRARIAN, page_circ_loan_renew_staff },
 	{ "GET",  "/staff/overdue",                       ROLE_LIBRARIAN, page_circ_overdue },

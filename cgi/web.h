@@ -293,6 +293,7 @@ void page_admin_plan_add(struct ctx *c);
 void page_admin_plan_edit(struct ctx *c);
 void page_admin_users(struct ctx *c);
 void page_admin_user_role(struct ctx *c);
+void page_circ_loans(struct ctx *c);
 void page_circ_overdue(struct ctx *c);
 void page_circ_checkout_slip(struct ctx *c);
 void page_circ_hold_slip(struct ctx *c);
