@@ -14,6 +14,7 @@ import io
 import os
 import re
 import sys
+import tempfile
 import time
 import xml.etree.ElementTree as ET
 import zipfile
@@ -22,6 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import circ  # noqa: E402
 from circ import ADMIN, LIBRARIAN, circ_stack, set_clock  # noqa: E402
 from harness import Client, run_module  # noqa: E402
+import test_ebook_files as files  # noqa: E402  (its PDF maker; its tests run on their own)
 
 _n = [0]
 LIMIT_REASON = ("You already have 5 e-books requested or on loan, the most your "
@@ -338,6 +340,53 @@ def test_rules_and_auto_grant(stack):
     page = admin.get("/admin/notices")
     assert 'name="ebook_expiry_days" value="2"' in page.body
     assert "/admin/notices/ebook-expiring" in page.body
+
+
+def attached_ebook(stack, title):
+    """An e-book title with a real PDF attached by `carrel ebook attach`.
+    Returns (title id, the file's bytes)."""
+    tid = ebook_title(stack, title, with_file=False)
+    data = files.make_pdf(title=title)
+    with tempfile.NamedTemporaryFile(suffix=".pdf", delete=False) as f:
+        f.write(data)
+    try:
+        r = stack.cli("ebook", "attach", str(tid), f.name)
+        assert r.returncode == 0, r.stderr
+    finally:
+        os.unlink(f.name)
+    return tid, data
+
+
+def test_the_reader_follows_the_loan(stack):
+    staff = stack.login(*LIBRARIAN)
+    client, _, mid = circ.member(stack, "Actual Reader")
+    tid, data = attached_ebook(stack, "Readable Pages")
+    read = "/ebooks/%d/read" % tid
+    assert client.get(read).status == 403
+    assert request(client, tid).status == 303
+    assert client.get(read).status == 403           # requested, not granted
+    lid = loan_of(stack, mid, tid)[0]
+    assert staff_post(staff, "/staff/ebook-requests/%d/grant" % lid).status == 303
+    r = client.get(read)
+    assert r.status == 200 and r.data == data, r
+    reason = "Checking the licence"
+    assert staff_post(staff, "/staff/ebook-requests/%d/revoke" % lid,
+                      {"reason": reason}).status == 303
+    assert client.get(read).status == 403
+    # Granted again, then the clock passes its end: refused before carrel-cron
+    # marks it, and after.
+    assert request(client, tid).status == 303
+    lid = loan_of(stack, mid, tid)[0]
+    assert staff_post(staff, "/staff/ebook-requests/%d/grant" % lid).status == 303
+    assert client.get(read).status == 200
+    try:
+        set_clock(stack, 15)
+        assert client.get(read).status == 403
+        assert stack.cron("run").returncode == 0
+        assert loan_of(stack, mid, tid)[1] == "expired"
+        assert client.get(read).status == 403
+    finally:
+        set_clock(stack, 0)
 
 
 def xlsx_rows(data):
