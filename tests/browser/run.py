@@ -17,12 +17,14 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "e2e"))
 from harness import Client, Stack, emailed_link, free_port  # noqa: E402
 import circ  # noqa: E402
 from members_helpers import pay_online  # noqa: E402
+from test_ebook_files import make_pdf  # noqa: E402
 
 CHROMIUM = os.environ.get("CARREL_CHROMIUM", "/usr/bin/chromium")
 MEMBER = ("reader@test.example", "reader password 1")
@@ -51,12 +53,19 @@ def plan_value(client, name):
 
 
 def ebook_title(stack, title):
-    """An e-book title with a file row (the upload has its own tests)."""
+    """An e-book title with a PDF attached by `carrel ebook attach` (the
+    upload form has its own tests), so that its reader answers the file."""
     with stack.db() as db:
         tid = db.execute("INSERT INTO title(title, format, created_at, updated_at) "
                          "VALUES (?, 'ebook', 0, 0)", (title,)).lastrowid
-        db.execute("INSERT INTO ebook_file(title_id, name, media_type, bytes, uploaded_at) "
-                   "VALUES (?, ?, 'application/pdf', 2048, 0)", (tid, "%064x.pdf" % tid))
+    with tempfile.NamedTemporaryFile(suffix=".pdf", delete=False) as f:
+        f.write(make_pdf(title=title))
+    try:
+        r = stack.cli("ebook", "attach", str(tid), f.name)
+        if r.returncode != 0:
+            raise RuntimeError("carrel ebook attach failed: " + r.stderr)
+    finally:
+        os.unlink(f.name)
     return tid
 
 
