@@ -138,6 +138,10 @@ const struct route routes[] = {
 	{ "GET",  "/admin/notices/{kind}",   ROLE_ADMIN,  page_admin_notice },
 	{ "POST", "/admin/notices/{kind}",   ROLE_ADMIN,  page_admin_notice_save },
 	{ "POST", "/admin/notices/{kind}/restore", ROLE_ADMIN, page_admin_notice_restore },
+	{ "GET",  "/admin/backups",          ROLE_ADMIN,  page_admin_backups },
+	{ "POST", "/admin/backups",          ROLE_ADMIN,  page_admin_backup_make },
+	{ "POST", "/admin/backups/settings", ROLE_ADMIN,  page_admin_backup_settings },
+	{ "GET",  "/admin/backups/{name}",   ROLE_ADMIN,  page_admin_backup_download },
 };
 
 const int routes_count = (int)(sizeof routes / sizeof routes[0]);

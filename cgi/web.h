@@ -314,5 +314,9 @@ void page_password_forgot_form(struct ctx *c);
 void page_password_forgot(struct ctx *c);
 void page_password_reset_form(struct ctx *c);
 void page_password_reset(struct ctx *c);
+void page_admin_backups(struct ctx *c);
+void page_admin_backup_make(struct ctx *c);
+void page_admin_backup_settings(struct ctx *c);
+void page_admin_backup_download(struct ctx *c);
 
 #endif
