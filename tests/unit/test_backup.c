@@ -256,6 +256,50 @@ static void newer_schema_is_refused(void **state)
 	refused(f, f->archive, "newer Carrel");
 }
 
+/* A backup of an older schema (migrations up to 0021 only) is brought up to
+** this build's as it is restored. */
+static void older_schema_is_migrated(void **state)
+{
+	struct fixture *f = *state;
+	char old[TEST_DIR_MAX + 32], path[TEST_DIR_MAX + 300], target[600], err[512];
+	snprintf(old, sizeof old, "%s/old-schema", f->work);
+	assert_int_equal(mkdir(old, 0700), 0);
+	DIR *d = opendir("schema");
+	struct dirent *e;
+	char cwd[256];
+	assert_non_null(getcwd(cwd, sizeof cwd));
+	while ((e = readdir(d)))
+		if (strlen(e->d_name) > 9 && atoi(e->d_name) > 0 && atoi(e->d_name) <= 21) {
+			snprintf(path, sizeof path, "%s/%s", old, e->d_name);
+			snprintf(target, sizeof target, "%s/schema/%s", cwd, e->d_name);
+			assert_int_equal(symlink(target, path), 0);
+		}
+	closedir(d);
+	struct db olddb;
+	snprintf(path, sizeof path, "%s/old.db", f->work);
+	assert_int_equal(db_open(&olddb, path, err, sizeof err), 0);
+	assert_true(db_migrate(&olddb, old, NULL, err, sizeof err) > 0);
+	assert_int_equal(db_int(&olddb, 0, "SELECT max(version) FROM schema_migration", NULL), 21);
+	struct backup_summary s;
+	assert_int_equal(backup_make(&olddb, f->uploads, f->archive, 1000, 0, "test", &s, err,
+		sizeof err), 0);
+	db_close(&olddb);
+	assert_int_equal(s.schema_version, 21);
+	char db[TEST_DIR_MAX + 64], uploads[TEST_DIR_MAX + 64];
+	snprintf(db, sizeof db, "%s/up/carrel.db", f->work);
+	snprintf(uploads, sizeof uploads, "%s/up/uploads", f->work);
+	struct backup_target t = { db, uploads, "schema", false };
+	assert_int_equal(backup_restore(f->archive, &t, 2000, &s, err, sizeof err), BACKUP_DONE);
+	assert_true(s.migrated);
+	struct db r;
+	assert_int_equal(db_open(&r, db, err, sizeof err), 0);
+	assert_int_equal(db_int(&r, 0, "SELECT max(version) FROM schema_migration", NULL),
+		db_int(&f->db, 0, "SELECT max(version) FROM schema_migration", NULL));
+	assert_int_equal(db_int(&r, 0, "SELECT count(*) FROM audit WHERE action = "
+		"'backup.restore'", NULL), 1);
+	db_close(&r);
+}
+
 static void refused_restore_leaves_the_library(void **state)
 {
 	struct fixture *f = *state;
@@ -335,6 +379,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(missing_file_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(foreign_file_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(newer_schema_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(older_schema_is_migrated, setup, teardown),
 		cmocka_unit_test_setup_teardown(refused_restore_leaves_the_library, setup, teardown),
 		cmocka_unit_test(names_are_strict),
 		cmocka_unit_test(rotation_keeps_days_and_weeks),
