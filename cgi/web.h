@@ -292,6 +292,7 @@ void page_admin_plan_add(struct ctx *c);
 void page_admin_plan_edit(struct ctx *c);
 void page_admin_users(struct ctx *c);
 void page_admin_user_role(struct ctx *c);
+void page_circ_loans(struct ctx *c);
 void page_circ_overdue(struct ctx *c);
 void page_circ_checkout_slip(struct ctx *c);
 void page_circ_hold_slip(struct ctx *c);
@@ -318,5 +319,9 @@ void page_admin_backups(struct ctx *c);
 void page_admin_backup_make(struct ctx *c);
 void page_admin_backup_settings(struct ctx *c);
 void page_admin_backup_download(struct ctx *c);
+
+/* cgi/audit.c */
+void page_admin_audit(struct ctx *c);
+void page_admin_audit_verify(struct ctx *c);
 
 #endif
