@@ -20,11 +20,16 @@ from harness import BIN, Client, run_module  # noqa: E402
 from circ import ADMIN, LIBRARIAN, add_title, checkin, checkout, circ_stack, member  # noqa: E402
 
 COVER_BYTES = b"\xff\xd8\xff\xe0 a cover for the backup test " * 40
+EBOOK_BYTES = b"%PDF-1.4 an e-book file for the backup test " * 100
 STATE = {}
 
 
 def cover_name(data):
     return hashlib.blake2b(data, digest_size=32).hexdigest() + ".jpg"
+
+
+def ebook_name():
+    return hashlib.blake2b(EBOOK_BYTES, digest_size=32).hexdigest() + ".pdf"
 
 
 def file_hash(path):
@@ -81,6 +86,12 @@ def seed_library(stack):
     os.makedirs(covers, exist_ok=True)
     with open(os.path.join(covers, cover_name(COVER_BYTES)), "wb") as f:
         f.write(COVER_BYTES)
+    ebooks = os.path.join(stack.env["CARREL_UPLOADS"], "ebooks")
+    os.makedirs(ebooks, exist_ok=True)
+    with open(os.path.join(ebooks, ebook_name()), "wb") as f:
+        f.write(EBOOK_BYTES)
+    with open(os.path.join(ebooks, ".tmp-being-written"), "wb") as f:
+        f.write(b"half")
     tid, _ = add_title(stack, "A title with a cover")
     with stack.db() as db:
         db.execute("UPDATE title SET cover = ? WHERE id = ?", (cover_name(COVER_BYTES), tid))
@@ -148,6 +159,11 @@ def test_backup_during_checkouts_restores_every_committed_loan(stack):
     assert not missing, "loans committed before the backup and missing: %r" % missing
     with open(os.path.join(folder, "uploads", "covers", cover_name(COVER_BYTES)), "rb") as f:
         assert f.read() == COVER_BYTES
+    with open(os.path.join(folder, "uploads", "ebooks", ebook_name()), "rb") as f:
+        assert f.read() == EBOOK_BYTES
+    # Temporary files and exports are not part of a library.
+    assert sorted(os.listdir(os.path.join(folder, "uploads"))) == ["covers", "ebooks"]
+    assert os.listdir(os.path.join(folder, "uploads", "ebooks")) == [ebook_name()]
     with stack.db() as db:
         assert db.execute("SELECT count(*) FROM audit WHERE action = 'backup.make'"
                           ).fetchone()[0] >= 1
