@@ -158,11 +158,12 @@ void reviews_view_title(struct ctx *c, long long title_id)
 			tv_set_str(reviews, "notice", notices[i][1]);
 	web_form_token(c);
 	const struct tv *typed = tv_get(c->view, "review_typed");
-	if (!reviews_has_borrowed(c->db, c->sess.account_id, title_id)) {
+	if (!typed && !reviews_has_borrowed(c->db, c->sess.account_id, title_id)) {
 		tv_set_str(reviews, "cannot", REVIEW_NOT_BORROWED_MESSAGE);
-		tv_set_bool(reviews, "cannot_now", typed != NULL);
 		return;
 	}
+	/* A refused post shows the form again with what was typed, whatever
+	** the reason: it is said beside the rating. */
 	struct review own;
 	bool has_own = reviews_own(c->db, c->arena, title_id, c->sess.account_id, &own) == 0;
 	view_form(c, reviews, title_id, has_own ? &own : NULL, typed);
