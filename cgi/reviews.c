@@ -331,8 +331,10 @@ static void back_to_list(struct ctx *c, const struct staff_filter *f, const char
 {
 	const char *url = filter_url(c, f);
 	const char *sep = strchr(url, '?') ? "&" : "?";
-	if (f->page > 1)
-		url = arena_printf(c->arena, "%s%spage=%ld", url, sep, f->page), sep = "&";
+	if (f->page > 1) {
+		url = arena_printf(c->arena, "%s%spage=%ld", url, sep, f->page);
+		sep = "&";
+	}
 	web_redirect(c, arena_printf(c->arena, "%s%sdone=%s#review-%lld", url, sep, done,
 		review_id));
 }
