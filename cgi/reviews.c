@@ -38,7 +38,8 @@ void reviews_view_rating(struct ctx *c, struct tv *obj, long long sum, long long
 	long long tenths = (sum * 20 + count) / (count * 2);
 	struct tv *r = tv_set_obj(obj, "rating");
 	tv_set_str(r, "average", arena_printf(c->arena, "%lld.%lld", tenths / 10, tenths % 10));
-	tv_set_str(r, "stars", stars_text(c, (int)((tenths + 5) / 10)));
+	/* Whole stars only: half a star is rounded down, never up. */
+	tv_set_str(r, "stars", stars_text(c, (int)((tenths + 4) / 10)));
 	tv_set_str(r, "count_text", web_count(c, count, "rating", "ratings"));
 }
 

@@ -89,7 +89,8 @@ def seed(stack):
                               (circ.ADMIN[0],)).fetchone()[0]
         db.execute("INSERT INTO review(title_id, account_id, rating, body, created_at, "
                    "updated_at, hidden_at, hidden_by, hidden_reason) VALUES (?, ?, 1, "
-                   "'Visit my shop for cheap books.', 1, 1, 2, ?, 'Advertising')",
+                   "'Visit my shop for cheap books.', strftime('%s', 'now') - 86400, "
+                   "strftime('%s', 'now') - 86400, strftime('%s', 'now'), ?, 'Advertising')",
                    (review_tid, admin_id, admin_id))
     # A password reset link asked for, so that the crawl sees the reset form.
     visitor = Client(stack.port)

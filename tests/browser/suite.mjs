@@ -215,6 +215,12 @@ async function memberRatesTitle(page) {
   check(text.includes('Slow to start, then hard to put down.'), 'the new review is not on the page');
   check(!text.includes('cheap books'), 'a hidden review is shown to a member');
   await look(page, 'member', 'title after reviewing');
+  // The catalogue sorts by rating, each hit with its average.
+  await page.goto(`${base}/catalogue?q=${encodeURIComponent('Well Reviewed')}&sort=rating`);
+  check(await page.locator('#sort').inputValue() === 'rating', 'the sort menu does not say Highest rated');
+  const hits = (await page.locator('ol.hits').innerText()).replace(/\s+/g, ' ');
+  check(/4\.5 out of 5 \(2 ratings\)/.test(hits), `the hit does not show its rating: ${hits.slice(0, 300)}`);
+  await look(page, 'member', 'catalogue by rating');
 }
 
 async function librarianDesk(page) {
