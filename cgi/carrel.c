@@ -33,6 +33,7 @@
 #include "import.h"
 #include "calendar.h"
 #include "members.h"
+#include "audit.h"
 #include "config.h"
 #include "db.h"
 #include "notify.h"
@@ -47,6 +48,7 @@ static void usage(void)
 	      "                (the password is read from standard input)\n"
 	      "       carrel import members|titles FILE\n"
 	      "       carrel export members|titles|loans|payments [--format csv|xlsx] [--output FILE]\n"
+	      "       carrel audit verify\n"
 	      "       carrel routes\n", stderr);
 }
 
@@ -377,6 +379,33 @@ static int cmd_export(const struct config *cfg, int argc, char **argv)
 	return 0;
 }
 
+/* Walk the audit trail's hash chain: 0 when intact, 1 naming the first
+** broken row. */
+static int cmd_audit_verify(const struct config *cfg)
+{
+	struct db db;
+	if (open_db(cfg, &db))
+		return 1;
+	struct arena arena;
+	arena_init(&arena, 4096);
+	struct audit_check check;
+	int rc = audit_verify(&db, &arena, &check);
+	if (rc < 0) {
+		fprintf(stderr, "carrel: the audit trail could not be read: %s\n", db_errmsg(&db));
+		rc = 1;
+	} else if (rc == 1) {
+		printf("audit trail BROKEN at row %lld: %s\n"
+		       "(%lld rows before it are intact)\n", check.broken_id, check.why, check.rows);
+	} else {
+		printf("audit trail intact: %lld rows\n", check.rows);
+		if (check.head_id)
+			printf("newest row %lld, link %s\n", check.head_id, check.head_hash);
+	}
+	arena_free(&arena);
+	db_close(&db);
+	return rc;
+}
+
 static int cmd_routes(void)
 {
 	for (int i = 0; i < routes_count; i++)
@@ -411,6 +440,8 @@ int main(int argc, char **argv)
 		return cmd_user_add(&cfg, argc - 3, argv + 3);
 	if (!strcmp(cmd, "routes"))
 		return cmd_routes();
+	if (!strcmp(cmd, "audit") && argc == 3 && !strcmp(argv[2], "verify"))
+		return cmd_audit_verify(&cfg);
 	if (!strcmp(cmd, "import"))
 		return cmd_import(&cfg, argc - 2, argv + 2);
 	if (!strcmp(cmd, "export"))

@@ -368,7 +368,7 @@ void page_reviews_show(struct ctx *c)
 	long long id = valid_id(c->req->params[0]);
 	struct staff_filter f;
 	read_filter(c, &f, true);
-	enum review_result rc = reviews_show(c->db, id, c->sess.account_id, c->now);
+	enum review_result rc = reviews_show(c->db, c->arena, id, c->sess.account_id, c->now);
 	if (rc == REVIEW_OK) {
 		back_to_list(c, &f, "shown", id);
 		return;

@@ -304,6 +304,7 @@ void page_admin_plan_add(struct ctx *c);
 void page_admin_plan_edit(struct ctx *c);
 void page_admin_users(struct ctx *c);
 void page_admin_user_role(struct ctx *c);
+void page_circ_loans(struct ctx *c);
 void page_circ_overdue(struct ctx *c);
 void page_circ_checkout_slip(struct ctx *c);
 void page_circ_hold_slip(struct ctx *c);
@@ -331,5 +332,9 @@ void page_reviews_delete(struct ctx *c);
 void page_reviews_staff(struct ctx *c);
 void page_reviews_hide(struct ctx *c);
 void page_reviews_show(struct ctx *c);
+
+/* cgi/audit.c */
+void page_admin_audit(struct ctx *c);
+void page_admin_audit_verify(struct ctx *c);
 
 #endif

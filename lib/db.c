@@ -3,6 +3,8 @@
 */
 #include "db.h"
 
+#include "audit.h"
+
 #include <dirent.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -116,6 +118,8 @@ int db_open(struct db *db, const char *path, char *err, size_t errlen)
 		return -1;
 	}
 	sqlite3_busy_handler(db->h, wait_for_lock, NULL);
+	/* The audit trail's triggers link each new row with it (audit.h). */
+	audit_register_sql(db->h);
 	sqlite3_extended_result_codes(db->h, 0);
 	static const char pragmas[] =
 		"PRAGMA journal_mode=WAL;"

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "audit.h"
 #include "http.h"
 
 bool reviews_has_borrowed(struct db *db, long long account_id, long long title_id)
@@ -92,37 +93,37 @@ enum review_result reviews_delete_own(struct db *db, long long title_id,
 	return db_changes(db) ? REVIEW_OK : REVIEW_NOT_FOUND;
 }
 
-/* The audit row of a staff change to a review. Returns 0 or -1. */
-static int audit_review(struct db *db, long long review_id, const char *action,
-	long long actor_id, time_t now, const char *detail)
+/* A review's state in words for the audit trail: "shown", or "hidden:
+** <reason>". */
+static const char *state_words(struct arena *a, const char *reason)
 {
-	char object[32];
-	snprintf(object, sizeof object, "review:%lld", review_id);
-	return db_exec(db, "INSERT INTO audit(at, actor_id, action, object, detail) "
-		"VALUES (?, nullif(?, 0), ?, ?, ?)", "iittt", (long long)now, actor_id,
-		action, object, detail) == SQLITE_OK ? 0 : -1;
+	return reason ? arena_printf(a, "hidden: %s", reason) : "shown";
 }
 
-/* Hide the review with a reason, or (reason NULL) show it again, with its
-** audit row, in one transaction. */
-static enum review_result set_hidden(struct db *db, long long review_id,
+/* Hide the review with a reason, or (reason NULL) show it again, recorded
+** in the audit trail with its state before and after, in one transaction. */
+static enum review_result set_hidden(struct db *db, struct arena *a, long long review_id,
 	const char *reason, long long actor_id, time_t now)
 {
 	if (db_begin(db))
 		return REVIEW_ERROR;
-	if (!db_int(db, 0, "SELECT 1 FROM review WHERE id = ?", "i", review_id)) {
+	sqlite3_stmt *st = db_query(db, "SELECT hidden_at IS NOT NULL, hidden_reason FROM review "
+		"WHERE id = ?", "i", review_id);
+	if (!st || !db_row(db, st)) {
 		db_rollback(db);
-		return REVIEW_NOT_FOUND;
+		return st ? REVIEW_NOT_FOUND : REVIEW_ERROR;
 	}
+	const char *before = state_words(a, db_col_int(st, 0) ? db_text(a, st, 1) : NULL);
+	db_done(st);
 	int rc = reason
 		? db_exec(db, "UPDATE review SET hidden_at = ?, hidden_by = nullif(?, 0), "
 			"hidden_reason = ? WHERE id = ?", "iiti", (long long)now, actor_id,
 			reason, review_id)
 		: db_exec(db, "UPDATE review SET hidden_at = NULL, hidden_by = NULL, "
 			"hidden_reason = '' WHERE id = ? AND hidden_at IS NOT NULL", "i", review_id);
-	if (rc != SQLITE_OK || (db_changes(db) && audit_review(db, review_id,
-	    reason ? "review.hide" : "review.show", actor_id, now, reason ? reason : "")) ||
-	    db_commit(db)) {
+	if (rc != SQLITE_OK || (db_changes(db) && audit_record(db, actor_id, now,
+	    reason ? "review.hide" : "review.show", arena_printf(a, "review:%lld", review_id),
+	    reason ? reason : "", before, state_words(a, reason))) || db_commit(db)) {
 		db_rollback(db);
 		return REVIEW_ERROR;
 	}
@@ -140,13 +141,13 @@ enum review_result reviews_hide(struct db *db, struct arena *a, long long review
 		form_error(errs, "reason", problem);
 		return REVIEW_INVALID;
 	}
-	return set_hidden(db, review_id, why, actor_id, now);
+	return set_hidden(db, a, review_id, why, actor_id, now);
 }
 
-enum review_result reviews_show(struct db *db, long long review_id, long long actor_id,
-	time_t now)
+enum review_result reviews_show(struct db *db, struct arena *a, long long review_id,
+	long long actor_id, time_t now)
 {
-	return set_hidden(db, review_id, NULL, actor_id, now);
+	return set_hidden(db, a, review_id, NULL, actor_id, now);
 }
 
 int reviews_summary(struct db *db, long long title_id, struct review_summary *out)

@@ -7,8 +7,8 @@
 ** loan of it that was granted at some point (granted, returned, revoked or
 ** expired). One review per member and title: posting again edits it. A
 ** member may delete their own. Staff hide a review with a reason, and may
-** show it again; both are written to the audit table (review.hide,
-** review.show). A hidden review is shown to staff only and counts in no
+** show it again; both are recorded in the audit trail (review.hide,
+** review.show, with the state before and after: "shown", "hidden: why"). A hidden review is shown to staff only and counts in no
 ** average: the schema's triggers keep title_stat.rating_sum and
 ** rating_count to the visible reviews.
 */
@@ -83,8 +83,8 @@ enum review_result reviews_hide(struct db *db, struct arena *a, long long review
 
 /* Show a hidden review again (staff), audited. Showing a shown one is
 ** REVIEW_OK and changes nothing. */
-enum review_result reviews_show(struct db *db, long long review_id, long long actor_id,
-	time_t now);
+enum review_result reviews_show(struct db *db, struct arena *a, long long review_id,
+	long long actor_id, time_t now);
 
 /* The title's visible ratings. Returns 0 or -1. */
 int reviews_summary(struct db *db, long long title_id, struct review_summary *out);

@@ -238,7 +238,8 @@ static void test_hidden_review_counts_in_no_average(void **state)
 	assert_int_equal(s.count, 1);
 	assert_int_equal(db_int(&f->db, -1, "SELECT count(*) FROM audit WHERE action = "
 		"'review.hide' AND object = 'review:' || ? AND actor_id = ? AND detail = "
-		"'Advertising'", "ii", spam, f->librarian), 1);
+		"'Advertising' AND before_value = 'shown' AND after_value = 'hidden: Advertising'",
+		"ii", spam, f->librarian), 1);
 
 	/* Its author editing it does not bring it back, nor into the average. */
 	assert_int_equal(save(f, f->book, f->stranger, "1", "Still spam", &errs), REVIEW_OK);
@@ -260,14 +261,14 @@ static void test_hidden_review_counts_in_no_average(void **state)
 	assert_string_equal(list[0].hidden_by, "Desk Person");
 
 	/* Shown again, it counts again (with its edited rating); audited. */
-	assert_int_equal(reviews_show(&f->db, spam, f->librarian, 4000), REVIEW_OK);
+	assert_int_equal(reviews_show(&f->db, &f->arena, spam, f->librarian, 4000), REVIEW_OK);
 	s = summary(f, f->book);
 	assert_int_equal(s.sum, 6);
 	assert_int_equal(s.count, 2);
 	assert_int_equal(db_int(&f->db, -1, "SELECT count(*) FROM audit WHERE action = "
 		"'review.show'", NULL), 1);
 	/* Showing a shown review changes nothing and writes nothing. */
-	assert_int_equal(reviews_show(&f->db, spam, f->librarian, 4000), REVIEW_OK);
+	assert_int_equal(reviews_show(&f->db, &f->arena, spam, f->librarian, 4000), REVIEW_OK);
 	assert_int_equal(db_int(&f->db, -1, "SELECT count(*) FROM audit WHERE action = "
 		"'review.show'", NULL), 1);
 	assert_int_equal(summary(f, f->book).count, 2);
