@@ -50,6 +50,8 @@ const struct route routes[] = {
 	{ "POST", "/account/loans/{id}/renew", ROLE_MEMBER, page_circ_renew_own },
 	{ "POST", "/account/holds/{id}/cancel", ROLE_MEMBER, page_circ_hold_cancel_own },
 	{ "POST", "/titles/{id}/hold",       ROLE_MEMBER, page_circ_hold_place },
+	{ "POST", "/titles/{id}/reviews",    ROLE_MEMBER, page_reviews_save },
+	{ "POST", "/titles/{id}/reviews/delete", ROLE_MEMBER, page_reviews_delete },
 	{ "GET",  "/account/payments",       ROLE_MEMBER, page_account_payments },
 	{ "POST", "/account/payments",       ROLE_MEMBER, page_account_payment_start },
 	{ "GET",  "/payments/{id}",          ROLE_MEMBER, page_payment_receipt },
@@ -110,6 +112,9 @@ const struct route routes[] = {
 	{ "GET",  "/staff/notifications",                 ROLE_LIBRARIAN, page_staff_notifications },
 	{ "POST", "/staff/notifications/read-all",        ROLE_LIBRARIAN, page_staff_notifications_read_all },
 	{ "POST", "/staff/notifications/{id}/read",       ROLE_LIBRARIAN, page_staff_notification_read },
+	{ "GET",  "/staff/reviews",                       ROLE_LIBRARIAN, page_reviews_staff },
+	{ "POST", "/staff/reviews/{id}/hide",             ROLE_LIBRARIAN, page_reviews_hide },
+	{ "POST", "/staff/reviews/{id}/show",             ROLE_LIBRARIAN, page_reviews_show },
 
 	/* Admin */
 	{ "GET",  "/admin/users",            ROLE_ADMIN,  page_admin_users },
