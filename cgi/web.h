@@ -199,6 +199,11 @@ void lists_view_names(struct ctx *c, struct tv *obj, const char *category_key,
 ** and, when not, the recent emails saved as files. */
 void outbox_view(struct ctx *c);
 
+/* The private folder nginx serves downloads from (/_exports/ with
+** X-Accel-Redirect), made when missing and rid of files older than an
+** hour (cgi/exports.c); NULL when it cannot be made. */
+const char *exports_folder(struct ctx *c);
+
 /* Handlers, by area. */
 void page_opac_home(struct ctx *c);
 void page_opac_healthz(struct ctx *c);
@@ -314,5 +319,7 @@ void page_password_forgot_form(struct ctx *c);
 void page_password_forgot(struct ctx *c);
 void page_password_reset_form(struct ctx *c);
 void page_password_reset(struct ctx *c);
+void page_reports(struct ctx *c);
+void page_report(struct ctx *c);
 
 #endif

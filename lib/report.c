@@ -165,13 +165,13 @@ int report_check(struct db *db, struct arena *a, enum report_kind kind,
 			"i", p->section_id) != 1)
 			form_error(errs, "section", "There is no such section.");
 	}
-	if ((uses & REPORT_USES_ITEM_TYPE) && !empty(in->item_type)) {
+	if ((uses & REPORT_USES_ITEM_TYPE) && !empty(in->item_type) && strcmp(in->item_type, "*")) {
 		if (lists_has(db, LIST_ITEM_TYPE, in->item_type))
 			p->item_type = arena_strdup(a, in->item_type);
 		else
 			form_error(errs, "item_type", "There is no such item type.");
 	}
-	if ((uses & REPORT_USES_CATEGORY) && !empty(in->category)) {
+	if ((uses & REPORT_USES_CATEGORY) && !empty(in->category) && strcmp(in->category, "*")) {
 		if (lists_has(db, LIST_CATEGORY, in->category))
 			p->category = arena_strdup(a, in->category);
 		else
@@ -188,6 +188,26 @@ int report_check(struct db *db, struct arena *a, enum report_kind kind,
 	if ((uses & REPORT_USES_MEMBER) && check_member(db, a, in->member, p, errs))
 		return -1;
 	return errs->n > before ? 1 : 0;
+}
+
+int report_sections(struct db *db, struct arena *a, struct report_section **out)
+{
+	int n = (int)db_int(db, 0, "SELECT count(*) FROM section", NULL);
+	*out = arena_calloc(a, sizeof **out * (size_t)(n > 0 ? n : 1));
+	sqlite3_stmt *st = db_query(db, "SELECT id, name FROM section ORDER BY name, id", NULL);
+	if (!st)
+		return -1;
+	int i = 0;
+	while (db_row(db, st)) {
+		if (i == n) {
+			db_done(st);
+			break;
+		}
+		(*out)[i].id = db_col_int(st, 0);
+		(*out)[i].name = db_text(a, st, 1);
+		i++;
+	}
+	return i;
 }
 
 /* ---- building the table ---- */

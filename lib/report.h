@@ -106,6 +106,13 @@ int report_check(struct db *db, struct arena *a, enum report_kind kind,
 	const struct report_input *in, time_t now, struct report_params *p,
 	struct form_errors *errs);
 
+/* The sections for the form's menu, by name. Returns the count, or -1. */
+struct report_section {
+	long long id;
+	const char *name;
+};
+int report_sections(struct db *db, struct arena *a, struct report_section **out);
+
 enum report_type {
 	REPORT_TEXT,
 	REPORT_COUNT,
