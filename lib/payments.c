@@ -195,7 +195,7 @@ static int insert_payment(struct db *db, const struct payment_input *in, const c
 	return db_exec(db, "INSERT INTO payment(account_id, amount_cents, purpose, plan_id, "
 		"method, status, reference, note, recorded_by, provider, created_at, completed_at) "
 		"VALUES (?, ?, ?, nullif(?, 0), ?, ?, ?, ?, nullif(?, 0), ?, ?, "
-		"CASE WHEN ? = 'completed' THEN ? END)", "iitittttitiii",
+		"CASE WHEN ? = 'completed' THEN ? END)", "iitittttititi",
 		in->account_id, (long long)in->amount_cents, payment_purpose_name(in->purpose),
 		in->purpose == PAY_PLAN ? in->plan_id : 0, payment_method_name(in->method),
 		status, reference, in->note ? in->note : "", in->recorded_by, provider,

@@ -77,6 +77,18 @@ WHEN OLD.return_day IS NOT NEW.return_day BEGIN
     ON CONFLICT DO UPDATE SET returns = returns + 1;
 END;
 
+-- A loan moved to another day of checkout (a correction) moves its count.
+CREATE TRIGGER circ_daily_reloan AFTER UPDATE OF loan_day ON loan
+WHEN OLD.loan_day IS NOT NEW.loan_day BEGIN
+  UPDATE circ_daily SET loans = loans - 1
+    WHERE day = OLD.loan_day AND (section_id, item_type, category) =
+      (SELECT section_id, item_type, category FROM circ_daily_key WHERE loan_id = NEW.id);
+  INSERT INTO circ_daily(day, section_id, item_type, category, loans)
+    SELECT NEW.loan_day, section_id, item_type, category, 1
+    FROM circ_daily_key WHERE loan_id = NEW.id
+    ON CONFLICT DO UPDATE SET loans = loans + 1;
+END;
+
 CREATE TRIGGER renewal_record AFTER UPDATE OF renewals ON loan
 WHEN NEW.renewals > OLD.renewals AND NEW.last_renewed_day IS NOT NULL BEGIN
   INSERT INTO renewal(loan_id, day) VALUES (NEW.id, NEW.last_renewed_day);
@@ -110,6 +122,12 @@ CREATE INDEX loan_copy ON loan(copy_id);
 -- Copies by status, and acquisitions by day with their cost.
 CREATE INDEX copy_status ON copy(status);
 CREATE INDEX copy_acquired ON copy(acquired_on, cost_cents);
+-- Payments taken at the desk were stored without the time they completed
+-- (a parameter bound as a number instead of text; fixed with this
+-- migration): for them, that is when they were recorded.
+UPDATE payment SET completed_at = created_at
+  WHERE completed_at IS NULL AND status IN ('completed', 'refunded');
+
 -- Fines by time, payments by the time they completed or were refunded.
 CREATE INDEX fine_at ON fine(at);
 CREATE INDEX payment_completed ON payment(completed_at) WHERE completed_at IS NOT NULL;
