@@ -583,7 +583,7 @@ static int run_member_history(struct db *db, struct arena *a, const struct repor
 		"coalesce(l.return_day, ''), l.renewals, coalesce(l.fine_cents, 0) "
 		"FROM loan l JOIN copy k ON k.id = l.copy_id JOIN title t ON t.id = k.title_id "
 		"WHERE l.account_id = ?1 AND l.loan_day >= ?2 AND l.loan_day <= ?3 "
-		"ORDER BY l.loaned_at, l.id LIMIT ?4", "itti", p->member_id, p->from, p->to,
+		"ORDER BY l.loan_day, l.loaned_at, l.id LIMIT ?4", "itti", p->member_id, p->from, p->to,
 		(long long)REPORT_MAX_HISTORY);
 	if (!st)
 		return -1;
