@@ -62,8 +62,23 @@ static const char *report_url(struct ctx *c, const char *slug, const char *forma
 	return url;
 }
 
-static void view_options(struct ctx *c, struct tv *form, const struct report_info *info,
-	const struct report_params *p)
+/* An item type or category menu under key: {code, name, selected}. */
+static void view_codes(struct ctx *c, struct tv *form, const char *key, bool categories,
+	const char *chosen)
+{
+	struct report_code *codes;
+	int n = report_codes(c->db, c->arena, categories, &codes);
+	struct tv *list = tv_set_list(form, key);
+	for (int i = 0; i < n; i++) {
+		struct tv *o = tv_obj(c->arena);
+		tv_set_str(o, "code", codes[i].code);
+		tv_set_str(o, "name", codes[i].name);
+		tv_set_bool(o, "selected", chosen && !strcmp(chosen, codes[i].code));
+		tv_push(list, o);
+	}
+}
+
+static void view_options(struct ctx *c, struct tv *form, const struct report_info *info)
 {
 	static const char *const groups[][2] = {
 		{ "day", "Day" }, { "week", "Week (from Monday)" }, { "month", "Month" },
@@ -92,12 +107,9 @@ static void view_options(struct ctx *c, struct tv *form, const struct report_inf
 		}
 	}
 	if (info->uses & REPORT_USES_ITEM_TYPE)
-		lists_view_options(c, form, "item_types", LIST_ITEM_TYPE,
-			http_query(c->req, "item_type"), false);
+		view_codes(c, form, "item_types", false, http_query(c->req, "item_type"));
 	if (info->uses & REPORT_USES_CATEGORY)
-		lists_view_options(c, form, "categories", LIST_CATEGORY,
-			http_query(c->req, "category"), false);
-	(void)p;
+		view_codes(c, form, "categories", true, http_query(c->req, "category"));
 }
 
 /* The form: what was typed kept, the range filled in when it was not. */
@@ -128,7 +140,7 @@ static void view_form(struct ctx *c, const struct report_info *info,
 	tv_set_bool(c->view, "uses_category", info->uses & REPORT_USES_CATEGORY);
 	tv_set_bool(c->view, "uses_top", info->uses & REPORT_USES_TOP);
 	tv_set_bool(c->view, "uses_member", info->uses & REPORT_USES_MEMBER);
-	view_options(c, form, info, p);
+	view_options(c, form, info);
 }
 
 static const char *cell_words(struct ctx *c, const struct report_column *col,

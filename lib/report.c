@@ -210,6 +210,31 @@ int report_sections(struct db *db, struct arena *a, struct report_section **out)
 	return i;
 }
 
+int report_codes(struct db *db, struct arena *a, bool categories, struct report_code **out)
+{
+	const char *count_sql = categories ? "SELECT count(*) FROM member_category"
+		: "SELECT count(*) FROM item_type";
+	const char *sql = categories
+		? "SELECT code, name FROM member_category ORDER BY position, name COLLATE NOCASE, code"
+		: "SELECT code, name FROM item_type ORDER BY position, name COLLATE NOCASE, code";
+	int n = (int)db_int(db, 0, count_sql, NULL);
+	*out = arena_calloc(a, sizeof **out * (size_t)(n > 0 ? n : 1));
+	sqlite3_stmt *st = db_query(db, sql, NULL);
+	if (!st)
+		return -1;
+	int i = 0;
+	while (db_row(db, st)) {
+		if (i == n) {
+			db_done(st);
+			break;
+		}
+		(*out)[i].code = db_text(a, st, 0);
+		(*out)[i].name = db_text(a, st, 1);
+		i++;
+	}
+	return i;
+}
+
 /* ---- building the table ---- */
 
 static void table_init(struct report_table *t, const struct report_column *cols, int ncols)

@@ -113,6 +113,14 @@ struct report_section {
 };
 int report_sections(struct db *db, struct arena *a, struct report_section **out);
 
+/* The item types (categories false) or member categories for the form's
+** menus, in their list's order: code and name only (lists_entries would
+** count the copies and accounts of each). Returns the count, or -1. */
+struct report_code {
+	const char *code, *name;
+};
+int report_codes(struct db *db, struct arena *a, bool categories, struct report_code **out);
+
 enum report_type {
 	REPORT_TEXT,
 	REPORT_COUNT,
