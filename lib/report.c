@@ -396,25 +396,28 @@ static const struct report_column popular_section_cols[] = {
 	{ "loans", "Loans", REPORT_COUNT },
 };
 
-/* The loans of the range with their copy, title and member, filtered:
-** every popular-* query reads them (an author query joins its authors
-** between the two halves). */
-#define LOANS_JOINED \
-	"FROM loan l JOIN copy k ON k.id = l.copy_id JOIN title t ON t.id = k.title_id " \
-	"JOIN account m ON m.id = l.account_id "
-#define LOANS_IN_RANGE \
-	"WHERE l.loan_day >= ?1 AND l.loan_day <= ?2 AND (?3 = 0 OR t.section_id = ?3) " \
-	"AND (?4 = '' OR k.item_type = ?4) AND (?5 = '' OR m.category = ?5) "
+/* Loans made in the range per title, filtered: every popular-* query
+** starts from these counts, read from the index loan_day_copy and each
+** copy's row, and joins titles, authors or sections only to the counts
+** (a title's section and a member's category are looked up once, in an
+** IN list, and only when a filter asks for them). */
+#define LOANS_PER_TITLE \
+	"(SELECT k.title_id AS tid, count(*) AS n FROM loan l JOIN copy k ON k.id = l.copy_id " \
+	"WHERE l.loan_day >= ?1 AND l.loan_day <= ?2 " \
+	"AND (?3 = 0 OR k.title_id IN (SELECT id FROM title WHERE section_id = ?3)) " \
+	"AND (?4 = '' OR k.item_type = ?4) " \
+	"AND (?5 = '' OR l.account_id IN (SELECT id FROM account WHERE category = ?5)) " \
+	"GROUP BY k.title_id) x "
 
 static const char *const popular_sql[] = {
-	"SELECT t.title, count(*) AS n " LOANS_JOINED LOANS_IN_RANGE
-	"GROUP BY t.id ORDER BY n DESC, t.title, t.id LIMIT ?6",
-	"SELECT au.name, count(*) AS n " LOANS_JOINED
-	"JOIN title_author ta ON ta.title_id = t.id JOIN author au ON au.id = ta.author_id "
-	LOANS_IN_RANGE "GROUP BY au.id ORDER BY n DESC, au.name LIMIT ?6",
-	"SELECT coalesce(s.name, 'No section'), count(*) AS n " LOANS_JOINED
-	"LEFT JOIN section s ON s.id = t.section_id "
-	LOANS_IN_RANGE "GROUP BY t.section_id ORDER BY n DESC, s.name LIMIT ?6",
+	"SELECT t.title, x.n FROM " LOANS_PER_TITLE "JOIN title t ON t.id = x.tid "
+	"ORDER BY x.n DESC, t.title, t.id LIMIT ?6",
+	"SELECT au.name, sum(x.n) AS n FROM " LOANS_PER_TITLE
+	"JOIN title_author ta ON ta.title_id = x.tid JOIN author au ON au.id = ta.author_id "
+	"GROUP BY au.id ORDER BY n DESC, au.name LIMIT ?6",
+	"SELECT coalesce(s.name, 'No section'), sum(x.n) AS n FROM " LOANS_PER_TITLE
+	"JOIN title t ON t.id = x.tid LEFT JOIN section s ON s.id = t.section_id "
+	"GROUP BY t.section_id ORDER BY n DESC, s.name LIMIT ?6",
 };
 
 static int run_popular(struct db *db, struct arena *a, const struct report_params *p,

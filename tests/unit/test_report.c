@@ -277,6 +277,18 @@ static void test_popular_titles_authors_sections(void **state)
 	t = run(f, REPORT_POPULAR_TITLES, range);
 	assert_int_equal(t.nrows, 1);
 	range.top = NULL;
+	/* Section B: Gamma alone; the child (member 1) borrowed Alpha twice. */
+	char section_b[24];
+	snprintf(section_b, sizeof section_b, "%lld", f->section_b);
+	t = run(f, REPORT_POPULAR_TITLES, (struct report_input){ .from = range.from,
+		.to = range.to, .section = section_b });
+	assert_int_equal(t.nrows, 1);
+	assert_string_equal(text_at(&t, 0, 1), "Gamma");
+	t = run(f, REPORT_POPULAR_TITLES, (struct report_input){ .from = range.from,
+		.to = range.to, .category = "child" });
+	assert_int_equal(t.nrows, 1);
+	assert_string_equal(text_at(&t, 0, 1), "Alpha");
+	assert_int_equal(n_at(&t, 0, 2), 2);
 	t = run(f, REPORT_POPULAR_SECTIONS, range);
 	assert_int_equal(t.nrows, 2);
 	assert_string_equal(text_at(&t, 0, 1), "Section A");
