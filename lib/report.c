@@ -88,9 +88,9 @@ static void check_range(const struct report_input *in, lday today, unsigned uses
 	bool ok_from = empty(in->from) || cal_parse(in->from, from);
 	bool ok_to = empty(in->to) || cal_parse(in->to, to);
 	if (!ok_from)
-		form_error(errs, "from", "Write the first day as YYYY-MM-DD, for example 2026-11-01.");
+		form_error(errs, "from", "Write the first day as YYYY-MM-DD: the year, the month and the day in digits.");
 	if (!ok_to)
-		form_error(errs, "to", "Write the last day as YYYY-MM-DD, for example 2026-11-30.");
+		form_error(errs, "to", "Write the last day as YYYY-MM-DD: the year, the month and the day in digits.");
 	if (!ok_from || !ok_to)
 		return;
 	if (empty(in->from) && !empty(in->to))
