@@ -439,7 +439,7 @@ static int run_popular(struct db *db, struct arena *a, const struct report_param
 		row[1].text = db_text(a, st, 0);
 		row[2].n = db_col_int(st, 1);
 	}
-	t->caption = arena_printf(a, "The %d %s lent most, %s", p->top, what[which],
+	t->caption = arena_printf(a, "The %s lent most (top %d), %s", what[which], p->top,
 		range_words(a, p));
 	t->unit = "loan";
 	t->label_col = 1;
@@ -856,6 +856,22 @@ static const char *label_words(struct arena *a, const char *s, bool day)
 	return day ? cal_show_day(a, s) : s;
 }
 
+/* A label under the chart's first or last bar: a day for people, other
+** text cut to a few words (at a character's first byte). */
+static const char *axis_label(struct arena *a, const char *s, bool day)
+{
+	enum { MAX_BYTES = 24 };
+	if (day)
+		return cal_show_day(a, s);
+	size_t n = strlen(s);
+	if (n <= MAX_BYTES)
+		return s;
+	n = MAX_BYTES;
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	return arena_printf(a, "%.*s…", (int)n, s);
+}
+
 /* "Loans 4, Returns 2, Cost 12.50 €": every figure of a row. */
 static const char *row_figures(struct arena *a, const struct report_table *t, long r,
 	const char *currency)
@@ -902,8 +918,8 @@ const char *report_svg(struct arena *a, const struct report_table *t, const char
 			plural(a, most, t->unit), plural(a, sum, t->unit)),
 		.bars = bars,
 		.nbars = (int)t->nrows,
-		.first_label = days ? cal_show_day(a, first) : NULL,
-		.last_label = days && t->nrows > 1 ? cal_show_day(a, last) : NULL,
+		.first_label = axis_label(a, first, days),
+		.last_label = t->nrows > 1 ? axis_label(a, last, days) : NULL,
 		.value_label = plural(a, most, t->unit),
 	};
 	return svgchart_bars(a, &c);
