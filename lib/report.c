@@ -80,11 +80,15 @@ static bool all_digits(const char *s)
 	return true;
 }
 
+/* The range typed, or the last 30 days; a report without a range (copies
+** by status) ignores what the address may hold. */
 static void check_range(const struct report_input *in, lday today, unsigned uses,
 	lday *from, lday *to, struct form_errors *errs)
 {
 	*to = today;
 	*from = today - (REPORT_DEFAULT_DAYS - 1);
+	if (!(uses & REPORT_USES_RANGE))
+		return;
 	bool ok_from = empty(in->from) || cal_parse(in->from, from);
 	bool ok_to = empty(in->to) || cal_parse(in->to, to);
 	if (!ok_from)
@@ -99,7 +103,6 @@ static void check_range(const struct report_input *in, lday today, unsigned uses
 		form_error(errs, "to", "The last day comes before the first day.");
 	else if (*to - *from + 1 > REPORT_MAX_DAYS)
 		form_error(errs, "from", "A report covers ten years at most; choose a later first day.");
-	(void)uses;
 }
 
 static void check_group(const struct report_input *in, lday from, lday to, unsigned uses,
