@@ -287,6 +287,39 @@ void page_circ_member_notes(struct ctx *c)
 
 /* ---- the overdue list ---- */
 
+#define LOANS_OUT_PER_PAGE 50
+
+/* Every loan out, soonest due first, a page at a time. */
+void page_circ_loans(struct ctx *c)
+{
+	long page = web_page_param(c), total = 0;
+	struct desk_loan_out *rows;
+	int n = desk_loans_out(c->db, c->arena, c->now, page, LOANS_OUT_PER_PAGE, &rows, &total);
+	if (n >= 0 && page > web_page_last(total, LOANS_OUT_PER_PAGE) && total) {
+		page = web_page_last(total, LOANS_OUT_PER_PAGE);
+		n = desk_loans_out(c->db, c->arena, c->now, page, LOANS_OUT_PER_PAGE, &rows, &total);
+	}
+	if (n < 0) {
+		web_error(c, 500, "The loans could not be read just now. Please try again.");
+		return;
+	}
+	struct tv *list = tv_set_list(c->view, "loans");
+	for (int i = 0; i < n; i++) {
+		struct tv *o = tv_obj(c->arena);
+		tv_set_int(o, "loan_id", rows[i].loan_id);
+		tv_set_int(o, "member_id", rows[i].member_id);
+		tv_set_str(o, "title", rows[i].title);
+		tv_set_str(o, "barcode", rows[i].barcode);
+		tv_set_str(o, "member", rows[i].member);
+		tv_set_str(o, "due", web_day(c, rows[i].due));
+		tv_set_bool(o, "overdue", rows[i].overdue);
+		tv_push(list, o);
+	}
+	tv_set_str(c->view, "total_text", web_count(c, total, "loan is out", "loans are out"));
+	web_pager(c, "/staff/loans", page, total, LOANS_OUT_PER_PAGE);
+	web_render(c, "staff_loans", 200);
+}
+
 void page_circ_overdue(struct ctx *c)
 {
 	struct desk_overdue *rows;

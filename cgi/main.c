@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "isbn.h"
 #include "live.h"
 #include "notify.h"
@@ -213,7 +214,10 @@ static void dispatch(struct ctx *c, FCGX_Request *fr)
 			"Please go back, reload the page and try again.");
 		return;
 	}
+	/* Whatever the handler writes to the audit trail is this person's. */
+	audit_set_actor(c->sess.valid ? c->sess.account_id : 0);
 	route->handler(c);
+	audit_set_actor(0);
 	allow_public_cache(c, route);
 }
 

@@ -9,6 +9,7 @@
 
 #include "cataloguing.h"
 #include "cover.h"
+#include "dashboard.h"
 #include "isbn.h"
 #include "money.h"
 #include "search.h"
@@ -26,8 +27,51 @@ static const char *today(struct ctx *c)
 	return arena_strdup(c->arena, out);
 }
 
+/* One figure of the staff home: its number in words and where it leads. */
+static void figure(struct ctx *c, struct tv *list, const char *label, const char *value,
+	const char *href, bool warn)
+{
+	struct tv *o = tv_obj(c->arena);
+	tv_set_str(o, "label", label);
+	tv_set_str(o, "value", value);
+	tv_set_str(o, "href", href);
+	tv_set_bool(o, "warn", warn);
+	tv_push(list, o);
+}
+
+static void view_figures(struct ctx *c)
+{
+	struct dashboard d;
+	if (dashboard_get(c->db, c->arena, c->now, &d))
+		return;
+	struct tv *list = tv_set_list(c->view, "figures");
+	char n[32];
+#define COUNT(v) (snprintf(n, sizeof n, "%ld", (long)(v)), arena_strdup(c->arena, n))
+	figure(c, list, "Active members", COUNT(d.active_members),
+		"/staff/members?status=active", false);
+	figure(c, list, "Loans out", COUNT(d.loans_out), "/staff/loans", false);
+	figure(c, list, "Overdue", COUNT(d.overdue), "/staff/overdue", d.overdue > 0);
+	figure(c, list, "Holds waiting", COUNT(d.holds_waiting), "/staff/holds#queues", false);
+	figure(c, list, "On the hold shelf", COUNT(d.holds_ready), "/staff/holds#shelf", false);
+	figure(c, list, "E-books being read", COUNT(d.ebook_grants),
+		"/staff/ebook-requests#grants", false);
+	figure(c, list, "E-book requests waiting", COUNT(d.ebook_requests),
+		"/staff/ebook-requests", d.ebook_requests > 0);
+	figure(c, list, arena_printf(c->arena, "Fines owed by %s", web_count(c, d.members_owing,
+		"member", "members")), web_money(c, d.fines_owed_cents), "/staff/members?owing=1",
+		false);
+	figure(c, list, arena_printf(c->arena, "Payments this month (%ld)", d.payments_month),
+		web_money(c, d.payments_month_cents),
+		arena_printf(c->arena, "/staff/reports/payments?from=%s", d.month_start), false);
+	figure(c, list, "Memberships ending within 14 days", COUNT(d.expiring),
+		arena_printf(c->arena, "/staff/members?expiring=%d", DASHBOARD_EXPIRING_DAYS),
+		false);
+#undef COUNT
+}
+
 void page_staff_home(struct ctx *c)
 {
+	view_figures(c);
 	tv_set_str(c->view, "titles", web_count(c, db_int(c->db, 0,
 		"SELECT count(*) FROM title", NULL), "title", "titles"));
 	tv_set_str(c->view, "copies", web_count(c, db_int(c->db, 0,
@@ -611,7 +655,7 @@ void page_staff_copy_edit(struct ctx *c)
 	if (!check_item_type(c, &errs))
 		r = CAT_INVALID;
 	if (r == CAT_OK)
-		r = cataloguing_copy_update(c->db, title_id, copy_id, &in, &errs);
+		r = cataloguing_copy_update(c->db, title_id, copy_id, &in, c->now, &errs);
 	if (r == CAT_OK)
 		r = set_item_type(c, copy_id, &errs);
 	copy_answer(c, title_id, r, "updated", NULL, &errs, "There is no such copy of this title.");
@@ -621,7 +665,8 @@ void page_staff_copy_withdraw(struct ctx *c)
 {
 	long long title_id = valid_id(c->req->params[0]);
 	const char *why = NULL;
-	switch (cataloguing_copy_withdraw(c->db, title_id, valid_id(c->req->params[1]), &why)) {
+	switch (cataloguing_copy_withdraw(c->db, title_id, valid_id(c->req->params[1]),
+		c->now, &why)) {
 	case CAT_OK:
 		web_redirect(c, arena_printf(c->arena, "/staff/titles/%lld/copies?done=withdrawn",
 			title_id));

@@ -297,6 +297,7 @@ void page_admin_plan_add(struct ctx *c);
 void page_admin_plan_edit(struct ctx *c);
 void page_admin_users(struct ctx *c);
 void page_admin_user_role(struct ctx *c);
+void page_circ_loans(struct ctx *c);
 void page_circ_overdue(struct ctx *c);
 void page_circ_checkout_slip(struct ctx *c);
 void page_circ_hold_slip(struct ctx *c);
@@ -321,5 +322,9 @@ void page_password_reset_form(struct ctx *c);
 void page_password_reset(struct ctx *c);
 void page_reports(struct ctx *c);
 void page_report(struct ctx *c);
+
+/* cgi/audit.c */
+void page_admin_audit(struct ctx *c);
+void page_admin_audit_verify(struct ctx *c);
 
 #endif

@@ -2,6 +2,7 @@
 ** account.c: member and staff accounts. See account.h.
 */
 #include "account.h"
+#include "audit.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -95,6 +96,13 @@ enum account_result account_create(struct db *db, const struct auth_cost *cost,
 		card, *id) != SQLITE_OK)
 		goto fail;
 	if (role == ROLE_MEMBER && tell_staff_new_member(db, *id, in, now))
+		goto fail;
+	/* By staff at the desk or an admin, or by the person registering. */
+	char object[32], detail[400];
+	snprintf(object, sizeof object, "account:%lld", *id);
+	snprintf(detail, sizeof detail, "%.150s <%.200s>, %s", in->name, in->email,
+		auth_role_name(role));
+	if (audit_record(db, audit_actor(), now, "account.create", object, detail, NULL, NULL))
 		goto fail;
 	if (db_commit(db))
 		return ACCOUNT_ERROR;

@@ -84,6 +84,18 @@ int audit_register_sql(sqlite3 *h)
 		NULL, sql_audit_hash, NULL, NULL);
 }
 
+static long long current_actor;
+
+void audit_set_actor(long long account_id)
+{
+	current_actor = account_id;
+}
+
+long long audit_actor(void)
+{
+	return current_actor;
+}
+
 int audit_record(struct db *db, long long actor_id, time_t now, const char *action,
 	const char *object, const char *detail, const char *before, const char *after)
 {
@@ -175,4 +187,144 @@ int audit_verify(struct db *db, struct arena *a, struct audit_check *out)
 		to_hex(prev, out->head_hash);
 	}
 	return rc;
+}
+
+/* ---- reading the trail ---- */
+
+const struct audit_group audit_groups[] = {
+	{ "logins", "Logins", { "login", "login.*", NULL } },
+	{ "circulation", "Circulation", { "loan.*", "hold.*", NULL } },
+	{ "money", "Fines, payments and memberships", { "fine.*", "payment.*", "membership.*", NULL } },
+	{ "accounts", "Accounts and roles", { "account.*", NULL } },
+	{ "catalogue", "Catalogue", { "title.*", "copy.*", "review.*", NULL } },
+	{ "ebooks", "E-books", { "ebook*", NULL } },
+	{ "rules", "Rules and settings", { "rule.*", "settings.*", "closed_*", "plan.*", NULL } },
+	{ "lists", "Item types, categories and notices",
+	  { "item_type.*", "category.*", "notice*", NULL } },
+	{ "imports", "Imports", { "import", "import.*", NULL } },
+	{ "backups", "Backups", { "backup.*", NULL } },
+};
+const int audit_group_count = (int)(sizeof audit_groups / sizeof audit_groups[0]);
+
+const struct audit_group *audit_group_named(const char *key)
+{
+	for (int i = 0; key && i < audit_group_count; i++)
+		if (!strcmp(audit_groups[i].key, key))
+			return &audit_groups[i];
+	return NULL;
+}
+
+static const char *const action_words[][2] = {
+	{ "login", "Logged in" },
+	{ "login.failed", "Failed login" },
+	{ "login.refused", "Login refused: too many failures" },
+	{ "loan.checkout", "Checkout" },
+	{ "loan.checkin", "Checkin" },
+	{ "loan.renew", "Renewal" },
+	{ "hold.cancel", "Hold cancelled" },
+	{ "fine.paid", "Fine paid" },
+	{ "fine.waived", "Fine waived" },
+	{ "payment.add", "Payment recorded" },
+	{ "payment.refund", "Payment refunded" },
+	{ "membership.renew", "Membership renewed" },
+	{ "account.create", "Account created" },
+	{ "account.edit", "Account changed" },
+	{ "account.role", "Role changed" },
+	{ "account.password", "Password set by staff" },
+	{ "account.password-reset", "Password reset by email" },
+	{ "account.confirm", "Email address confirmed" },
+	{ "account.notes", "Notes changed" },
+	{ "account.notices", "Notice choice changed" },
+	{ "title.create", "Title added" },
+	{ "title.edit", "Title changed" },
+	{ "title.delete", "Title deleted" },
+	{ "copy.add", "Copy added" },
+	{ "copy.edit", "Copy changed" },
+	{ "copy.withdraw", "Copy withdrawn" },
+	{ "rule.save", "Rule saved" },
+	{ "rule.delete", "Rule deleted" },
+	{ "settings.save", "Settings changed" },
+	{ "plan.save", "Plan saved" },
+	{ "closed_day.add", "Closed days added" },
+	{ "closed_day.delete", "Closed day opened again" },
+	{ "closed_weekday.add", "Weekly closing day added" },
+	{ "closed_weekday.delete", "Weekly closing day removed" },
+	{ "notice.edit", "Notice text changed" },
+	{ "notice.restore", "Notice text restored" },
+	{ "notices.settings", "Reminder days changed" },
+	{ "import", "Import committed" },
+	{ "import.undo", "Import undone" },
+	{ "backup.make", "Backup made" },
+	{ "backup.restore", "Backup restored" },
+};
+
+const char *audit_action_words(const char *action)
+{
+	for (size_t i = 0; i < sizeof action_words / sizeof action_words[0]; i++)
+		if (!strcmp(action_words[i][0], action))
+			return action_words[i][1];
+	return action;
+}
+
+/* The filter's WHERE clause, shared by the count and the page: ?1 text,
+** ?2 who, ?3..?6 action patterns (NULL: unused; all NULL: any action),
+** ?7 from and ?8 to (0: open). A group has at most four patterns. */
+#define AUDIT_WHERE \
+	"WHERE (?1 = '' OR instr(lower(a.object || ' ' || a.detail || ' ' || a.before_value " \
+	"  || ' ' || a.after_value), lower(?1)) > 0) " \
+	"AND (?2 = '' OR instr(lower(coalesce(p.name, '') || ' ' || coalesce(p.email, '')), " \
+	"  lower(?2)) > 0) " \
+	"AND ((?3 IS NULL AND ?4 IS NULL AND ?5 IS NULL AND ?6 IS NULL) OR a.action GLOB ?3 " \
+	"  OR a.action GLOB ?4 OR a.action GLOB ?5 OR a.action GLOB ?6) " \
+	"AND (?7 = 0 OR a.at >= ?7) AND (?8 = 0 OR a.at < ?8) "
+
+/* The action patterns of f's group, NULL past its last (and all NULL for
+** any action). */
+static const char *glob_of(const struct audit_filter *f, int i)
+{
+	return f->group ? f->group->globs[i] : NULL;
+}
+
+#define FILTER_ARGS(f) (f)->text ? (f)->text : "", (f)->who ? (f)->who : "", \
+	glob_of(f, 0), glob_of(f, 1), glob_of(f, 2), glob_of(f, 3), (f)->from, (f)->to
+
+int audit_search(struct db *db, struct arena *a, const struct audit_filter *f, long page,
+	int per_page, struct audit_entry **out, long *total)
+{
+	*out = NULL;
+	*total = 0;
+	sqlite3_stmt *st = db_query(db, "SELECT count(*) FROM audit a "
+		"LEFT JOIN account p ON p.id = a.actor_id " AUDIT_WHERE, "ttttttii", FILTER_ARGS(f));
+	if (!st)
+		return -1;
+	if (db_row(db, st)) {
+		*total = (long)sqlite3_column_int64(st, 0);
+		db_done(st);
+	}
+	st = db_query(db, "SELECT a.id, a.at, coalesce(a.actor_id, 0), coalesce(p.name, ''), "
+		"coalesce(p.email, ''), a.action, a.object, a.detail, a.before_value, a.after_value "
+		"FROM audit a LEFT JOIN account p ON p.id = a.actor_id " AUDIT_WHERE
+		"ORDER BY a.id DESC LIMIT ?9 OFFSET ?10", "ttttttiiii", FILTER_ARGS(f),
+		(long long)per_page, (page > 0 ? page - 1 : 0) * (long long)per_page);
+	if (!st)
+		return -1;
+	struct audit_entry *rows = arena_calloc(a, sizeof *rows * (size_t)per_page);
+	int n = 0;
+	while (n < per_page && db_row(db, st)) {
+		struct audit_entry *e = &rows[n++];
+		e->id = sqlite3_column_int64(st, 0);
+		e->at = sqlite3_column_int64(st, 1);
+		e->actor_id = sqlite3_column_int64(st, 2);
+		e->actor_name = db_text(a, st, 3);
+		e->actor_email = db_text(a, st, 4);
+		e->action = db_text(a, st, 5);
+		e->object = db_text(a, st, 6);
+		e->detail = db_text(a, st, 7);
+		e->before_value = db_text(a, st, 8);
+		e->after_value = db_text(a, st, 9);
+	}
+	if (n == per_page)
+		db_done(st);
+	*out = rows;
+	return n;
 }

@@ -45,6 +45,14 @@ struct audit_row {
 void audit_link(const unsigned char *prev, const struct audit_row *r,
 	unsigned char out[AUDIT_HASH_BYTES]);
 
+/* Whose actions the records of this process are, for code that does not
+** carry the actor itself (circulation, say): the worker's dispatcher sets
+** the logged-in account before each handler and 0 after it; carrel-cron
+** and the command line leave it 0, the system. Workers are
+** single-threaded processes, so one value per process is exact. */
+void audit_set_actor(long long account_id);
+long long audit_actor(void);
+
 /* Record one action (inside or outside the caller's transaction). actor_id
 ** 0 for the system. before and after: the object's values as they were and
 ** as they became (JSON or words; NULL for none). Returns 0 or -1. */
@@ -64,5 +72,40 @@ struct audit_check {
 /* Walk the whole trail. Returns 0 when intact, 1 when broken (out says
 ** where and why), -1 on a database error. */
 int audit_verify(struct db *db, struct arena *a, struct audit_check *out);
+
+/* ---- reading the trail (/admin/audit) ---- */
+
+/* The groups of actions the page filters by. */
+struct audit_group {
+	const char *key;         /* "circulation" */
+	const char *name;        /* "Circulation" */
+	const char *globs[5];    /* action patterns (GLOB), NULL-ended */
+};
+extern const struct audit_group audit_groups[];
+extern const int audit_group_count;
+/* The group named key, or NULL. */
+const struct audit_group *audit_group_named(const char *key);
+
+/* An action for people: "loan.checkout" -> "Checkout"; an action with no
+** words of its own is shown as it is stored. */
+const char *audit_action_words(const char *action);
+
+struct audit_filter {
+	const char *text;                /* in the object or detail; "" any */
+	const char *who;                 /* in the actor's name or email; "" any */
+	const struct audit_group *group; /* NULL: any action */
+	long long from, to;              /* unix seconds, [from, to); 0: open */
+};
+
+struct audit_entry {
+	long long id, at, actor_id;
+	const char *actor_name, *actor_email;   /* "" for the system */
+	const char *action, *object, *detail, *before_value, *after_value;
+};
+
+/* The entries matching f, newest first: page (from 1) of per_page. Returns
+** the number on this page (rows on the arena) and sets *total, or -1. */
+int audit_search(struct db *db, struct arena *a, const struct audit_filter *f, long page,
+	int per_page, struct audit_entry **out, long *total);
 
 #endif

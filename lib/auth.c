@@ -2,6 +2,7 @@
 ** auth.c: roles, argon2id password hashes, login throttling. See auth.h.
 */
 #include "auth.h"
+#include "audit.h"
 
 #include <sodium.h>
 #include <string.h>
@@ -69,8 +70,13 @@ enum auth_result auth_login(struct db *db, const struct auth_cost *cost,
 	const char *email, const char *password, const char *remote_addr,
 	time_t now, long long *account_id)
 {
-	if (recent_failures(db, rule, email, now) >= rule->max_failures)
+	if (recent_failures(db, rule, email, now) >= rule->max_failures) {
+		char detail[300];
+		snprintf(detail, sizeof detail, "%.200s from %s: too many failed logins", email,
+			remote_addr && *remote_addr ? remote_addr : "an unknown address");
+		audit_record(db, 0, now, "login.refused", "", detail, NULL, NULL);
 		return AUTH_THROTTLED;
+	}
 
 	long long id = 0;
 	char hash[AUTH_HASH_MAX] = "";
@@ -94,13 +100,29 @@ enum auth_result auth_login(struct db *db, const struct auth_cost *cost,
 		auth_check_password(dummy_hash(cost), password);
 		good = false;
 	}
+	const char *from = remote_addr && *remote_addr ? remote_addr : "an unknown address";
+	char detail[300];
 	if (good) {
 		db_exec(db, "DELETE FROM login_failure WHERE email = ?", "t", email);
 		*account_id = id;
+		/* Staff logins are in the audit trail; members' are not staff actions. */
+		if (db_int(db, 0, "SELECT role IN ('librarian', 'admin') FROM account WHERE id = ?",
+			"i", id)) {
+			char object[32];
+			snprintf(object, sizeof object, "account:%lld", id);
+			snprintf(detail, sizeof detail, "from %s", from);
+			audit_record(db, id, now, "login", object, detail, NULL, NULL);
+		}
 		return AUTH_OK;
 	}
 	db_exec(db, "INSERT INTO login_failure(email, at, remote_addr) VALUES (?, ?, ?)",
 		"tit", email, (long long)now, remote_addr ? remote_addr : "");
+	char object[32] = "";
+	if (id)
+		snprintf(object, sizeof object, "account:%lld", id);
+	snprintf(detail, sizeof detail, "%.200s from %s%s", email, from,
+		id ? "" : " (no account has this address)");
+	audit_record(db, 0, now, "login.failed", object, detail, NULL, NULL);
 	/* Old failures only matter inside the window; drop them as we go. */
 	db_exec(db, "DELETE FROM login_failure WHERE at <= ?", "i",
 		(long long)(now - rule->window));

@@ -2,6 +2,7 @@
 ** cataloguing.c: creating and editing titles and copies. See cataloguing.h.
 */
 #include "cataloguing.h"
+#include "audit.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -222,6 +223,33 @@ enum cat_result cataloguing_title_write(struct db *db, long long id,
 	return CAT_OK;
 }
 
+/* A row's state as JSON (the import views' query sql, for id), malloc'd;
+** NULL when there is none. */
+static char *state_of(struct db *db, const char *sql, long long id)
+{
+	char *out = NULL;
+	sqlite3_stmt *st = db_query(db, sql, "i", id);
+	if (db_row(db, st)) {
+		const char *s = (const char *)sqlite3_column_text(st, 0);
+		out = s ? strdup(s) : NULL;
+		db_done(st);
+	}
+	return out;
+}
+
+/* The audit row of a change to a title or copy, by whoever this request
+** is; frees before and after. Returns 0 or -1. */
+static int record_change(struct db *db, time_t now, const char *action, const char *what,
+	long long id, const char *detail, char *before, char *after)
+{
+	char object[48];
+	snprintf(object, sizeof object, "%s:%lld", what, id);
+	int rc = audit_record(db, audit_actor(), now, action, object, detail, before, after);
+	free(before);
+	free(after);
+	return rc;
+}
+
 enum cat_result cataloguing_title_save(struct db *db, long long id,
 	const struct title_input *in, const char *cover, time_t now,
 	struct form_errors *errs, long long *saved_id)
@@ -233,7 +261,13 @@ enum cat_result cataloguing_title_save(struct db *db, long long id,
 		form_error(errs, "isbn", "Another title in the catalogue already has this ISBN.");
 		return CAT_CONFLICT;
 	}
+	char *before = id ? state_of(db, "SELECT state FROM import_title_state WHERE id = ?",
+		id) : NULL;
 	enum cat_result r = cataloguing_title_write(db, id, in, cover, now, saved_id);
+	if (r == CAT_OK && record_change(db, now, id ? "title.edit" : "title.create", "title",
+		*saved_id, in->title, before,
+		state_of(db, "SELECT state FROM import_title_state WHERE id = ?", *saved_id)))
+		r = CAT_ERROR;
 	if (r != CAT_OK || db_commit(db)) {
 		db_rollback(db);
 		return r != CAT_OK ? r : CAT_ERROR;
@@ -352,18 +386,27 @@ enum cat_result cataloguing_copy_add(struct db *db, long long title_id,
 {
 	if (!db_int(db, 0, "SELECT count(*) FROM title WHERE id = ?", "i", title_id))
 		return CAT_NOT_FOUND;
+	if (db_begin(db))
+		return CAT_ERROR;
 	int rc = db_exec(db, "INSERT INTO copy(barcode, title_id, location, status, "
 		"acquired_on, source, cost_cents, notes, created_at) "
 		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", "tittttiti",
 		in->barcode, title_id, in->location, in->status, in->acquired_on, in->source,
 		in->cost_cents, in->notes, (long long)now);
 	if (rc == SQLITE_CONSTRAINT) {
+		db_rollback(db);
 		form_error(errs, "barcode", "This barcode is already used by another copy.");
 		return CAT_CONFLICT;
 	}
-	if (rc != SQLITE_OK)
+	if (rc == SQLITE_OK)
+		*copy_id = db_last_id(db);
+	if (rc != SQLITE_OK ||
+	    record_change(db, now, "copy.add", "copy", *copy_id, in->barcode, NULL,
+		state_of(db, "SELECT state FROM import_copy_state WHERE id = ?", *copy_id)) ||
+	    db_commit(db)) {
+		db_rollback(db);
 		return CAT_ERROR;
-	*copy_id = db_last_id(db);
+	}
 	return CAT_OK;
 }
 
@@ -386,7 +429,7 @@ static bool circulating(const char *status)
 }
 
 enum cat_result cataloguing_copy_update(struct db *db, long long title_id,
-	long long copy_id, const struct copy_input *in, struct form_errors *errs)
+	long long copy_id, const struct copy_input *in, time_t now, struct form_errors *errs)
 {
 	if (db_begin(db))
 		return CAT_ERROR;
@@ -402,10 +445,14 @@ enum cat_result cataloguing_copy_update(struct db *db, long long title_id,
 			"changes when it is checked in.");
 		return CAT_INVALID;
 	}
+	char *before = state_of(db, "SELECT state FROM import_copy_state WHERE id = ?", copy_id);
 	if (db_exec(db, "UPDATE copy SET location = ?, status = ?, acquired_on = ?, "
 		"source = ?, cost_cents = ?, notes = ? WHERE id = ?", "ttttiti",
 		in->location, out ? status : in->status, in->acquired_on, in->source,
-		in->cost_cents, in->notes, copy_id) != SQLITE_OK || db_commit(db)) {
+		in->cost_cents, in->notes, copy_id) != SQLITE_OK ||
+	    record_change(db, now, "copy.edit", "copy", copy_id, in->barcode, before,
+		state_of(db, "SELECT state FROM import_copy_state WHERE id = ?", copy_id)) ||
+	    db_commit(db)) {
 		db_rollback(db);
 		return CAT_ERROR;
 	}
@@ -413,7 +460,7 @@ enum cat_result cataloguing_copy_update(struct db *db, long long title_id,
 }
 
 enum cat_result cataloguing_copy_withdraw(struct db *db, long long title_id,
-	long long copy_id, const char **why)
+	long long copy_id, time_t now, const char **why)
 {
 	if (db_begin(db))
 		return CAT_ERROR;
@@ -428,7 +475,10 @@ enum cat_result cataloguing_copy_withdraw(struct db *db, long long title_id,
 		return CAT_CONFLICT;
 	}
 	if (db_exec(db, "UPDATE copy SET status = 'withdrawn' WHERE id = ?", "i", copy_id)
-		!= SQLITE_OK || db_commit(db)) {
+		!= SQLITE_OK ||
+	    record_change(db, now, "copy.withdraw", "copy", copy_id, "", strdup(status),
+		strdup("withdrawn")) ||
+	    db_commit(db)) {
 		db_rollback(db);
 		return CAT_ERROR;
 	}

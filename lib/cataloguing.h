@@ -94,11 +94,11 @@ enum cat_result cataloguing_copy_add(struct db *db, long long title_id,
 ** Circulation owns "on-loan" and "on-hold-shelf": a copy in either state
 ** keeps it, and no copy can be put into either from here. */
 enum cat_result cataloguing_copy_update(struct db *db, long long title_id,
-	long long copy_id, const struct copy_input *in, struct form_errors *errs);
+	long long copy_id, const struct copy_input *in, time_t now, struct form_errors *errs);
 
 /* Mark a copy withdrawn (it stays on record). Refused while on loan. */
 enum cat_result cataloguing_copy_withdraw(struct db *db, long long title_id,
-	long long copy_id, const char **why);
+	long long copy_id, time_t now, const char **why);
 
 /* Statuses a librarian may set by hand, for the form. */
 extern const char *const cataloguing_manual_statuses[];

@@ -3,6 +3,8 @@
 ** circulation.h.
 */
 #include "circulation.h"
+
+#include "audit.h"
 #include "closing.h"
 #include "members.h"
 #include "money.h"
@@ -657,7 +659,10 @@ void circ_hold_cancel(struct db *db, struct arena *a, time_t now, long long hold
 			goto error;
 		pass_copy_along(db, a, &closed, copy_id, title_id, now, NULL);
 	}
-	if (db_commit(db))
+	if (audit_record(db, audit_actor(), now, "hold.cancel", arena_printf(a, "hold:%lld", hold_id),
+		arena_printf(a, "title %lld for member %lld, %s%s", title_id, account_id, status,
+		member_id ? " (by the member)" : ""), status, "cancelled") ||
+	    db_commit(db))
 		goto error;
 	return;
 error:
@@ -833,7 +838,11 @@ void circ_checkout(struct db *db, struct arena *a, time_t now, long long member_
 		"AND title_id = ? AND status IN ('waiting', 'ready')", "iii", (long long)now,
 		member_id, c.title_id) != SQLITE_OK ||
 	    db_exec(db, "UPDATE title SET popularity = popularity + 1 WHERE id = ?", "i",
-		c.title_id) != SQLITE_OK)
+		c.title_id) != SQLITE_OK ||
+	    audit_record(db, audit_actor(), now, "loan.checkout",
+		arena_printf(a, "loan:%lld", r->loan_id), arena_printf(a, "%s (%s) lent to %s "
+		"(member %lld), due %s", barcode, c.title, r->member_name, member_id, r->due),
+		NULL, NULL))
 		goto error;
 	if (db_commit(db))
 		goto error;
@@ -892,7 +901,11 @@ void circ_checkin(struct db *db, struct arena *a, time_t now, const char *barcod
 		(long long)accrued_for_loan(db, loan_id), loan_id) != SQLITE_OK)
 		goto error;
 	pass_copy_along(db, a, &closed, c.id, c.title_id, now, r);
-	if (db_commit(db))
+	if (audit_record(db, audit_actor(), now, "loan.checkin",
+		arena_printf(a, "loan:%lld", loan_id), arena_printf(a, "%s (%s) returned by %s "
+		"(member %lld), due %s; fine %s", barcode, c.title, r->member_name ? r->member_name : "",
+		t.account_id, r->due, money_amount(a, r->fine_cents)), NULL, NULL) ||
+	    db_commit(db))
 		goto error;
 	return;
 error:
@@ -988,10 +1001,17 @@ void circ_renew(struct db *db, struct arena *a, time_t now, long long loan_id,
 	cal_format(today, today_s);
 	cal_format(due.due, r->due);
 	/* From the new due day, no lateness is recorded yet. */
+	char old_due[11];
+	cal_format(t.due, old_due);
 	if (db_exec(db, "UPDATE loan SET due_day = ?, renewals = renewals + 1, "
 		"last_renewed_day = ?, closed_skipped = ?, fine_recorded_day = NULL "
 		"WHERE id = ?", "ttii", r->due, today_s,
-		(long long)due.closed_skipped, loan_id) != SQLITE_OK || db_commit(db))
+		(long long)due.closed_skipped, loan_id) != SQLITE_OK ||
+	    audit_record(db, audit_actor(), now, "loan.renew", arena_printf(a, "loan:%lld", loan_id),
+		arena_printf(a, "%s, renewal %d of %d%s", t.title, t.renewals + 1, t.max_renewals,
+		member_id ? " (by the member)" : ""), arena_printf(a, "due %s", old_due),
+		arena_printf(a, "due %s", r->due)) ||
+	    db_commit(db))
 		goto error;
 	return;
 refuse:
@@ -1030,7 +1050,11 @@ int circ_fine_credit_in_tx(struct db *db, struct arena *a, time_t now,
 	if (db_exec(db, "INSERT INTO fine(account_id, kind, amount_cents, reason, recorded_by, "
 		"at, payment_id) VALUES (?, ?, ?, ?, nullif(?, 0), ?, nullif(?, 0))", "ititiii",
 		member_id, kind, (long long)-amount_cents, reason, actor_id, (long long)now,
-		payment_id) != SQLITE_OK) {
+		payment_id) != SQLITE_OK ||
+	    audit_record(db, actor_id, now, arena_printf(a, "fine.%s", kind),
+		arena_printf(a, "account:%lld", member_id), arena_printf(a, "%s %s%s%s",
+		kind, money_amount(a, amount_cents), *reason ? ": " : "", reason),
+		money_amount(a, balance), money_amount(a, balance - amount_cents))) {
 		fail(r, CIRC_ERROR, "The amount could not be recorded just now.");
 		return -1;
 	}

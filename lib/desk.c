@@ -419,6 +419,39 @@ int desk_overdue_list(struct db *db, struct arena *a, time_t now, struct desk_ov
 	return n;
 }
 
+/* ---- every loan out ---- */
+
+int desk_loans_out(struct db *db, struct arena *a, time_t now, long page, int per_page,
+	struct desk_loan_out **out, long *total)
+{
+	char today[11];
+	today_text(now, today);
+	*total = (long)db_int(db, 0, "SELECT count(*) FROM loan WHERE returned_at IS NULL", NULL);
+	*out = arena_calloc(a, sizeof **out * (size_t)per_page);
+	sqlite3_stmt *st = db_query(db,
+		"SELECT l.id, a.id, t.title, k.barcode, a.name, l.due_day, l.due_day < ? "
+		"FROM loan l JOIN copy k ON k.id = l.copy_id JOIN title t ON t.id = k.title_id "
+		"JOIN account a ON a.id = l.account_id "
+		"WHERE l.returned_at IS NULL ORDER BY l.due_day, l.id LIMIT ? OFFSET ?", "tii",
+		today, (long long)per_page, (page > 0 ? page - 1 : 0) * (long long)per_page);
+	if (!st)
+		return -1;
+	int n = 0;
+	while (n < per_page && db_row(db, st)) {
+		struct desk_loan_out *o = &(*out)[n++];
+		o->loan_id = db_col_int(st, 0);
+		o->member_id = db_col_int(st, 1);
+		o->title = db_text(a, st, 2);
+		o->barcode = db_text(a, st, 3);
+		o->member = db_text(a, st, 4);
+		o->due = db_text(a, st, 5);
+		o->overdue = db_col_int(st, 6) != 0;
+	}
+	if (n == per_page)
+		db_done(st);
+	return n;
+}
+
 /* ---- slips ---- */
 
 const char *desk_library_name(struct db *db, struct arena *a)

@@ -178,6 +178,19 @@ struct desk_overdue {
 ** Returns the count or -1. */
 int desk_overdue_list(struct db *db, struct arena *a, time_t now, struct desk_overdue **out);
 
+/* ---- every loan out ---- */
+
+struct desk_loan_out {
+	long long loan_id, member_id;
+	const char *title, *barcode, *member, *due;
+	bool overdue;
+};
+
+/* One page (from 1) of the open loans, soonest due first; *total gets how
+** many there are. Returns the count on the page or -1. */
+int desk_loans_out(struct db *db, struct arena *a, time_t now, long page, int per_page,
+	struct desk_loan_out **out, long *total);
+
 /* ---- slips ---- */
 
 /* The library's name for slips (setting library.name, else "Carrel

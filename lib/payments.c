@@ -3,6 +3,7 @@
 ** See payments.h.
 */
 #include "payments.h"
+#include "audit.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -221,7 +222,12 @@ void payment_record_desk(struct db *db, struct arena *a, time_t now,
 	r->payment_id = db_last_id(db);
 	if (apply_payment(db, a, now, r->payment_id, &in, r))
 		goto fail;
-	if (db_commit(db)) {
+	if (audit_record(db, in.recorded_by, now, "payment.add",
+		arena_printf(a, "payment:%lld", r->payment_id), arena_printf(a, "%s, %s %s for %s "
+		"from member %lld%s%s", r->reference, money_amount(a, in.amount_cents),
+		payment_method_name(in.method), payment_purpose_name(in.purpose), in.account_id,
+		in.note && *in.note ? ": " : "", in.note ? in.note : ""), NULL, NULL) ||
+	    db_commit(db)) {
 		refuse_as(r, PAY_PROBLEM_ERROR, "The payment could not be recorded just now.");
 		goto fail;
 	}
@@ -249,6 +255,10 @@ void payment_free_plan(struct db *db, struct arena *a, time_t now,
 		return refuse_as(r, PAY_PROBLEM_STATE, why);
 	}
 	if (membership_extend(db, account_id, &p, 0, cal_day_of(now), now, r->member_until) ||
+	    audit_record(db, staff_id ? staff_id : account_id, now, "membership.renew",
+		arena_printf(a, "account:%lld", account_id), arena_printf(a, "%s (free plan)%s",
+		p.name, staff_id ? "" : " by the member"), NULL, arena_printf(a, "until %s",
+		r->member_until)) ||
 	    db_commit(db)) {
 		db_rollback(db);
 		return refuse_as(r, PAY_PROBLEM_ERROR, "The membership could not be renewed just now.");

@@ -122,12 +122,6 @@ CREATE INDEX loan_copy ON loan(copy_id);
 -- Copies by status, and acquisitions by day with their cost.
 CREATE INDEX copy_status ON copy(status);
 CREATE INDEX copy_acquired ON copy(acquired_on, cost_cents);
--- Payments taken at the desk were stored without the time they completed
--- (a parameter bound as a number instead of text; fixed with this
--- migration): for them, that is when they were recorded.
-UPDATE payment SET completed_at = created_at
-  WHERE completed_at IS NULL AND status IN ('completed', 'refunded');
-
 -- Fines by time, payments by the time they completed or were refunded.
 CREATE INDEX fine_at ON fine(at);
 CREATE INDEX payment_completed ON payment(completed_at) WHERE completed_at IS NOT NULL;

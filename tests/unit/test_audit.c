@@ -126,6 +126,31 @@ static void rows_keep_chaining_after_a_verify(void **state)
 	assert_int_equal(check.rows, 6);
 }
 
+static void search_filters_by_group_text_and_time(void **state)
+{
+	struct fixture *f = *state;
+	record_five(&f->db);
+	struct audit_entry *rows;
+	long total;
+	struct audit_filter all = { .text = "", .who = "" };
+	assert_int_equal(audit_search(&f->db, &f->arena, &all, 1, 3, &rows, &total), 3);
+	assert_int_equal(total, 5);
+	assert_string_equal(rows[0].action, "rule.save");     /* newest first */
+	assert_int_equal(audit_search(&f->db, &f->arena, &all, 2, 3, &rows, &total), 2);
+	struct audit_filter circ = { .text = "", .who = "",
+		.group = audit_group_named("circulation") };
+	assert_int_equal(audit_search(&f->db, &f->arena, &circ, 1, 10, &rows, &total), 2);
+	struct audit_filter words = { .text = "LOAN_DAYS\":14", .who = "" };
+	assert_int_equal(audit_search(&f->db, &f->arena, &words, 1, 10, &rows, &total), 1);
+	assert_string_equal(rows[0].after_value, "{\"loan_days\":14}");
+	struct audit_filter late = { .text = "", .who = "", .from = 1003 };
+	assert_int_equal(audit_search(&f->db, &f->arena, &late, 1, 10, &rows, &total), 2);
+	struct audit_filter nobody = { .text = "", .who = "someone" };
+	assert_int_equal(audit_search(&f->db, &f->arena, &nobody, 1, 10, &rows, &total), 0);
+	assert_string_equal(audit_action_words("loan.checkout"), "Checkout");
+	assert_string_equal(audit_action_words("made.up"), "made.up");
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -138,6 +163,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(removed_row_is_named, setup, teardown),
 		cmocka_unit_test_setup_teardown(removed_row_with_its_link_is_named, setup, teardown),
 		cmocka_unit_test_setup_teardown(rows_keep_chaining_after_a_verify, setup, teardown),
+		cmocka_unit_test_setup_teardown(search_filters_by_group_text_and_time, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
