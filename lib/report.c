@@ -399,28 +399,29 @@ static const struct report_column popular_section_cols[] = {
 	{ "loans", "Loans", REPORT_COUNT },
 };
 
-/* Loans made in the range per title, filtered: every popular-* query
-** starts from these counts, read from the index loan_day_copy and each
-** copy's row, and joins titles, authors or sections only to the counts
-** (a title's section and a member's category are looked up once, in an
-** IN list, and only when a filter asks for them). */
+/* Loans made in the range per title, filtered, summed from title_daily
+** (kept by triggers: 0027): popular titles and authors start from these
+** counts and join titles or authors to them alone. A title's section is
+** looked up once, in an IN list, and only when the filter asks for it. */
 #define LOANS_PER_TITLE \
-	"(SELECT k.title_id AS tid, count(*) AS n FROM loan l JOIN copy k ON k.id = l.copy_id " \
-	"WHERE l.loan_day >= ?1 AND l.loan_day <= ?2 " \
-	"AND (?3 = 0 OR k.title_id IN (SELECT id FROM title WHERE section_id = ?3)) " \
-	"AND (?4 = '' OR k.item_type = ?4) " \
-	"AND (?5 = '' OR l.account_id IN (SELECT id FROM account WHERE category = ?5)) " \
-	"GROUP BY k.title_id) x "
+	"(SELECT title_id AS tid, sum(loans) AS n FROM title_daily " \
+	"WHERE day >= ?1 AND day <= ?2 " \
+	"AND (?3 = 0 OR title_id IN (SELECT id FROM title WHERE section_id = ?3)) " \
+	"AND (?4 = '' OR item_type = ?4) AND (?5 = '' OR category = ?5) " \
+	"GROUP BY title_id HAVING n > 0 "
 
 static const char *const popular_sql[] = {
-	"SELECT t.title, x.n FROM " LOANS_PER_TITLE "JOIN title t ON t.id = x.tid "
-	"ORDER BY x.n DESC, t.title, t.id LIMIT ?6",
-	"SELECT au.name, sum(x.n) AS n FROM " LOANS_PER_TITLE
+	"SELECT t.title, x.n FROM " LOANS_PER_TITLE "ORDER BY n DESC, title_id LIMIT ?6) x "
+	"JOIN title t ON t.id = x.tid ORDER BY x.n DESC, t.title, t.id",
+	"SELECT au.name, sum(x.n) AS n FROM " LOANS_PER_TITLE ") x "
 	"JOIN title_author ta ON ta.title_id = x.tid JOIN author au ON au.id = ta.author_id "
 	"GROUP BY au.id ORDER BY n DESC, au.name LIMIT ?6",
-	"SELECT coalesce(s.name, 'No section'), sum(x.n) AS n FROM " LOANS_PER_TITLE
-	"JOIN title t ON t.id = x.tid LEFT JOIN section s ON s.id = t.section_id "
-	"GROUP BY t.section_id ORDER BY n DESC, s.name LIMIT ?6",
+	/* Sections from circ_daily: the section each loan's title had that day. */
+	"SELECT coalesce(s.name, 'No section'), x.n FROM (SELECT section_id AS sid, "
+	"sum(loans) AS n FROM circ_daily WHERE day >= ?1 AND day <= ?2 "
+	"AND (?3 = 0 OR section_id = ?3) AND (?4 = '' OR item_type = ?4) "
+	"AND (?5 = '' OR category = ?5) GROUP BY section_id HAVING n > 0) x "
+	"LEFT JOIN section s ON s.id = x.sid ORDER BY x.n DESC, s.name LIMIT ?6",
 };
 
 static int run_popular(struct db *db, struct arena *a, const struct report_params *p,

@@ -13,7 +13,8 @@
 **                    and the member's category as they were that day
 **                    (summed from circ_daily, kept by triggers: 0027)
 **   popular-*        loans made in the range, by title, author (every
-**                    author of the title) or section; the top N
+**                    author of the title) or section; the top N (summed
+**                    from title_daily and circ_daily, kept by triggers)
 **   stock            copies by status now (no range)
 **   never-borrowed   copies acquired in the range that were never lent
 **                    (withdrawn ones left out), oldest first; the first N

@@ -48,16 +48,38 @@ SELECT day, section_id, item_type, category, sum(lo), sum(re), sum(rn) FROM (
   JOIN title t ON t.id = k.title_id JOIN account a ON a.id = l.account_id)
 GROUP BY day, section_id, item_type, category;
 
+-- Loans per library day and title, by the copy's item type and the
+-- member's category as they were that day: popular titles, authors and
+-- sections read these rows, in day order, instead of each loan's copy.
+CREATE TABLE title_daily (
+  day         TEXT NOT NULL,
+  title_id    INTEGER NOT NULL,
+  item_type   TEXT NOT NULL,
+  category    TEXT NOT NULL,
+  loans       INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (day, title_id, item_type, category)
+) WITHOUT ROWID;
+
+INSERT INTO title_daily(day, title_id, item_type, category, loans)
+  SELECT l.loan_day, k.title_id, k.item_type, a.category, count(*)
+  FROM loan l JOIN copy k ON k.id = l.copy_id JOIN account a ON a.id = l.account_id
+  GROUP BY l.loan_day, k.title_id, k.item_type, a.category;
+
 -- The row of circ_daily a loan's event on a day adds to (made at 0 when
 -- missing); the triggers then add or take away one.
 CREATE VIEW circ_daily_key AS
-SELECT l.id AS loan_id, coalesce(t.section_id, 0) AS section_id, k.item_type, a.category
+SELECT l.id AS loan_id, coalesce(t.section_id, 0) AS section_id, k.item_type, a.category,
+       k.title_id
 FROM loan l JOIN copy k ON k.id = l.copy_id JOIN title t ON t.id = k.title_id
 JOIN account a ON a.id = l.account_id;
 
 CREATE TRIGGER circ_daily_loan AFTER INSERT ON loan BEGIN
   INSERT INTO circ_daily(day, section_id, item_type, category, loans)
     SELECT NEW.loan_day, section_id, item_type, category, 1
+    FROM circ_daily_key WHERE loan_id = NEW.id
+    ON CONFLICT DO UPDATE SET loans = loans + 1;
+  INSERT INTO title_daily(day, title_id, item_type, category, loans)
+    SELECT NEW.loan_day, title_id, item_type, category, 1
     FROM circ_daily_key WHERE loan_id = NEW.id
     ON CONFLICT DO UPDATE SET loans = loans + 1;
   INSERT INTO circ_daily(day, section_id, item_type, category, returns)
@@ -87,6 +109,13 @@ WHEN OLD.loan_day IS NOT NEW.loan_day BEGIN
     SELECT NEW.loan_day, section_id, item_type, category, 1
     FROM circ_daily_key WHERE loan_id = NEW.id
     ON CONFLICT DO UPDATE SET loans = loans + 1;
+  UPDATE title_daily SET loans = loans - 1
+    WHERE day = OLD.loan_day AND (title_id, item_type, category) =
+      (SELECT title_id, item_type, category FROM circ_daily_key WHERE loan_id = NEW.id);
+  INSERT INTO title_daily(day, title_id, item_type, category, loans)
+    SELECT NEW.loan_day, title_id, item_type, category, 1
+    FROM circ_daily_key WHERE loan_id = NEW.id
+    ON CONFLICT DO UPDATE SET loans = loans + 1;
 END;
 
 CREATE TRIGGER renewal_record AFTER UPDATE OF renewals ON loan
@@ -111,11 +140,13 @@ CREATE TRIGGER circ_daily_unloan BEFORE DELETE ON loan BEGIN
       (SELECT section_id, item_type, category FROM circ_daily_key WHERE loan_id = OLD.id)
     AND (day = OLD.loan_day OR day = OLD.return_day
          OR day IN (SELECT day FROM renewal WHERE loan_id = OLD.id));
+  UPDATE title_daily SET loans = loans - 1
+    WHERE day = OLD.loan_day AND (title_id, item_type, category) =
+      (SELECT title_id, item_type, category FROM circ_daily_key WHERE loan_id = OLD.id);
   DELETE FROM renewal WHERE loan_id = OLD.id;
 END;
 
--- Popular titles, authors and sections read the loans of a range of days
--- (and their copies) from this index alone.
+-- The loans of a range of days with their copies (the monthly report).
 CREATE INDEX loan_day_copy ON loan(loan_day, copy_id);
 -- A copy's loans: never-borrowed copies.
 CREATE INDEX loan_copy ON loan(copy_id);

@@ -3,7 +3,7 @@
 ** real SQLite database migrated from schema/. Loans, copies, fines and
 ** payments are seeded from small tables in this file, and every expected
 ** figure is counted here from those same tables, never from the reports'
-** summary (circ_daily), which the tests also check stays in step when a
+** summaries (circ_daily, title_daily), which the tests also check stays in step when a
 ** loan is returned, renewed, moved or deleted. Then the form's checks, the
 ** CSV and the chart (escaping, one bar per row).
 */
@@ -237,7 +237,9 @@ static void test_summary_stays_in_step(void **state)
 	struct fixture *f = *state;
 	const char *total_loans = "SELECT sum(loans) FROM circ_daily";
 	const char *total_returns = "SELECT sum(returns) FROM circ_daily";
+	const char *title_loans = "SELECT sum(loans) FROM title_daily";
 	assert_int_equal(summary(f, total_loans), NLOANS);
+	assert_int_equal(summary(f, title_loans), NLOANS);
 	assert_int_equal(summary(f, total_returns), 4);
 	long long open = db_int(&f->db, 0, "SELECT min(id) FROM loan WHERE returned_at IS NULL", NULL);
 	db_exec(&f->db, "UPDATE loan SET returned_at = 1, return_day = '2026-03-15' WHERE id = ?",
@@ -250,12 +252,17 @@ static void test_summary_stays_in_step(void **state)
 		"'2026-03-10'", NULL), 0);
 	assert_int_equal(db_int(&f->db, 0, "SELECT sum(loans) FROM circ_daily WHERE day = "
 		"'2026-03-11'", NULL), 1);
+	assert_int_equal(db_int(&f->db, 0, "SELECT sum(loans) FROM title_daily WHERE day = "
+		"'2026-03-10'", NULL), 0);
+	assert_int_equal(db_int(&f->db, 0, "SELECT sum(loans) FROM title_daily WHERE day = "
+		"'2026-03-11'", NULL), 1);
 	db_exec(&f->db, "UPDATE loan SET renewals = 1, last_renewed_day = '2026-03-12' "
 		"WHERE id = ?", "i", open);
 	assert_int_equal(summary(f, "SELECT sum(renewals) FROM circ_daily"), 1);
 	/* Removed: its loan, return and renewal go with it. */
 	db_exec(&f->db, "DELETE FROM loan WHERE id = ?", "i", open);
 	assert_int_equal(summary(f, total_loans), NLOANS - 1);
+	assert_int_equal(summary(f, title_loans), NLOANS - 1);
 	assert_int_equal(summary(f, total_returns), 4);
 	assert_int_equal(summary(f, "SELECT sum(renewals) FROM circ_daily"), 0);
 	assert_int_equal(db_int(&f->db, -1, "SELECT count(*) FROM renewal", NULL), 0);
