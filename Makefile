@@ -21,13 +21,14 @@ RELEASE := $(BASE) -O2 -g
 ASAN    := $(BASE) -O1 -g -fno-omit-frame-pointer \
            -fsanitize=address,undefined -fno-sanitize-recover=undefined
 LIBS    := -lfcgi -lsqlite3 -lsodium -lmagic -lcurl -ljansson \
-           -lcsv -lzip -lxml2 -lxlsxwriter
+           -lcsv -lzip -lxml2 -lxlsxwriter -lqpdf
 TEST_LIBS := -lcmocka
 
 DEB_PACKAGES := gcc make pkg-config nginx libfcgi-dev libsqlite3-dev \
 	libsodium-dev libmagic-dev libcurl4-openssl-dev libjansson-dev \
 	libcmocka-dev libcsv-dev libzip-dev libxml2-dev libxlsxwriter-dev \
-	wrk python3 curl sqlite3 tzdata chromium python3-aiosmtpd libnginx-mod-nchan
+	wrk python3 curl sqlite3 tzdata chromium python3-aiosmtpd libnginx-mod-nchan \
+	libqpdf-dev
 # node and npm for the browser suite's tools, unless a node is already here.
 ifeq ($(shell command -v node),)
 DEB_PACKAGES += nodejs npm

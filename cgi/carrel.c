@@ -36,6 +36,7 @@
 #include "audit.h"
 #include "config.h"
 #include "db.h"
+#include "ebookfile.h"
 #include "notify.h"
 #include "web.h"
 
@@ -48,6 +49,8 @@ static void usage(void)
 	      "                (the password is read from standard input)\n"
 	      "       carrel import members|titles FILE\n"
 	      "       carrel export members|titles|loans|payments [--format csv|xlsx] [--output FILE]\n"
+	      "       carrel ebook attach TITLE_ID FILE   (a PDF or EPUB, any size)\n"
+	      "       carrel ebook detach TITLE_ID\n"
 	      "       carrel audit verify\n"
 	      "       carrel routes\n", stderr);
 }
@@ -379,6 +382,66 @@ static int cmd_export(const struct config *cfg, int argc, char **argv)
 	return 0;
 }
 
+/* carrel ebook attach TITLE_ID FILE | detach TITLE_ID: the file of an
+** e-book title from the command line, without the web's size limit. */
+static int cmd_ebook(const struct config *cfg, int argc, char **argv)
+{
+	bool attach = argc == 3 && !strcmp(argv[0], "attach");
+	bool detach = argc == 2 && !strcmp(argv[0], "detach");
+	long long title_id = argc > 1 ? valid_id(argv[1]) : 0;
+	if ((!attach && !detach) || title_id <= 0) {
+		usage();
+		return 2;
+	}
+	struct db db;
+	if (open_db(cfg, &db))
+		return 1;
+	int rc = 1;
+	if (detach) {
+		switch (ebookfile_detach(&db, cfg->uploads, title_id, 0, time(NULL))) {
+		case EBOOKFILE_OK:
+			printf("title %lld: e-book file removed\n", title_id);
+			rc = 0;
+			break;
+		case EBOOKFILE_ERROR:
+			fputs("carrel: the file could not be removed\n", stderr);
+			break;
+		default:
+			fprintf(stderr, "carrel: title %lld has no e-book file\n", title_id);
+		}
+		db_close(&db);
+		return rc;
+	}
+	if (db_int(&db, 0, "SELECT count(*) FROM title WHERE id = ? AND format = 'ebook'",
+		"i", title_id) == 0) {
+		fprintf(stderr, "carrel: there is no e-book title %lld (a title's format must "
+			"be e-book to have a file)\n", title_id);
+		db_close(&db);
+		return 1;
+	}
+	struct ebook_info info;
+	const char *error;
+	const char *name = strrchr(argv[2], '/') ? strrchr(argv[2], '/') + 1 : argv[2];
+	if (ebookfile_store_path(cfg->uploads, argv[2], &info, &error)) {
+		fprintf(stderr, "carrel: %s\n", error);
+	} else if (ebookfile_attach(&db, cfg->uploads, title_id, &info, name, 0,
+		time(NULL)) != EBOOKFILE_OK) {
+		ebookfile_forget(&db, cfg->uploads, info.name);
+		fputs("carrel: the file was checked but could not be attached\n", stderr);
+	} else {
+		char size[32];
+		ebookfile_size_words(size, sizeof size, info.bytes);
+		printf("title %lld: %s attached (%s, %s", title_id, info.name,
+			!strcmp(info.media_type, "application/pdf") ? "PDF" : "EPUB", size);
+		if (info.pages > 0)
+			printf(", %d pages", info.pages);
+		printf(")\n");
+		rc = 0;
+	}
+	db_close(&db);
+	return rc;
+}
+
 /* Walk the audit trail's hash chain: 0 when intact, 1 naming the first
 ** broken row. */
 static int cmd_audit_verify(const struct config *cfg)
@@ -446,6 +509,8 @@ int main(int argc, char **argv)
 		return cmd_import(&cfg, argc - 2, argv + 2);
 	if (!strcmp(cmd, "export"))
 		return cmd_export(&cfg, argc - 2, argv + 2);
+	if (!strcmp(cmd, "ebook"))
+		return cmd_ebook(&cfg, argc - 2, argv + 2);
 	usage();
 	return 2;
 }

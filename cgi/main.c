@@ -100,7 +100,7 @@ static int read_body(FCGX_Request *fr, struct req *req, size_t limit,
 	if ((unsigned long long)declared > limit) {
 		err->status = 413;
 		err->message = "What you sent is too large. Forms are limited to 1 MB, "
-			"and each uploaded file to 8 MB.";
+			"and uploaded files to 35 MB together.";
 		return 413;
 	}
 	char *body = arena_alloc(req->arena, (size_t)declared + 1);
@@ -182,7 +182,7 @@ static void dispatch(struct ctx *c, FCGX_Request *fr)
 	struct http_error err = { 0, NULL };
 	size_t limit = http_default_limits.max_body;
 	if (is_multipart(req->content_type))
-		limit += http_default_limits.max_files * http_default_limits.max_file_size;
+		limit += http_files_allowance(&http_default_limits);
 	if (read_body(fr, req, limit, &err) || http_req_parse(req, &http_default_limits, &err)) {
 		web_error(c, err.status, err.message);
 		return;
@@ -280,6 +280,8 @@ static void serve(FCGX_Request *fr, struct worker *w)
 	req.query_string = fcgi_param(fr, "QUERY_STRING");
 	req.content_type = fcgi_param(fr, "CONTENT_TYPE");
 	req.cookie_header = fcgi_param(fr, "HTTP_COOKIE");
+	/* nginx's own copy: with its cache on it sends HTTP_RANGE empty. */
+	req.range = fcgi_param(fr, "REQUEST_RANGE");
 	req.remote_addr = fcgi_param(fr, "REMOTE_ADDR");
 	req.https = !strcmp(fcgi_param(fr, "HTTPS"), "on");
 	req.path = req.raw_uri;   /* until parsed; for the log line */

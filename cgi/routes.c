@@ -56,6 +56,8 @@ const struct route routes[] = {
 	/* The built-in test provider's hosted checkout (see lib/payments.h). */
 	{ "GET",  "/payments/test-provider/{ref}", ROLE_MEMBER, page_test_provider_form },
 	{ "POST", "/payments/test-provider/{ref}", ROLE_MEMBER, page_test_provider_answer },
+	/* {id} is the title; nginx sends the file once the worker found a grant. */
+	{ "GET",  "/ebooks/{id}/read",       ROLE_MEMBER, page_ebook_read },
 
 	/* Staff: librarians and admins */
 	{ "GET",  "/staff",                               ROLE_LIBRARIAN, page_staff_home },

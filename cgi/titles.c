@@ -10,6 +10,7 @@
 #include "cataloguing.h"
 #include "cover.h"
 #include "dashboard.h"
+#include "ebookfile.h"
 #include "isbn.h"
 #include "money.h"
 #include "search.h"
@@ -222,6 +223,30 @@ static void view_sections(struct ctx *c, long long selected)
 	}
 }
 
+/* What staff see of the title's e-book file, and the upload limit. */
+static void view_ebook_file(struct ctx *c, long long id)
+{
+	char words[32];
+	ebookfile_size_words(words, sizeof words, (long long)ebookfile_max_upload(c->db));
+	tv_set_str(c->view, "ebook_limit", arena_strdup(c->arena, words));
+	struct ebook_file_row f;
+	if (!id || ebookfile_get(c->db, c->arena, id, &f) != 1)
+		return;
+	struct tv *o = tv_set_obj(c->view, "ebook_file");
+	bool pdf = !strcmp(f.media_type, "application/pdf");
+	tv_set_str(o, "kind", pdf ? "PDF" : "EPUB");
+	ebookfile_size_words(words, sizeof words, f.bytes);
+	tv_set_str(o, "size", arena_strdup(c->arena, words));
+	if (f.pages > 0)
+		tv_set_str(o, "pages", web_count(c, f.pages, "page", "pages"));
+	tv_set_str(o, "meta_title", f.meta_title);
+	tv_set_str(o, "meta_author", f.meta_author);
+	tv_set_str(o, "meta_language", f.meta_language);
+	tv_set_str(o, "original_name", f.original_name);
+	tv_set_str(o, "uploaded", web_date(c, f.uploaded_at));
+	tv_set_str(o, "read_url", arena_printf(c->arena, "/ebooks/%lld/read", id));
+}
+
 /* Show the title form with in's values; id 0 for a new title. */
 static void title_form(struct ctx *c, long long id, const struct title_input *in,
 	const char *cover, const struct form_errors *errs, int status)
@@ -242,6 +267,7 @@ static void title_form(struct ctx *c, long long id, const struct title_input *in
 	if (cover && cover_name_valid(cover))
 		tv_set_str(f, "cover_url", arena_printf(c->arena, "/covers/%s", cover));
 	view_sections(c, valid_id(in->section));
+	view_ebook_file(c, id);
 	tv_set_int(c->view, "id", id);
 	tv_set_bool(c->view, "editing", id != 0);
 	tv_set_str(c->view, "action", id ? arena_printf(c->arena, "/staff/titles/%lld/edit", id)
@@ -341,6 +367,46 @@ static const char *store_cover(struct ctx *c, struct form_errors *errs, bool *fa
 	return name;
 }
 
+/* Check and store an uploaded e-book file if one came with the form (only
+** for a title of format e-book). Returns true with *info filled when one
+** was stored; false with an error on "ebook_file" (*failed) or when none
+** was sent. */
+static bool store_ebook_file(struct ctx *c, const struct title_input *in,
+	struct ebook_info *info, struct form_errors *errs, bool *failed)
+{
+	*failed = false;
+	const struct http_file *file = http_file_get(c->req, "ebook_file");
+	if (!file)
+		return false;
+	const char *error = NULL;
+	if (strcmp(in->format, "ebook")) {
+		error = "Only an e-book can have an e-book file: choose e-book as the "
+			"format, or leave the file out.";
+	} else if (ebookfile_store(c->cfg->uploads, file->data, file->len,
+		ebookfile_max_upload(c->db), info, &error) == 0) {
+		return true;
+	}
+	form_error(errs, "ebook_file", arena_strdup(c->arena, error));
+	*failed = true;
+	return false;
+}
+
+/* After the title is saved: attach the new e-book file, or remove the old
+** one when asked. Returns 0 or -1. */
+static int save_ebook_file(struct ctx *c, long long id, const struct ebook_info *stored)
+{
+	const char *remove = http_form(c->req, "remove_ebook_file");
+	if (stored) {
+		const struct http_file *file = http_file_get(c->req, "ebook_file");
+		return ebookfile_attach(c->db, c->cfg->uploads, id, stored, file->filename,
+			c->sess.account_id, c->now) == EBOOKFILE_OK ? 0 : -1;
+	}
+	if (remove && !strcmp(remove, "1"))
+		return ebookfile_detach(c->db, c->cfg->uploads, id, c->sess.account_id, c->now)
+			== EBOOKFILE_ERROR ? -1 : 0;
+	return 0;
+}
+
 /* Shared by new and edit: validate, store the cover, save. */
 static void save_title(struct ctx *c, long long id)
 {
@@ -362,13 +428,28 @@ static void save_title(struct ctx *c, long long id)
 	if (cataloguing_title_validate(c->db, c->arena, &in, &errs) == CAT_OK &&
 	    cataloguing_isbn_taken(c->db, in.isbn13, id))
 		form_error(&errs, "isbn", "Another title in the catalogue already has this ISBN.");
+	/* A title with an e-book file stays an e-book until the file goes. */
+	const char *remove_ebook = http_form(c->req, "remove_ebook_file");
+	if (id && strcmp(in.format, "ebook") && !(remove_ebook && !strcmp(remove_ebook, "1")) &&
+	    ebookfile_get(c->db, c->arena, id, &(struct ebook_file_row){ 0 }) == 1)
+		form_error(&errs, "format", "This title has an e-book file. Tick “Remove "
+			"the file” to make it a print title.");
 	if (errs.n) {
 		title_form(c, id, &in, old_cover, &errs, 422);
 		return;
 	}
 	bool failed;
+	struct ebook_info *ebook = arena_alloc(c->arena, sizeof *ebook);
+	if (!store_ebook_file(c, &in, ebook, &errs, &failed))
+		ebook = NULL;
+	if (failed) {
+		title_form(c, id, &in, old_cover, &errs, 422);
+		return;
+	}
 	const char *cover = store_cover(c, &errs, &failed);
 	if (failed) {
+		if (ebook)
+			ebookfile_forget(c->db, c->cfg->uploads, ebook->name);
 		title_form(c, id, &in, old_cover, &errs, 422);
 		return;
 	}
@@ -376,8 +457,13 @@ static void save_title(struct ctx *c, long long id)
 	if (!cover && remove && !strcmp(remove, "1"))
 		cover = "";
 	long long saved = 0;
-	switch (cataloguing_title_save(c->db, id, &in, cover, c->now, &errs, &saved)) {
+	enum cat_result r = cataloguing_title_save(c->db, id, &in, cover, c->now, &errs, &saved);
+	if (r != CAT_OK && ebook)
+		ebookfile_forget(c->db, c->cfg->uploads, ebook->name);
+	switch (r) {
 	case CAT_OK:
+		if (save_ebook_file(c, saved, ebook))
+			break;
 		web_redirect(c, arena_printf(c->arena, "/staff/titles/%lld/copies?done=%s",
 			saved, id ? "saved" : "created"));
 		return;
@@ -462,9 +548,13 @@ void page_staff_title_delete_form(struct ctx *c)
 void page_staff_title_delete(struct ctx *c)
 {
 	const char *why = NULL;
-	switch (cataloguing_title_delete(c->db, valid_id(c->req->params[0]),
-		c->sess.account_id, c->now, &why)) {
+	long long id = valid_id(c->req->params[0]);
+	struct ebook_file_row file = { 0 };
+	ebookfile_get(c->db, c->arena, id, &file);
+	switch (cataloguing_title_delete(c->db, id, c->sess.account_id, c->now, &why)) {
 	case CAT_OK:
+		if (file.name)
+			ebookfile_forget(c->db, c->cfg->uploads, file.name);
 		web_redirect(c, "/staff/titles?done=deleted");
 		return;
 	case CAT_NOT_FOUND:

@@ -273,6 +273,7 @@ void page_staff_notifications(struct ctx *c);
 void page_staff_notification_read(struct ctx *c);
 void page_staff_notifications_read_all(struct ctx *c);
 void page_live_auth(struct ctx *c);
+void page_ebook_read(struct ctx *c);
 void page_payment_receipt(struct ctx *c);
 void page_admin_notices(struct ctx *c);
 void page_admin_notices_settings(struct ctx *c);

@@ -238,6 +238,8 @@ static const char *const action_words[][2] = {
 	{ "title.create", "Title added" },
 	{ "title.edit", "Title changed" },
 	{ "title.delete", "Title deleted" },
+	{ "ebook.file", "E-book file attached" },
+	{ "ebook.file-removed", "E-book file removed" },
 	{ "copy.add", "Copy added" },
 	{ "copy.edit", "Copy changed" },
 	{ "copy.withdraw", "Copy withdrawn" },

@@ -299,9 +299,18 @@ enum cat_result cataloguing_title_delete(struct db *db, long long id,
 			"be deleted. Check them in first.";
 		return CAT_CONFLICT;
 	}
+	/* Digital loans are history we keep, like a withdrawn copy's. */
+	if (db_int(db, 0, "SELECT count(*) FROM ebook_loan WHERE title_id = ?", "i", id)) {
+		db_rollback(db);
+		*why = "This e-book has been requested or lent, and those loans are kept on "
+			"record, so the title cannot be deleted. To stop lending it, remove its "
+			"file on the title form instead.";
+		return CAT_CONFLICT;
+	}
 	char object[32];
 	snprintf(object, sizeof object, "title:%lld", id);
-	if (db_exec(db, "DELETE FROM copy WHERE title_id = ?", "i", id) != SQLITE_OK ||
+	if (db_exec(db, "DELETE FROM ebook_file WHERE title_id = ?", "i", id) != SQLITE_OK ||
+	    db_exec(db, "DELETE FROM copy WHERE title_id = ?", "i", id) != SQLITE_OK ||
 	    db_exec(db, "DELETE FROM title WHERE id = ?", "i", id) != SQLITE_OK ||
 	    db_exec(db, "INSERT INTO audit(at, actor_id, action, object, detail) "
 		"VALUES (?, ?, 'title.delete', ?, ?)", "iitt", (long long)now, actor_id,

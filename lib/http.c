@@ -21,6 +21,8 @@
 **   max_field_len  bytes per decoded name and per decoded value (not files).
 **   max_files      files per multipart body ("no file chosen" not counted).
 **   max_file_size  bytes per file.
+**   max_files_total bytes of all files together, when not 0 (it replaces
+**                  max_files * max_file_size above when smaller).
 **   max_cookies    cookies accepted from one Cookie header; more is a 413.
 **
 ** A limit is checked before the memory it protects is spent where that is
@@ -46,8 +48,9 @@ const struct http_limits http_default_limits = {
 	.max_fields = 200,
 	.max_field_len = 64 * KIB,
 	.max_files = 4,
-	.max_file_size = 8 * MIB,
+	.max_file_size = 35 * MIB,
 	.max_cookies = 50,
+	.max_files_total = 35 * MIB,
 };
 
 /* Messages for the error page. They are read by a librarian or a patron,
@@ -66,6 +69,7 @@ static const char MSG_UPLOAD_BAD[] = "The upload is malformed.";
 static const char MSG_UPLOAD_BIG[] = "The upload is too large.";
 static const char MSG_FILES[] = "Too many files were uploaded at once.";
 static const char MSG_FILE_BIG[] = "A file is too large.";
+static const char MSG_FILES_BIG[] = "The files uploaded together are too large.";
 static const char MSG_FILENAME[] =
 	"The name of an uploaded file is not valid UTF-8.";
 static const char MSG_COOKIES[] =
@@ -648,6 +652,12 @@ static int mp_headers(struct arena *a, const char *p, const char *end,
 ** described at the top of this file. On error, fields may hold the fields
 ** before the bad part and *files is left empty.
 */
+size_t http_files_allowance(const struct http_limits *lim)
+{
+	size_t all = sat_mul(lim->max_files, lim->max_file_size);
+	return lim->max_files_total && lim->max_files_total < all ? lim->max_files_total : all;
+}
+
 int http_parse_multipart(struct arena *a, const char *content_type,
 	const char *body, size_t len, const struct http_limits *lim,
 	struct http_kvlist *fields, struct http_file **files, size_t *nfiles,
@@ -665,8 +675,7 @@ int http_parse_multipart(struct arena *a, const char *content_type,
 	*nfiles = 0;
 	if (mp_boundary(content_type, &b, &blen) < 0)
 		return fail(err, 400, MSG_UPLOAD_BAD);
-	if (len > sat_add(sat_mul(lim->max_files, lim->max_file_size),
-	    lim->max_body))
+	if (len > sat_add(http_files_allowance(lim), lim->max_body))
 		return fail(err, 413, MSG_UPLOAD_BIG);
 	if (!body || len == 0)
 		return fail(err, 400, MSG_UPLOAD_BAD);
@@ -744,6 +753,8 @@ int http_parse_multipart(struct arena *a, const char *content_type,
 				return fail(err, 413, MSG_FILES);
 			if (dlen > lim->max_file_size)
 				return fail(err, 413, MSG_FILE_BIG);
+			if (sat_add(filebytes, dlen) > http_files_allowance(lim))
+				return fail(err, 413, MSG_FILES_BIG);
 			if (nf == fcap) {
 				/* nf < max_files, so this stays small. */
 				size_t cap = fcap ? fcap * 2 : 4;

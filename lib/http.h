@@ -49,11 +49,19 @@ struct http_limits {
 	size_t max_files;        /* files per multipart body */
 	size_t max_file_size;    /* bytes per file */
 	size_t max_cookies;      /* cookies in the Cookie header */
+	size_t max_files_total;  /* bytes of all files together; 0: no bound
+	                            but max_files * max_file_size */
 };
 
 /* Limits used by the web front end: 1 MiB body, 200 fields of 64 KiB,
-** 4 files of 8 MiB (so a multipart body may reach 32 MiB + fields). */
+** 4 files of up to 35 MiB each and 35 MiB together (an e-book of 30 MB
+** with a cover of 5 MB), so a multipart body may reach 36 MiB; what each
+** kind of file may weigh (covers 5 MB, e-books the setting
+** ebooks.max_upload_mb) is checked where it is stored. */
 extern const struct http_limits http_default_limits;
+
+/* The bytes of files a multipart body may carry under lim. */
+size_t http_files_allowance(const struct http_limits *lim);
 
 struct http_error {
 	int status;              /* 0 = no error; 400 or 413 */
@@ -68,6 +76,7 @@ struct req {
 	const char *query_string;    /* raw, may be "" */
 	const char *content_type;    /* may be NULL */
 	const char *cookie_header;   /* may be NULL */
+	const char *range;           /* the Range header; may be NULL */
 	const char *remote_addr;
 	bool https;
 	const char *body;            /* raw body bytes, body_len of them */

@@ -237,7 +237,8 @@ static void test_urlencoded_limits(void **state)
 	assert_int_equal(lim->max_fields, 200);
 	assert_int_equal(lim->max_field_len, 64 * 1024);
 	assert_int_equal(lim->max_files, 4);
-	assert_int_equal(lim->max_file_size, 8 * 1024 * 1024);
+	assert_int_equal(lim->max_file_size, 35 * 1024 * 1024);
+	assert_int_equal(http_files_allowance(lim), 35 * 1024 * 1024);
 	assert_int_equal(lim->max_cookies, 50);
 
 	/* 200 fields pass, 201 do not. */
@@ -744,6 +745,25 @@ static void test_multipart_limits(void **state)
 		&err), 413);
 	assert_string_equal(err.message, "A file is too large.");
 	assert_int_equal(nfiles, 0);
+
+	/* Files together over max_files_total: 413, though each is small
+	** enough; under it they pass. */
+	lim.max_files_total = 1500;
+	buf_clear(&b);
+	add_file_part(&b, "a", 800);
+	add_file_part(&b, "b", 800);
+	buf_puts(&b, "--AaB03x--");
+	assert_int_equal(mp(a, CT, b.data, b.len, &lim, &f, &files, &nfiles,
+		&err), 413);
+	assert_string_equal(err.message, "The files uploaded together are too large.");
+	buf_clear(&b);
+	add_file_part(&b, "a", 800);
+	add_file_part(&b, "b", 700);
+	buf_puts(&b, "--AaB03x--");
+	assert_int_equal(mp(a, CT, b.data, b.len, &lim, &f, &files, &nfiles,
+		&err), 0);
+	assert_int_equal(nfiles, 2);
+	lim.max_files_total = 0;
 
 	/* Too many files. */
 	buf_clear(&b);
