@@ -48,6 +48,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,build/asan/tests/%,$(UNIT_SRC))
 
 .PHONY: all deps browser-deps run test unit e2e bench bench-home bench-circulation bench-catalogue \
 	bench-import bench-notices fuzz clean
+.PHONY: bench-reports
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -147,6 +148,11 @@ bench-import: deps
 bench-notices: deps
 	@$(MAKE) --no-print-directory all
 	@tests/bench/notices.sh
+
+# Each staff report page at a million loans (tests/bench/reports.sh).
+bench-reports: deps
+	@$(MAKE) --no-print-directory all
+	@tests/bench/reports.sh
 
 bench-catalogue: deps
 	@$(MAKE) --no-print-directory all build/bench/search_times

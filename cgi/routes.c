@@ -108,6 +108,8 @@ const struct route routes[] = {
 	{ "POST", "/staff/imports/{batch}/undo",          ROLE_LIBRARIAN, page_imports_undo },
 	{ "GET",  "/staff/exports",                       ROLE_LIBRARIAN, page_exports },
 	{ "GET",  "/staff/exports/{kind}",                ROLE_LIBRARIAN, page_export_download },
+	{ "GET",  "/staff/reports",                       ROLE_LIBRARIAN, page_reports },
+	{ "GET",  "/staff/reports/{kind}",                ROLE_LIBRARIAN, page_report },
 	{ "GET",  "/staff/notices/{id}/email",            ROLE_LIBRARIAN, page_outbox_email },
 	{ "GET",  "/staff/notifications",                 ROLE_LIBRARIAN, page_staff_notifications },
 	{ "POST", "/staff/notifications/read-all",        ROLE_LIBRARIAN, page_staff_notifications_read_all },

@@ -211,6 +211,11 @@ void reviews_view_rating(struct ctx *c, struct tv *obj, long long sum, long long
 ** (rating, body, errors) and the form shows it. */
 void reviews_view_title(struct ctx *c, long long title_id);
 
+/* The private folder nginx serves downloads from (/_exports/ with
+** X-Accel-Redirect), made when missing and rid of files older than an
+** hour (cgi/exports.c); NULL when it cannot be made. */
+const char *exports_folder(struct ctx *c);
+
 /* Handlers, by area. */
 void page_opac_home(struct ctx *c);
 void page_opac_healthz(struct ctx *c);
@@ -337,6 +342,8 @@ void page_reviews_delete(struct ctx *c);
 void page_reviews_staff(struct ctx *c);
 void page_reviews_hide(struct ctx *c);
 void page_reviews_show(struct ctx *c);
+void page_reports(struct ctx *c);
+void page_report(struct ctx *c);
 
 /* cgi/audit.c */
 void page_admin_audit(struct ctx *c);

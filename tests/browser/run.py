@@ -98,7 +98,9 @@ def seed(stack):
     assert visitor.post("/password/forgot", {"email": BORROWER[0],
                                              "csrf": page.csrf()}).status == 303
     return {
-        "paths": [emailed_link(stack, BORROWER[0], "password-reset")],
+        "paths": [emailed_link(stack, BORROWER[0], "password-reset"),
+                  # A report with a chart (the {kind} of /staff/reports/{kind}).
+                  "/staff/reports/circulation"],
         "port": stack.port,
         # The journeys read the emails of the outbox from it.
         "db": stack.env["CARREL_DB"],
