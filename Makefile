@@ -21,12 +21,12 @@ RELEASE := $(BASE) -O2 -g
 ASAN    := $(BASE) -O1 -g -fno-omit-frame-pointer \
            -fsanitize=address,undefined -fno-sanitize-recover=undefined
 LIBS    := -lfcgi -lsqlite3 -lsodium -lmagic -lcurl -ljansson \
-           -lcsv -lzip -lxml2 -lxlsxwriter -lqpdf
+           -lcsv -lzip -lxml2 -lxlsxwriter -lqpdf -larchive
 TEST_LIBS := -lcmocka
 
 DEB_PACKAGES := gcc make pkg-config nginx libfcgi-dev libsqlite3-dev \
 	libsodium-dev libmagic-dev libcurl4-openssl-dev libjansson-dev \
-	libcmocka-dev libcsv-dev libzip-dev libxml2-dev libxlsxwriter-dev \
+	libcmocka-dev libcsv-dev libzip-dev libxml2-dev libxlsxwriter-dev libarchive-dev \
 	wrk python3 curl sqlite3 tzdata chromium python3-aiosmtpd libnginx-mod-nchan \
 	libqpdf-dev
 # node and npm for the browser suite's tools, unless a node is already here.
@@ -48,6 +48,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,build/asan/tests/%,$(UNIT_SRC))
 
 .PHONY: all deps browser-deps run test unit e2e bench bench-home bench-circulation bench-catalogue \
 	bench-import bench-notices fuzz clean
+.PHONY: bench-reports
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -147,6 +148,11 @@ bench-import: deps
 bench-notices: deps
 	@$(MAKE) --no-print-directory all
 	@tests/bench/notices.sh
+
+# Each staff report page at a million loans (tests/bench/reports.sh).
+bench-reports: deps
+	@$(MAKE) --no-print-directory all
+	@tests/bench/reports.sh
 
 bench-catalogue: deps
 	@$(MAKE) --no-print-directory all build/bench/search_times

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backup.h"
 #include "calendar.h"
 #include "catalogue.h"
 #include "circulation.h"
@@ -211,6 +212,31 @@ static int task_monthly_report(struct cron *c, char *msg, size_t msglen)
 	return send_monthly_report(c, y, m, msg, msglen);
 }
 
+/* The nightly backup (lib/backup.h) into the backups folder, once a library
+** day from the hour the setting backup.hour names, then the rotation. */
+static int task_backup(struct cron *c, char *msg, size_t msglen)
+{
+	struct backup_settings set;
+	backup_settings_get(&c->db, &set);
+	if (!backup_nightly_due(&c->arena, c->cfg->backups, &set, c->now)) {
+		snprintf(msg, msglen, "not due (once a day from %02ld:00)", set.hour);
+		return 0;
+	}
+	cron_progress(c, "making the nightly backup");
+	char name[BACKUP_NAME_MAX], err[512];
+	struct backup_summary s;
+	if (backup_make_kept(&c->db, c->cfg->backups, c->cfg->uploads, true, c->now, 0, name, &s,
+		err, sizeof err)) {
+		snprintf(msg, msglen, "the nightly backup failed: %s", err);
+		return -1;
+	}
+	int removed = backup_rotate(&c->arena, c->cfg->backups, &set);
+	snprintf(msg, msglen, "%s made (%s); %d older backup%s removed by rotation", name,
+		backup_size_words(&c->arena, s.archive_bytes), removed < 0 ? 0 : removed,
+		removed == 1 ? "" : "s");
+	return removed < 0 ? -1 : 0;
+}
+
 /* The tasks of `carrel-cron run`, in order: delivery last, so that what
 ** the others queue goes out in the same run. */
 static const struct cron_task_def run_tasks[] = {
@@ -219,6 +245,7 @@ static const struct cron_task_def run_tasks[] = {
 	{ "ebooks", task_ebooks },
 	{ "refresh-search", task_refresh_search },
 	{ "monthly-report", task_monthly_report },
+	{ "backup", task_backup },
 	{ "deliver", task_deliver },
 };
 
@@ -327,7 +354,8 @@ static void usage(FILE *out)
 	      "           collected in time, end e-book loans whose time is up and\n"
 	      "           remind those ending soon, refresh the search once a day, on the\n"
 	      "           1st email last month's report to every librarian and admin,\n"
-	      "           and last deliver the notices that are due.\n"
+	      "           make the nightly backup (once a day from backup.hour) and\n"
+	      "           rotate the kept ones, and last deliver the notices that are due.\n"
 	      "  deliver  only deliver the notices that are due (email, text messages);\n"
 	      "           exits 1 when the mail server or the text message gateway\n"
 	      "           could not be used (the notices are tried again later).\n"

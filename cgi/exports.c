@@ -89,6 +89,15 @@ static long write_export(struct ctx *c, enum export_kind kind, enum export_forma
 	return rows;
 }
 
+const char *exports_folder(struct ctx *c)
+{
+	const char *dir = export_dir(c);
+	if (mkdir(dir, 0755) && errno != EEXIST)
+		return NULL;
+	remove_old_exports(dir, c->now);
+	return dir;
+}
+
 void page_export_download(struct ctx *c)
 {
 	int kind = export_kind_parse(c->req->params[0]);

@@ -144,6 +144,7 @@ static void view_hits(struct ctx *c, const struct search_result *r)
 		tv_set_str(t, "cover_url", cover_url(c, h->cover));
 		tv_set_int(t, "available", h->available);
 		tv_set_int(t, "copies", h->copies);
+		reviews_view_rating(c, t, h->rating_sum, h->rating_count);
 		tv_push(list, t);
 	}
 }
@@ -176,9 +177,10 @@ static void view_search_form(struct ctx *c, const struct search_query *q)
 	if (q->year_to)
 		tv_set_int(c->view, "year_to", q->year_to);
 	struct tv *sorts = tv_set_list(c->view, "sorts");
-	for (int s = SORT_RELEVANCE; s <= SORT_NEWEST; s++) {
+	for (int s = SORT_RELEVANCE; s <= SORT_LAST; s++) {
 		struct tv *o = tv_obj(c->arena);
 		tv_set_str(o, "value", search_sort_name((enum search_sort)s));
+		tv_set_str(o, "label", search_sort_label((enum search_sort)s));
 		tv_set_bool(o, "selected", (int)q->sort == s);
 		tv_push(sorts, o);
 	}
@@ -352,6 +354,7 @@ void page_opac_title(struct ctx *c)
 	ebooks_view_title(c, t.id, !strcmp(t.format, "ebook"));
 	tv_set_int(c->view, "on_shelf", on_shelf);
 	tv_set_bool(c->view, "has_copies", copies->len > 0);
+	reviews_view_title(c, t.id);
 	web_render(c, "title", 200);
 }
 

@@ -53,6 +53,8 @@ const struct route routes[] = {
 	{ "POST", "/titles/{id}/ebook-request", ROLE_MEMBER, page_ebooks_request },
 	{ "POST", "/account/ebooks/{id}/return", ROLE_MEMBER, page_ebooks_return_own },
 	{ "POST", "/account/ebooks/{id}/cancel", ROLE_MEMBER, page_ebooks_cancel_own },
+	{ "POST", "/titles/{id}/reviews",    ROLE_MEMBER, page_reviews_save },
+	{ "POST", "/titles/{id}/reviews/delete", ROLE_MEMBER, page_reviews_delete },
 	{ "GET",  "/account/payments",       ROLE_MEMBER, page_account_payments },
 	{ "POST", "/account/payments",       ROLE_MEMBER, page_account_payment_start },
 	{ "GET",  "/payments/{id}",          ROLE_MEMBER, page_payment_receipt },
@@ -109,6 +111,8 @@ const struct route routes[] = {
 	{ "POST", "/staff/imports/{batch}/undo",          ROLE_LIBRARIAN, page_imports_undo },
 	{ "GET",  "/staff/exports",                       ROLE_LIBRARIAN, page_exports },
 	{ "GET",  "/staff/exports/{kind}",                ROLE_LIBRARIAN, page_export_download },
+	{ "GET",  "/staff/reports",                       ROLE_LIBRARIAN, page_reports },
+	{ "GET",  "/staff/reports/{kind}",                ROLE_LIBRARIAN, page_report },
 	{ "GET",  "/staff/notices/{id}/email",            ROLE_LIBRARIAN, page_outbox_email },
 	{ "GET",  "/staff/notifications",                 ROLE_LIBRARIAN, page_staff_notifications },
 	{ "POST", "/staff/notifications/read-all",        ROLE_LIBRARIAN, page_staff_notifications_read_all },
@@ -117,6 +121,9 @@ const struct route routes[] = {
 	{ "POST", "/staff/ebook-requests/{id}/grant",     ROLE_LIBRARIAN, page_staff_ebook_grant },
 	{ "POST", "/staff/ebook-requests/{id}/reject",    ROLE_LIBRARIAN, page_staff_ebook_reject },
 	{ "POST", "/staff/ebook-requests/{id}/revoke",    ROLE_LIBRARIAN, page_staff_ebook_revoke },
+	{ "GET",  "/staff/reviews",                       ROLE_LIBRARIAN, page_reviews_staff },
+	{ "POST", "/staff/reviews/{id}/hide",             ROLE_LIBRARIAN, page_reviews_hide },
+	{ "POST", "/staff/reviews/{id}/show",             ROLE_LIBRARIAN, page_reviews_show },
 
 	/* Admin */
 	{ "GET",  "/admin/users",            ROLE_ADMIN,  page_admin_users },
@@ -154,6 +161,10 @@ const struct route routes[] = {
 	{ "GET",  "/admin/notices/{kind}",   ROLE_ADMIN,  page_admin_notice },
 	{ "POST", "/admin/notices/{kind}",   ROLE_ADMIN,  page_admin_notice_save },
 	{ "POST", "/admin/notices/{kind}/restore", ROLE_ADMIN, page_admin_notice_restore },
+	{ "GET",  "/admin/backups",          ROLE_ADMIN,  page_admin_backups },
+	{ "POST", "/admin/backups",          ROLE_ADMIN,  page_admin_backup_make },
+	{ "POST", "/admin/backups/settings", ROLE_ADMIN,  page_admin_backup_settings },
+	{ "GET",  "/admin/backups/{name}",   ROLE_ADMIN,  page_admin_backup_download },
 };
 
 const int routes_count = (int)(sizeof routes / sizeof routes[0]);

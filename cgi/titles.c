@@ -63,7 +63,7 @@ static void view_figures(struct ctx *c)
 		false);
 	figure(c, list, arena_printf(c->arena, "Payments this month (%ld)", d.payments_month),
 		web_money(c, d.payments_month_cents),
-		arena_printf(c->arena, "/staff/reports/payments?from=%s", d.month_start), false);
+		arena_printf(c->arena, "/staff/reports/fines?from=%s&group=month", d.month_start), false);
 	figure(c, list, "Memberships ending within 14 days", COUNT(d.expiring),
 		arena_printf(c->arena, "/staff/members?expiring=%d", DASHBOARD_EXPIRING_DAYS),
 		false);

@@ -199,6 +199,23 @@ void lists_view_names(struct ctx *c, struct tv *obj, const char *category_key,
 ** and, when not, the recent emails saved as files. */
 void outbox_view(struct ctx *c);
 
+/* A title's ratings (lib/reviews.h) under obj as "rating": average ("4.3"),
+** stars ("★★★★☆", the average rounded) and count_text ("12 ratings");
+** nothing when nobody rated it (cgi/reviews.c). */
+void reviews_view_rating(struct ctx *c, struct tv *obj, long long sum, long long count);
+
+/* The title page's reviews as "reviews" for _title_reviews.mustache: the
+** average, the visible reviews (staff see hidden ones, marked), and the
+** member's form or why they cannot review; a visitor's is the same for
+** every visitor. After a refused post the view holds "review_typed"
+** (rating, body, errors) and the form shows it. */
+void reviews_view_title(struct ctx *c, long long title_id);
+
+/* The private folder nginx serves downloads from (/_exports/ with
+** X-Accel-Redirect), made when missing and rid of files older than an
+** hour (cgi/exports.c); NULL when it cannot be made. */
+const char *exports_folder(struct ctx *c);
+
 /* Handlers, by area. */
 void page_opac_home(struct ctx *c);
 void page_opac_healthz(struct ctx *c);
@@ -316,6 +333,17 @@ void page_password_forgot_form(struct ctx *c);
 void page_password_forgot(struct ctx *c);
 void page_password_reset_form(struct ctx *c);
 void page_password_reset(struct ctx *c);
+void page_admin_backups(struct ctx *c);
+void page_admin_backup_make(struct ctx *c);
+void page_admin_backup_settings(struct ctx *c);
+void page_admin_backup_download(struct ctx *c);
+void page_reviews_save(struct ctx *c);
+void page_reviews_delete(struct ctx *c);
+void page_reviews_staff(struct ctx *c);
+void page_reviews_hide(struct ctx *c);
+void page_reviews_show(struct ctx *c);
+void page_reports(struct ctx *c);
+void page_report(struct ctx *c);
 
 /* ---- e-book loans (cgi/ebooks.c) ---- */
 

@@ -243,6 +243,8 @@ static const char *const action_words[][2] = {
 	{ "copy.add", "Copy added" },
 	{ "copy.edit", "Copy changed" },
 	{ "copy.withdraw", "Copy withdrawn" },
+	{ "review.hide", "Review hidden" },
+	{ "review.show", "Review shown again" },
 	{ "rule.save", "Rule saved" },
 	{ "rule.delete", "Rule deleted" },
 	{ "settings.save", "Settings changed" },

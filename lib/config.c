@@ -38,6 +38,7 @@ static const struct config_key config_keys[] = {
 	STR(payment_provider),
 	NUM(reset_per_email, KEY_INT), NUM(reset_per_ip, KEY_INT), NUM(register_per_ip, KEY_INT),
 	STR(live_url), STR(live_socket),
+	STR(backups),
 };
 
 #define NKEYS (sizeof config_keys / sizeof config_keys[0])
@@ -48,6 +49,7 @@ static void config_defaults(struct config *cfg)
 	snprintf(cfg->db, sizeof cfg->db, "var/carrel.db");
 	snprintf(cfg->socket, sizeof cfg->socket, "var/carrel.sock");
 	snprintf(cfg->uploads, sizeof cfg->uploads, "var/uploads");
+	snprintf(cfg->backups, sizeof cfg->backups, "var/backups");
 	snprintf(cfg->templates, sizeof cfg->templates, "templates");
 	snprintf(cfg->schema, sizeof cfg->schema, "schema");
 	snprintf(cfg->base_url, sizeof cfg->base_url, "http://127.0.0.1:8080");

@@ -16,6 +16,8 @@ struct config {
 	char socket[512];        /* FastCGI unix socket */
 	int workers;             /* 0 = number of cores */
 	char uploads[512];       /* uploaded files */
+	char backups[512];       /* backups kept by carrel-cron and /admin/backups
+	                            (lib/backup.h) */
 	char templates[512];     /* *.mustache directory */
 	char schema[512];        /* numbered *.sql migrations */
 	char base_url[256];      /* e.g. https://library.example.org */

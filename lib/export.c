@@ -109,7 +109,7 @@ static bool formula_like(const char *s)
 	return s[0] && strchr("=+-@\t\r", s[0]);
 }
 
-static void csv_cell(FILE *out, const char *s)
+void export_csv_cell(FILE *out, const char *s)
 {
 	bool guard = formula_like(s);
 	if (!strpbrk(s, ",\"\r\n")) {
@@ -141,7 +141,7 @@ static void csv_value(FILE *out, sqlite3_stmt *st, int col)
 	case SQLITE_NULL:
 		break;
 	default:
-		csv_cell(out, (const char *)sqlite3_column_text(st, col));
+		export_csv_cell(out, (const char *)sqlite3_column_text(st, col));
 	}
 }
 
@@ -156,7 +156,7 @@ long export_csv(struct db *db, enum export_kind kind, FILE *out, char *err, size
 	for (int i = 0; i < ncol; i++) {
 		if (i)
 			fputc(',', out);
-		csv_cell(out, sqlite3_column_name(st, i));
+		export_csv_cell(out, sqlite3_column_name(st, i));
 	}
 	fputs("\r\n", out);
 	long rows = 0;

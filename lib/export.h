@@ -26,6 +26,11 @@ const char *export_kind_name(enum export_kind k);
 /* "csv" or "xlsx"; -1 when unknown. */
 int export_format_parse(const char *s);
 
+/* One text cell of a CSV file: quoted when it holds a comma, quote or line
+** break, and guarded with a leading apostrophe when a spreadsheet could
+** take it for a formula (= + - @, tab, carriage return). */
+void export_csv_cell(FILE *out, const char *s);
+
 /* Write kind as CSV to out. Returns the number of data rows, or -1 with a
 ** message in err. */
 long export_csv(struct db *db, enum export_kind kind, FILE *out, char *err, size_t errlen);

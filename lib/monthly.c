@@ -10,6 +10,7 @@
 #include "desk.h"
 #include "money.h"
 #include "notify.h"
+#include "svgchart.h"
 
 static const char *const month_names[] = {
 	"January", "February", "March", "April", "May", "June", "July", "August",
@@ -145,41 +146,29 @@ int monthly_compute(struct db *db, struct arena *a, int year, int month, time_t 
 
 /* ---- the chart ---- */
 
-#define CHART_W 620
-#define CHART_H 180
-#define CHART_PAD 20
-
 const char *monthly_svg(struct arena *a, const struct monthly_report *r)
 {
-	long most = 1;
-	for (int d = 0; d < r->days; d++)
+	long most = 0;
+	struct svg_bar *bars = arena_calloc(a, sizeof *bars * (size_t)(r->days > 0 ? r->days : 1));
+	for (int d = 0; d < r->days; d++) {
 		if (r->per_day[d] > most)
 			most = r->per_day[d];
-	const char *name = monthly_name(a, r);
-	struct buf out = BUF_INIT;
-	buf_printf(&out, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-		"viewBox=\"0 0 %d %d\" role=\"img\" aria-labelledby=\"chart-title chart-desc\">"
-		"<title id=\"chart-title\">Loans per day, %s</title>"
-		"<desc id=\"chart-desc\">One bar a day, days 1 to %d; "
-		"the busiest day had %ld loan%s, the month %ld in all.</desc>",
-		CHART_W, CHART_H + CHART_PAD, CHART_W, CHART_H + CHART_PAD, name, r->days, most,
-		most == 1 ? "" : "s", r->loans);
-	double slot = (double)CHART_W / r->days;
-	for (int d = 0; d < r->days; d++) {
-		double h = (double)(CHART_H - CHART_PAD) * (double)r->per_day[d] / (double)most;
-		buf_printf(&out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
-			"fill=\"#1f5f8b\"><title>%d %s: %ld loan%s</title></rect>",
-			d * slot + 1, (double)CHART_H - h, slot - 2, h, d + 1, month_names[r->month - 1],
+		bars[d].value = (double)r->per_day[d];
+		bars[d].tip = arena_printf(a, "%d %s: %ld loan%s", d + 1, month_names[r->month - 1],
 			r->per_day[d], r->per_day[d] == 1 ? "" : "s");
 	}
-	buf_printf(&out, "<line x1=\"0\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#767f86\"/>",
-		CHART_H, CHART_W, CHART_H);
-	buf_printf(&out, "<text x=\"0\" y=\"%d\" font-size=\"12\">1</text>"
-		"<text x=\"%d\" y=\"%d\" font-size=\"12\" text-anchor=\"end\">%d</text></svg>",
-		CHART_H + CHART_PAD - 4, CHART_W, CHART_H + CHART_PAD - 4, r->days);
-	const char *svg = arena_strndup(a, out.data, out.len);
-	buf_free(&out);
-	return svg;
+	struct svg_chart c = {
+		.id = "chart",
+		.title = arena_printf(a, "Loans per day, %s", monthly_name(a, r)),
+		.desc = arena_printf(a, "One bar a day, days 1 to %d; the busiest day had %ld loan%s, "
+			"the month %ld in all.", r->days, most, most == 1 ? "" : "s", r->loans),
+		.bars = bars,
+		.nbars = r->days,
+		.first_label = "1",
+		.last_label = arena_printf(a, "%d", r->days),
+		.value_label = arena_printf(a, "%ld", most),
+	};
+	return svgchart_bars(a, &c);
 }
 
 /* ---- the email ---- */

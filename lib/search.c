@@ -19,11 +19,20 @@ static const char *const sort_names[] = {
 	[SORT_TITLE] = "title",
 	[SORT_AUTHOR] = "author",
 	[SORT_NEWEST] = "newest",
+	[SORT_RATING] = "rating",
+};
+
+static const char *const sort_labels[] = {
+	[SORT_RELEVANCE] = "Relevance",
+	[SORT_TITLE] = "Title",
+	[SORT_AUTHOR] = "Author",
+	[SORT_NEWEST] = "Newest",
+	[SORT_RATING] = "Highest rated",
 };
 
 enum search_sort search_sort_parse(const char *s)
 {
-	for (int i = 0; i <= SORT_NEWEST; i++)
+	for (int i = 0; i <= SORT_LAST; i++)
 		if (s && !strcmp(s, sort_names[i]))
 			return (enum search_sort)i;
 	return SORT_RELEVANCE;
@@ -31,7 +40,12 @@ enum search_sort search_sort_parse(const char *s)
 
 const char *search_sort_name(enum search_sort s)
 {
-	return (unsigned)s <= SORT_NEWEST ? sort_names[s] : "relevance";
+	return (unsigned)s <= SORT_LAST ? sort_names[s] : "relevance";
+}
+
+const char *search_sort_label(enum search_sort s)
+{
+	return (unsigned)s <= SORT_LAST ? sort_labels[s] : sort_labels[SORT_RELEVANCE];
 }
 
 /* Word characters for has_word_starting: ASCII letters and digits, and
@@ -388,6 +402,7 @@ struct candidate {
 	const char *title;   /* these three only when sorting or filtering */
 	const char *authors; /* needs them (struct gather.need_rows) */
 	int year;
+	long long rating_sum, rating_count;   /* the same */
 };
 
 /* Sorting titles the way a shelf does: ignore a leading article. */
@@ -400,6 +415,19 @@ static const char *sort_key(const char *title)
 			return title + n;
 	}
 	return title;
+}
+
+/* The higher average first (compared as fractions, exactly), then the
+** more ratings; a title nobody rated after every rated one. */
+static int compare_ratings(const struct candidate *a, const struct candidate *b)
+{
+	if (!a->rating_count || !b->rating_count)
+		return (a->rating_count == 0) - (b->rating_count == 0);
+	long long left = a->rating_sum * b->rating_count;
+	long long right = b->rating_sum * a->rating_count;
+	if (left != right)
+		return left > right ? -1 : 1;
+	return (b->rating_count > a->rating_count) - (b->rating_count < a->rating_count);
 }
 
 static int compare_candidates(const void *pa, const void *pb, void *arg)
@@ -418,6 +446,9 @@ static int compare_candidates(const void *pa, const void *pb, void *arg)
 		break;
 	case SORT_NEWEST:
 		c = (b->year > a->year) - (b->year < a->year);
+		break;
+	case SORT_RATING:
+		c = compare_ratings(a, b);
 		break;
 	}
 	return c ? c : (a->key > b->key) - (a->key < b->key);
@@ -444,8 +475,10 @@ static int compare_candidates(const void *pa, const void *pb, void *arg)
 	"SELECT " fts ".rowid FROM " fts " " TITLE_STAT_OF(fts) \
 	"WHERE " fts " MATCH ?1 " ROW_CHECKS \
 	"ORDER BY " fts ".rowid LIMIT ?3", \
-	/* Sorting by title, author or year needs those of every candidate. */ \
-	"SELECT " fts ".rowid, d.title, d.authors, s.pub_year FROM " fts " " TITLE_STAT_OF(fts) \
+	/* Sorting by title, author, year or rating needs those of every \
+	** candidate. */ \
+	"SELECT " fts ".rowid, d.title, d.authors, s.pub_year, s.rating_sum, s.rating_count " \
+	"FROM " fts " " TITLE_STAT_OF(fts) \
 	"  CROSS JOIN title_doc d ON d.key = " fts ".rowid " \
 	"WHERE " fts " MATCH ?1 " ROW_CHECKS \
 	"ORDER BY " fts ".rowid LIMIT ?3" }
@@ -463,7 +496,7 @@ static const char *const pass_sql[4][3] = {
 
 /* "On the shelf" alone: the same order, from title_doc. */
 static const char sql_browse[] =
-	"SELECT d.key, d.title, d.authors, s.pub_year "
+	"SELECT d.key, d.title, d.authors, s.pub_year, s.rating_sum, s.rating_count "
 	"FROM title_doc d CROSS JOIN title_stat s ON s.title_id = d.title_id "
 	"WHERE ?1 = '' AND (?2 = 0 OR s.available > 0) "
 	"ORDER BY d.key LIMIT ?3";
@@ -569,8 +602,11 @@ static int gather_pass(struct db *db, struct arena *a, const char *expr,
 			c->title = db_text(a, st, 1);
 			c->authors = db_text(a, st, 2);
 			c->year = (int)db_col_int(st, 3);
+			c->rating_sum = db_col_int(st, 4);
+			c->rating_count = db_col_int(st, 5);
 		} else {
 			c->title = c->authors = "";
+			c->rating_sum = c->rating_count = 0;
 		}
 	}
 	sqlite3_reset(st);
@@ -801,7 +837,7 @@ static int load_hit(struct db *db, struct arena *a, long long key,
 {
 	sqlite3_stmt *st = db_query(db,
 		"SELECT d.title_id, d.title, d.subtitle, d.authors, s.pub_year, t.format, "
-		"  t.cover, s.copies, s.available "
+		"  t.cover, s.copies, s.available, s.rating_sum, s.rating_count "
 		"FROM title_doc d CROSS JOIN title t CROSS JOIN title_stat s "
 		"WHERE d.key = ? AND t.id = d.title_id AND s.title_id = d.title_id",
 		"i", key);
@@ -816,6 +852,8 @@ static int load_hit(struct db *db, struct arena *a, long long key,
 	h->cover = db_text(a, st, 6);
 	h->copies = (int)db_col_int(st, 7);
 	h->available = (int)db_col_int(st, 8);
+	h->rating_sum = db_col_int(st, 9);
+	h->rating_count = db_col_int(st, 10);
 	db_done(st);
 	return 0;
 }

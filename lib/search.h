@@ -45,7 +45,11 @@
 
 #define SEARCH_QUERY_MAX 200      /* characters of search text used */
 
-enum search_sort { SORT_RELEVANCE, SORT_TITLE, SORT_AUTHOR, SORT_NEWEST };
+/* SORT_RATING: the highest average rating first (title_stat's rating_sum
+** and rating_count, kept by schema/0022_ebooks.sql's triggers), then the
+** most ratings; titles nobody rated last. SORT_LAST is the last of them. */
+enum search_sort { SORT_RELEVANCE, SORT_TITLE, SORT_AUTHOR, SORT_NEWEST, SORT_RATING };
+#define SORT_LAST SORT_RATING
 
 struct search_query {
 	const char *q;            /* as typed; may be "" */
@@ -73,6 +77,8 @@ struct search_hit {
 	const char *cover;        /* file name under uploads/covers, or "" */
 	int copies;               /* copies that can be borrowed at all */
 	int available;            /* of them, on the shelf now */
+	long long rating_sum;     /* the visible ratings: their sum and count */
+	long long rating_count;   /* (0: nobody rated it) */
 };
 
 struct search_result {
@@ -88,9 +94,12 @@ struct search_result {
 	long window;              /* when windowed: the titles in the window */
 };
 
-/* Parse "relevance", "title", "author", "newest"; SORT_RELEVANCE otherwise. */
+/* Parse "relevance", "title", "author", "newest", "rating";
+** SORT_RELEVANCE otherwise. */
 enum search_sort search_sort_parse(const char *s);
 const char *search_sort_name(enum search_sort s);
+/* The sort in words for a menu: "Highest rated". */
+const char *search_sort_label(enum search_sort s);
 
 /* Run a search. Returns 0, or -1 on a database error. */
 int search_run(struct db *db, struct arena *a, const struct search_query *q,

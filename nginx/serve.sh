@@ -27,16 +27,19 @@ export CARREL_SOCKET="${CARREL_SOCKET:-$VAR/carrel.sock}"
 export CARREL_TEMPLATES="${CARREL_TEMPLATES:-$root/templates}"
 export CARREL_SCHEMA="${CARREL_SCHEMA:-$root/schema}"
 export CARREL_UPLOADS="${CARREL_UPLOADS:-$VAR/uploads}"
+export CARREL_BACKUPS="${CARREL_BACKUPS:-$VAR/backups}"
 # Live updates through nchan's publisher on a unix socket (nginx/dev.conf);
 # CARREL_LIVE_URL= (empty) turns them off.
 export CARREL_LIVE_URL="${CARREL_LIVE_URL-http://localhost/live-publish}"
 export CARREL_LIVE_SOCKET="${CARREL_LIVE_SOCKET:-$VAR/live.sock}"
 mkdir -p "$CARREL_UPLOADS"
 CARREL_UPLOADS=$(cd "$CARREL_UPLOADS" && pwd)
+mkdir -p "$CARREL_BACKUPS"
+CARREL_BACKUPS=$(cd "$CARREL_BACKUPS" && pwd)
 sed -e "s|@USER@|$(id -un)|g" -e "s|@GROUP@|$(id -gn)|g" \
     -e "s|@VAR@|$VAR|g" -e "s|@SOCKET@|$CARREL_SOCKET|g" \
     -e "s|@STATIC@|$STATIC|g" -e "s|@PORT@|$PORT|g" \
-    -e "s|@UPLOADS@|$CARREL_UPLOADS|g" \
+    -e "s|@UPLOADS@|$CARREL_UPLOADS|g" -e "s|@BACKUPS@|$CARREL_BACKUPS|g" \
     -e "s|@LIVE_SOCKET@|$CARREL_LIVE_SOCKET|g" \
     -e "s|@NGINX_WORKERS@|$NGINX_WORKERS|g" -e "s|@ACCESS_LOG@|$ACCESS_LOG|g" \
     "$root/nginx/dev.conf" > "$VAR/nginx.conf"

@@ -105,13 +105,37 @@ def seed(stack):
     page = staff.get("/staff/ebook-requests")
     assert staff.post("/staff/ebook-requests/%d/grant" % granted_loan,
                       {"csrf": page.csrf()}).status == 303
+    # A title with reviews, the newest title (the crawl opens it from the
+    # home page): the borrower rated it after a loan, staff hid another
+    # review with a reason, and the member has it on loan to rate it in a
+    # journey (the crawl then sees their form).
+    review_tid, (review_code,) = circ.add_title(stack, "A Well Reviewed Book", copies=1)
+    assert circ.checkout(staff, BORROWER[0], review_code).status == 303
+    page = borrower.get("/titles/%d" % review_tid)
+    assert borrower.post("/titles/%d/reviews" % review_tid, {
+        "csrf": page.csrf(), "rating": "5",
+        "body": "A gripping story, told with care.\nI read it in two evenings."}).status == 303
+    assert circ.checkin(staff, review_code).status in (200, 303)
+    assert circ.checkout(staff, MEMBER[0], review_code).status == 303
+    with stack.db() as db:
+        db.execute("UPDATE title SET created_at = strftime('%s', 'now') + 3600 WHERE id = ?",
+                   (review_tid,))
+        admin_id = db.execute("SELECT id FROM account WHERE email = ?",
+                              (circ.ADMIN[0],)).fetchone()[0]
+        db.execute("INSERT INTO review(title_id, account_id, rating, body, created_at, "
+                   "updated_at, hidden_at, hidden_by, hidden_reason) VALUES (?, ?, 1, "
+                   "'Visit my shop for cheap books.', strftime('%s', 'now') - 86400, "
+                   "strftime('%s', 'now') - 86400, strftime('%s', 'now'), ?, 'Advertising')",
+                   (review_tid, admin_id, admin_id))
     # A password reset link asked for, so that the crawl sees the reset form.
     visitor = Client(stack.port)
     page = visitor.get("/password/forgot")
     assert visitor.post("/password/forgot", {"email": BORROWER[0],
                                              "csrf": page.csrf()}).status == 303
     return {
-        "paths": [emailed_link(stack, BORROWER[0], "password-reset")],
+        "paths": [emailed_link(stack, BORROWER[0], "password-reset"),
+                  # A report with a chart (the {kind} of /staff/reports/{kind}).
+                  "/staff/reports/circulation"],
         "port": stack.port,
         # The journeys read the emails of the outbox from it.
         "db": stack.env["CARREL_DB"],
@@ -128,6 +152,7 @@ def seed(stack):
         "desk_title": "The Desk Copy",
         "ebook_title_id": ebook_tid,
         "ebook_title": "The Digital Reader",
+        "review_title_id": review_tid,
     }
 
 

@@ -198,6 +198,31 @@ async function memberPays(page) {
   await look(page, 'member', 'payments after paying');
 }
 
+// The member rates a title they have on loan: a star rating (a radio
+// button by its label) and a few words; the average then counts it.
+async function memberRatesTitle(page) {
+  await page.goto(`${base}/titles/${seed.review_title_id}`);
+  const reviews = page.locator('#reviews');
+  let text = (await reviews.innerText()).replace(/\s+/g, ' ');
+  check(/5\.0 out of 5 \(1 rating\)/.test(text), `the title's rating reads: ${text.slice(0, 300)}`);
+  await look(page, 'member', 'title to review');
+  await reviews.getByLabel('4 stars (very good)').check();
+  await reviews.getByLabel('Your review (optional)').fill('Slow to start, then hard to put down.');
+  await clickThrough(page, reviews.getByRole('button', { name: 'Post your review' }));
+  text = (await page.locator('#reviews').innerText()).replace(/\s+/g, ' ');
+  check(/Thank you: your review is saved/.test(text) && /4\.5 out of 5 \(2 ratings\)/.test(text),
+    `after rating, the reviews read: ${text.slice(0, 400)}`);
+  check(text.includes('Slow to start, then hard to put down.'), 'the new review is not on the page');
+  check(!text.includes('cheap books'), 'a hidden review is shown to a member');
+  await look(page, 'member', 'title after reviewing');
+  // The catalogue sorts by rating, each hit with its average.
+  await page.goto(`${base}/catalogue?q=${encodeURIComponent('Well Reviewed')}&sort=rating`);
+  check(await page.locator('#sort').inputValue() === 'rating', 'the sort menu does not say Highest rated');
+  const hits = (await page.locator('ol.hits').innerText()).replace(/\s+/g, ' ');
+  check(/4\.5 out of 5 \(2 ratings\)/.test(hits), `the hit does not show its rating: ${hits.slice(0, 300)}`);
+  await look(page, 'member', 'catalogue by rating');
+}
+
 async function librarianDesk(page) {
   await clickThrough(page, page.locator('nav.site').getByRole('link', { name: 'Desk' }));
   await look(page, 'librarian', 'checkout');
@@ -383,6 +408,7 @@ async function main() {
     await journey('member places a hold', () => memberPlacesHold(member));
     await journey('member renews a loan', () => memberRenews(member));
     await journey('member pays for a plan with the test provider', () => memberPays(member));
+    await journey('member rates and reviews a title they borrowed', () => memberRatesTitle(member));
     const librarian = await logIn(browser, 'librarian', seed.librarian);
     await journey('librarian lends and takes back at the desk', () => librarianDesk(librarian));
     await journey('librarian imports with a preview and undoes it', () => librarianImportsAndUndoes(librarian));

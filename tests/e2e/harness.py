@@ -155,6 +155,7 @@ class Stack:
             "CARREL_TEMPLATES": os.path.join(ROOT, "templates"),
             "CARREL_SCHEMA": os.path.join(ROOT, "schema"),
             "CARREL_UPLOADS": os.path.join(self.dir, "uploads"),
+            "CARREL_BACKUPS": os.path.join(self.dir, "backups"),
             "CARREL_WORKERS": "2",
             "CARREL_BASE_URL": "http://127.0.0.1:%d" % self.port,
             # Live updates: nchan's publisher on a socket of this stack (serve.sh).

@@ -154,6 +154,10 @@ def test_figures_equal_independent_counts_and_their_lists(stack):
         assert page.status == 200, (label, page.status)
         n = want[key]
         assert "%d member%s" % (n, "" if n == 1 else "s") in page.body, (label, got[label][1])
+    # The payments figure leads to the fines and payments report of this month.
+    page = staff.get(got[paid_label][1])
+    assert page.status == 200 and "Fines and payments" in page.body, got[paid_label]
+    assert money(want["paid"]).split(" ")[0] in page.body
     page = staff.get(got["Loans out"][1])
     n = want["Loans out"]
     assert "%d loan%s out" % (n, " is" if n == 1 else "s are") in page.body, page.body[:3000]
