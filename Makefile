@@ -48,7 +48,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,build/asan/tests/%,$(UNIT_SRC))
 
 .PHONY: all deps browser-deps run test unit e2e bench bench-home bench-circulation bench-catalogue \
 	bench-import bench-notices fuzz clean
-.PHONY: bench-reports
+.PHONY: bench-reports bench-ebooks
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -131,7 +131,7 @@ e2e: deps browser-deps
 
 # The home page against a static file, then catalogue search at 10k, 100k
 # and 1M titles (BENCH_SIZES; generated databases are kept in var/bench).
-bench: bench-home bench-circulation bench-import bench-catalogue bench-notices
+bench: bench-home bench-circulation bench-import bench-catalogue bench-notices bench-ebooks
 
 bench-home: deps
 	@$(MAKE) --no-print-directory all
@@ -153,6 +153,10 @@ bench-notices: deps
 bench-reports: deps
 	@$(MAKE) --no-print-directory all
 	@tests/bench/reports.sh
+
+bench-ebooks: deps
+	@$(MAKE) --no-print-directory all
+	@tests/bench/ebooks.sh
 
 bench-catalogue: deps
 	@$(MAKE) --no-print-directory all build/bench/search_times
