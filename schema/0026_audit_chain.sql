@@ -7,8 +7,6 @@
 
 ALTER TABLE audit ADD COLUMN before_value TEXT NOT NULL DEFAULT '';
 ALTER TABLE audit ADD COLUMN after_value TEXT NOT NULL DEFAULT '';
-CREATE INDEX audit_action ON audit(action, at);
-CREATE INDEX audit_actor ON audit(actor_id, at);
 
 CREATE TABLE audit_chain (
   audit_id  INTEGER PRIMARY KEY,
