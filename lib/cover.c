@@ -2,11 +2,11 @@
 ** cover.c: checking and storing uploaded cover images. See cover.h.
 */
 #include "cover.h"
+#include "sniff.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <magic.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -123,36 +123,6 @@ static const struct {
 ** a time and cover.h tells callers to copy it before the next call. */
 static char cover_msg[200];
 
-/* Opened on first use and kept for the life of the process: loading the
-** compiled magic database costs milliseconds and a few megabytes, too much
-** for every upload. Sharing it between requests is safe: the database is
-** read once into memory at magic_load() and never changes while we run
-** (a package upgrade replaces the file on disk, and workers are restarted
-** with the service), and magic_buffer() carries nothing from one call to
-** the next except its result text, which we use before the next call. A
-** failed open is not remembered, so the next upload tries again. */
-static magic_t cover_magic;
-
-static magic_t cover_magic_get(void)
-{
-	if (cover_magic)
-		return cover_magic;
-	/* MAGIC_NO_COMPRESS_FORK: never run a decompressor program from a
-	** worker, whatever the flags may become. */
-	magic_t m = magic_open(MAGIC_MIME_TYPE | MAGIC_NO_COMPRESS_FORK);
-	if (!m) {
-		fprintf(stderr, "carrel: cover: magic_open: %s\n", strerror(errno));
-		return NULL;
-	}
-	if (magic_load(m, NULL) != 0) {
-		fprintf(stderr, "carrel: cover: magic_load: %s\n", magic_error(m));
-		magic_close(m);
-		return NULL;
-	}
-	cover_magic = m;
-	return m;
-}
-
 /* The refusal for a file libmagic calls mime; never NULL. */
 static const char *cover_refusal(const char *mime)
 {
@@ -178,14 +148,8 @@ static const char *cover_refusal(const char *mime)
 static const struct cover_kind *cover_identify(const void *data, size_t len,
 	const char **error)
 {
-	magic_t m = cover_magic_get();
-	if (!m) {
-		*error = COVER_IO_ERROR;
-		return NULL;
-	}
-	const char *mime = magic_buffer(m, data, len);
+	const char *mime = sniff_mime(data, len, "cover");
 	if (!mime) {
-		fprintf(stderr, "carrel: cover: magic_buffer: %s\n", magic_error(m));
 		*error = COVER_IO_ERROR;
 		return NULL;
 	}

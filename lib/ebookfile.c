@@ -2,13 +2,13 @@
 ** ebookfile.c: checking, storing and reading e-book files. See ebookfile.h.
 */
 #include "ebookfile.h"
+#include "sniff.h"
 
 #include "audit.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <magic.h>
 #include <qpdf/qpdf-c.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -36,27 +36,6 @@ static const char *const eb_ext[] = { "pdf", "epub" };
 /* Messages that carry a size, a type or a detail. Workers handle one
 ** request at a time; ebookfile.h tells callers the next call overwrites. */
 static char eb_msg[400];
-
-static magic_t eb_magic;
-
-/* Opened on first use and kept, as lib/cover.c does and for its reasons. */
-static magic_t eb_magic_get(void)
-{
-	if (eb_magic)
-		return eb_magic;
-	magic_t m = magic_open(MAGIC_MIME_TYPE | MAGIC_NO_COMPRESS_FORK);
-	if (!m) {
-		fprintf(stderr, "carrel: ebook: magic_open: %s\n", strerror(errno));
-		return NULL;
-	}
-	if (magic_load(m, NULL) != 0) {
-		fprintf(stderr, "carrel: ebook: magic_load: %s\n", magic_error(m));
-		magic_close(m);
-		return NULL;
-	}
-	eb_magic = m;
-	return m;
-}
 
 /* Plain words for the kinds of file a librarian might pick by mistake. */
 static const struct {
@@ -105,14 +84,8 @@ static const char *eb_refusal(const char *mime)
 /* The kind of a file from its first bytes, or -1 with *error set. */
 static int eb_identify(const void *head, size_t len, const char **error)
 {
-	magic_t m = eb_magic_get();
-	if (!m) {
-		*error = EB_IO_ERROR;
-		return -1;
-	}
-	const char *mime = magic_buffer(m, head, len);
+	const char *mime = sniff_mime(head, len, "ebook");
 	if (!mime) {
-		fprintf(stderr, "carrel: ebook: magic_buffer: %s\n", magic_error(m));
 		*error = EB_IO_ERROR;
 		return -1;
 	}
