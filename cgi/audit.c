@@ -3,24 +3,12 @@
 ** it, /admin/audit/verify walks its hash chain (lib/audit.h).
 */
 #include <string.h>
-#include <time.h>
 
 #include "audit.h"
 #include "calendar.h"
 #include "web.h"
 
 #define AUDIT_PER_PAGE 50
-
-/* "6 Dec 2026, 14:05" */
-static const char *moment(struct ctx *c, long long unix_seconds)
-{
-	time_t t = (time_t)unix_seconds;
-	struct tm tm;
-	char hm[8] = "";
-	if (localtime_r(&t, &tm))
-		strftime(hm, sizeof hm, "%H:%M", &tm);
-	return arena_printf(c->arena, "%s, %s", web_date(c, unix_seconds), hm);
-}
 
 /* A day field of the filter: "" (open) or YYYY-MM-DD, else an error. The
 ** text as typed goes to *typed. */
@@ -62,7 +50,7 @@ static void view_entries(struct ctx *c, const struct audit_entry *rows, int n)
 		const struct audit_entry *e = &rows[i];
 		struct tv *o = tv_obj(c->arena);
 		tv_set_int(o, "id", e->id);
-		tv_set_str(o, "when", moment(c, e->at));
+		tv_set_str(o, "when", web_moment(c, e->at));
 		tv_set_str(o, "who", e->actor_id ? (*e->actor_name ? e->actor_name
 			: arena_printf(c->arena, "account %lld", e->actor_id)) : "the system");
 		tv_set_str(o, "email", e->actor_email);

@@ -40,13 +40,9 @@ static void view_backups(struct ctx *c)
 	struct tv *list = tv_set_list(c->view, "backups");
 	for (int i = 0; i < n; i++) {
 		struct tv *o = tv_obj(c->arena);
-		struct tm tm;
-		char at[8];
-		localtime_r(&files[i].created_at, &tm);
-		strftime(at, sizeof at, "%H:%M", &tm);
 		tv_set_str(o, "name", files[i].name);
 		tv_set_str(o, "date", web_date(c, files[i].created_at));
-		tv_set_str(o, "time", at);
+		tv_set_str(o, "time", web_time(c, files[i].created_at));
 		tv_set_str(o, "size", backup_size_words(c->arena, files[i].bytes));
 		tv_set_str(o, "kind", files[i].nightly ? "nightly" : "by hand");
 		tv_push(list, o);

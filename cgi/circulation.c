@@ -285,9 +285,26 @@ void page_circ_member_notes(struct ctx *c)
 	web_redirect(c, arena_printf(c->arena, "/staff/checkout?member=%lld", id));
 }
 
-/* ---- the overdue list ---- */
+/* ---- loans out and overdue ---- */
 
 #define LOANS_OUT_PER_PAGE 50
+
+/* One loan of a list (/staff/loans, /staff/overdue) pushed onto list, the
+** fields both lists show set; returned for the list's own. */
+static struct tv *loan_line(struct ctx *c, struct tv *list, long long loan_id,
+	long long member_id, const char *title, const char *barcode, const char *member,
+	const char *due)
+{
+	struct tv *o = tv_obj(c->arena);
+	tv_set_int(o, "loan_id", loan_id);
+	tv_set_int(o, "member_id", member_id);
+	tv_set_str(o, "title", title);
+	tv_set_str(o, "barcode", barcode);
+	tv_set_str(o, "member", member);
+	tv_set_str(o, "due", web_day(c, due));
+	tv_push(list, o);
+	return o;
+}
 
 /* Every loan out, soonest due first, a page at a time. */
 void page_circ_loans(struct ctx *c)
@@ -304,17 +321,9 @@ void page_circ_loans(struct ctx *c)
 		return;
 	}
 	struct tv *list = tv_set_list(c->view, "loans");
-	for (int i = 0; i < n; i++) {
-		struct tv *o = tv_obj(c->arena);
-		tv_set_int(o, "loan_id", rows[i].loan_id);
-		tv_set_int(o, "member_id", rows[i].member_id);
-		tv_set_str(o, "title", rows[i].title);
-		tv_set_str(o, "barcode", rows[i].barcode);
-		tv_set_str(o, "member", rows[i].member);
-		tv_set_str(o, "due", web_day(c, rows[i].due));
-		tv_set_bool(o, "overdue", rows[i].overdue);
-		tv_push(list, o);
-	}
+	for (int i = 0; i < n; i++)
+		tv_set_bool(loan_line(c, list, rows[i].loan_id, rows[i].member_id, rows[i].title,
+			rows[i].barcode, rows[i].member, rows[i].due), "overdue", rows[i].overdue);
 	tv_set_str(c->view, "total_text", web_count(c, total, "loan is out", "loans are out"));
 	web_pager(c, "/staff/loans", page, total, LOANS_OUT_PER_PAGE);
 	web_render(c, "staff_loans", 200);
@@ -331,19 +340,13 @@ void page_circ_overdue(struct ctx *c)
 	struct tv *list = tv_set_list(c->view, "overdue");
 	/* Most overdue first: the list comes by due day, oldest first. */
 	for (int i = 0; i < n; i++) {
-		struct tv *o = tv_obj(c->arena);
-		tv_set_int(o, "loan_id", rows[i].loan_id);
-		tv_set_int(o, "member_id", rows[i].member_id);
-		tv_set_str(o, "title", rows[i].title);
-		tv_set_str(o, "barcode", rows[i].barcode);
-		tv_set_str(o, "member", rows[i].member);
+		struct tv *o = loan_line(c, list, rows[i].loan_id, rows[i].member_id, rows[i].title,
+			rows[i].barcode, rows[i].member, rows[i].due);
 		tv_set_str(o, "email", rows[i].email);
 		tv_set_str(o, "phone", rows[i].phone);
-		tv_set_str(o, "due", web_day(c, rows[i].due));
 		tv_set_int(o, "days", rows[i].days_overdue);
 		tv_set_bool(o, "one_day", rows[i].days_overdue == 1);
 		tv_set_str(o, "fine", web_money(c, rows[i].fine_cents));
-		tv_push(list, o);
 	}
 	tv_set_int(c->view, "count", n);
 	tv_set_bool(c->view, "any", n > 0);

@@ -51,11 +51,10 @@ static void set_time(struct ctx *c, struct tv *o, long long unix_seconds)
 {
 	time_t t = (time_t)unix_seconds;
 	struct tm tm;
-	char hm[8], iso[32];
+	char iso[32];
 	localtime_r(&t, &tm);
-	strftime(hm, sizeof hm, "%H:%M", &tm);
 	strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M%z", &tm);
-	tv_set_str(o, "when", arena_printf(c->arena, "%s, %s", web_date(c, unix_seconds), hm));
+	tv_set_str(o, "when", web_moment(c, unix_seconds));
 	tv_set_str(o, "when_iso", arena_strdup(c->arena, iso));
 }
 

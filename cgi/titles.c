@@ -43,7 +43,7 @@ static void figure(struct ctx *c, struct tv *list, const char *label, const char
 static void view_figures(struct ctx *c)
 {
 	struct dashboard d;
-	if (dashboard_get(c->db, c->arena, c->now, &d))
+	if (dashboard_get(c->db, c->now, &d))
 		return;
 	struct tv *list = tv_set_list(c->view, "figures");
 	char n[32];

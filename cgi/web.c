@@ -162,6 +162,22 @@ const char *web_date(struct ctx *c, long long unix_seconds)
 	return arena_strdup(c->arena, out);
 }
 
+const char *web_time(struct ctx *c, long long unix_seconds)
+{
+	time_t t = (time_t)unix_seconds;
+	struct tm tm;
+	char out[8] = "";
+	if (localtime_r(&t, &tm))
+		strftime(out, sizeof out, "%H:%M", &tm);
+	return arena_strdup(c->arena, out);
+}
+
+const char *web_moment(struct ctx *c, long long unix_seconds)
+{
+	return arena_printf(c->arena, "%s, %s", web_date(c, unix_seconds),
+		web_time(c, unix_seconds));
+}
+
 const char *web_day(struct ctx *c, const char *iso_day)
 {
 	return cal_show_day(c->arena, iso_day);

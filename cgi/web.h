@@ -109,6 +109,11 @@ const char *web_day(struct ctx *c, const char *iso_day);
 /* A date (in the library's time zone) for display, e.g. "22 Nov 2026". */
 const char *web_date(struct ctx *c, long long unix_seconds);
 
+/* The time of day of a moment, "14:05", and the moment itself, "22 Nov
+** 2026, 14:05" (the library's time zone). */
+const char *web_time(struct ctx *c, long long unix_seconds);
+const char *web_moment(struct ctx *c, long long unix_seconds);
+
 /* A message written in lib/ (a refusal, a reason) for a page: the days in
 ** it written YYYY-MM-DD are shown as web_day shows them. For messages
 ** only: never for a form's values, which keep what was typed. */

@@ -8,17 +8,6 @@
 #include "calendar.h"
 #include "members.h"
 
-/* How many members match f: the total member_list reports. */
-static long members_matching(struct db *db, struct arena *a, struct member_filter f,
-	lday today)
-{
-	struct member_row row;
-	long total = 0;
-	f.page = 1;
-	f.per_page = 1;
-	return member_list(db, a, &f, today, &row, &total) < 0 ? -1 : total;
-}
-
 /* The first instant of the month holding day (library time). */
 static time_t month_start(lday day, char out[11])
 {
@@ -36,18 +25,16 @@ static time_t next_month_start(lday day)
 	return cal_day_start(m == 12 ? cal_from_ymd(y + 1, 1, 1) : cal_from_ymd(y, m + 1, 1));
 }
 
-int dashboard_get(struct db *db, struct arena *a, time_t now, struct dashboard *d)
+int dashboard_get(struct db *db, time_t now, struct dashboard *d)
 {
 	memset(d, 0, sizeof *d);
 	lday today = cal_day_of(now);
 	char today_s[11];
 	cal_format(today, today_s);
-	d->active_members = members_matching(db, a,
-		(struct member_filter){ .q = "", .status = "active" }, today);
-	d->expiring = members_matching(db, a, (struct member_filter){ .q = "", .status = "",
-		.expiring_days = DASHBOARD_EXPIRING_DAYS }, today);
-	d->members_owing = members_matching(db, a,
-		(struct member_filter){ .q = "", .status = "", .owing = true }, today);
+	d->active_members = member_count(db, &(struct member_filter){ .status = "active" }, today);
+	d->expiring = member_count(db,
+		&(struct member_filter){ .expiring_days = DASHBOARD_EXPIRING_DAYS }, today);
+	d->members_owing = member_count(db, &(struct member_filter){ .owing = true }, today);
 	if (d->active_members < 0 || d->expiring < 0 || d->members_owing < 0)
 		return -1;
 	d->loans_out = (long)db_int(db, 0,

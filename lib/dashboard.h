@@ -34,6 +34,6 @@ struct dashboard {
 };
 
 /* Fill d as of now. Returns 0 or -1. */
-int dashboard_get(struct db *db, struct arena *a, time_t now, struct dashboard *d);
+int dashboard_get(struct db *db, time_t now, struct dashboard *d);
 
 #endif

@@ -539,6 +539,18 @@ static const char *member_page_sql(enum member_sort sort, bool descending)
 	return *slot;
 }
 
+long member_count(struct db *db, const struct member_filter *f, lday today)
+{
+	char today_s[11], limit_s[11] = "";
+	cal_format(today, today_s);
+	if (f->expiring_days > 0)
+		cal_format(today + f->expiring_days, limit_s);
+	const char *q = f->q ? f->q : "";
+	const char *status = f->status ? f->status : "";
+	return (long)db_int(db, -1, "SELECT count(*) " MEMBER_FROM MEMBER_WHERE, MEMBER_BINDS,
+		q, q, status, f->plan_id, today_s, limit_s, (long long)f->owing);
+}
+
 long member_list(struct db *db, struct arena *a, const struct member_filter *f,
 	lday today, struct member_row *out, long *total)
 {
@@ -548,8 +560,9 @@ long member_list(struct db *db, struct arena *a, const struct member_filter *f,
 		cal_format(today + f->expiring_days, limit_s);
 	const char *q = f->q ? f->q : "";
 	const char *status = f->status ? f->status : "";
-	*total = db_int(db, 0, "SELECT count(*) " MEMBER_FROM MEMBER_WHERE, MEMBER_BINDS,
-		q, q, status, f->plan_id, today_s, limit_s, (long long)f->owing);
+	*total = member_count(db, f, today);
+	if (*total < 0)
+		*total = 0;
 	enum member_sort sort = f->sort < MSORT_COUNT ? f->sort : MSORT_NAME;
 	const char *sql = member_page_sql(sort, f->descending);
 	long offset = (f->page - 1) * f->per_page;

@@ -175,6 +175,9 @@ const char *member_sort_name(enum member_sort s);
 long member_list(struct db *db, struct arena *a, const struct member_filter *f,
 	lday today, struct member_row *out, long *total);
 
+/* How many members match f (its paging and sort aside), or -1. */
+long member_count(struct db *db, const struct member_filter *f, lday today);
+
 /* A member's category and library details for the staff forms. */
 int member_set_category(struct db *db, long long account_id, const char *category,
 	time_t now);
