@@ -54,12 +54,13 @@ static enum role reader_role(const struct ctx *c)
 	return c->sess.valid ? c->sess.role : ROLE_ANON;
 }
 
-/* The list of topics for one audience, as key in the view; false when the
-** reader may not read them. */
+/* The list of topics for one audience, as key in the view (and has_<key>);
+** nothing when the reader may not read them. */
 static void view_topics(struct ctx *c, const char *key, enum role audience)
 {
 	if (reader_role(c) < audience)
 		return;
+	tv_set_bool(c->view, arena_printf(c->arena, "has_%s", key), true);
 	struct tv *list = tv_set_list(c->view, key);
 	for (size_t i = 0; i < TOPIC_COUNT; i++) {
 		if (topics[i].audience != audience)
