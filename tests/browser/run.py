@@ -132,6 +132,17 @@ def seed(stack):
     page = visitor.get("/password/forgot")
     assert visitor.post("/password/forgot", {"email": BORROWER[0],
                                              "csrf": page.csrf()}).status == 303
+    # Help and support: the member asked a question and staff answered it,
+    # so that /account/support/{id} and /staff/support/{id} have a row.
+    member = stack.login(*MEMBER)
+    page = member.get("/support")
+    assert member.post("/support", {"subject": "Large print books", "csrf": page.csrf(),
+                                    "message": "Where are they shelved?"}).status == 303
+    with stack.db() as db:
+        ticket = db.execute("SELECT max(id) FROM support_ticket").fetchone()[0]
+    page = staff.get("/staff/support/%d" % ticket)
+    assert staff.post("/staff/support/%d/answer" % ticket, {
+        "csrf": page.csrf(), "message": "On the ground floor, beside the desk."}).status == 303
     return {
         "paths": [emailed_link(stack, BORROWER[0], "password-reset"),
                   # A report with a chart (the {kind} of /staff/reports/{kind}).
