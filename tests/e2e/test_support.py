@@ -287,6 +287,8 @@ def test_close_and_reopen(stack):
     assert r.status == 303 and r.header("Location") == "/staff/support/%d?done=closed" % tid
     assert status_of(stack, tid) == "closed"
     assert audits(stack, "support.close", tid) == 1
+    trail = stack.login(*ADMIN).get("/admin/audit").body
+    assert "Question closed" in trail and "Question answered" in trail
     page = staff.get("/staff/support/%d" % tid)
     assert "Reopen the question" in page.body and 'action="/staff/support/%d/answer"' % tid \
         not in page.body
