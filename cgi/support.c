@@ -169,8 +169,9 @@ void page_staff_support(struct ctx *c)
 	}
 	tv_set_bool(c->view, "has_tickets", n > 0);
 	tv_set_str(c->view, "total_text", web_count(c, total, "question", "questions"));
-	tv_set_str(c->view, "open_text",
-		web_count(c, support_open_count(c->db), "waits", "wait"));
+	long waiting = support_open_count(c->db);
+	tv_set_str(c->view, "open_text", waiting ? web_count(c, waiting, "waits", "wait")
+	                                         : "none waits");
 	web_pager(c, status[0] ? arena_printf(c->arena, "/staff/support?status=%s", status)
 	                       : "/staff/support", page, total, STAFF_PER_PAGE);
 	web_render(c, "staff_support", 200);
