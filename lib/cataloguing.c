@@ -468,6 +468,32 @@ enum cat_result cataloguing_copy_update(struct db *db, long long title_id,
 	return CAT_OK;
 }
 
+enum cat_result cataloguing_copy_set_status_in_tx(struct db *db, long long copy_id,
+	const char *status, time_t now, const char *action, const char *detail)
+{
+	if (!status_manual(status))
+		return CAT_INVALID;
+	char was[32] = "";
+	sqlite3_stmt *st = db_query(db, "SELECT status FROM copy WHERE id = ?", "i", copy_id);
+	if (db_row(db, st)) {
+		snprintf(was, sizeof was, "%s", sqlite3_column_text(st, 0));
+		db_done(st);
+	}
+	if (!*was)
+		return CAT_NOT_FOUND;
+	if (circulating(was))
+		return CAT_CONFLICT;
+	char *before = state_of(db, "SELECT state FROM import_copy_state WHERE id = ?", copy_id);
+	if (db_exec(db, "UPDATE copy SET status = ? WHERE id = ?", "ti", status, copy_id)
+		!= SQLITE_OK) {
+		free(before);
+		return CAT_ERROR;
+	}
+	return record_change(db, now, action, "copy", copy_id, detail, before,
+		state_of(db, "SELECT state FROM import_copy_state WHERE id = ?", copy_id))
+		? CAT_ERROR : CAT_OK;
+}
+
 enum cat_result cataloguing_copy_withdraw(struct db *db, long long title_id,
 	long long copy_id, time_t now, const char **why)
 {
