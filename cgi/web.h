@@ -374,6 +374,16 @@ void page_admin_ebook_rule_save(struct ctx *c);
 void page_admin_ebook_rule_delete(struct ctx *c);
 void page_admin_ebook_auto_grant(struct ctx *c);
 
+/* cgi/inventory.c: stocktaking */
+void page_inventory_list(struct ctx *c);
+void page_inventory_open(struct ctx *c);
+void page_inventory_show(struct ctx *c);
+void page_inventory_scan(struct ctx *c);
+void page_inventory_found(struct ctx *c);
+void page_inventory_close_form(struct ctx *c);
+void page_inventory_close(struct ctx *c);
+void page_inventory_csv(struct ctx *c);
+
 /* cgi/audit.c */
 void page_admin_audit(struct ctx *c);
 void page_admin_audit_verify(struct ctx *c);

@@ -188,6 +188,8 @@ static void keep_line(struct inventory_lists *out, enum inv_list l, int max,
 		out->line[l][out->shown[l]++] = *line;
 }
 
+static enum inv_list list_named(const char *key);
+
 /* Which list a scanned copy goes in (the rules in inventory.h). */
 static enum inv_list scanned_list(const struct inventory_line *k, bool checked_in,
 	bool in_scope)
@@ -211,7 +213,7 @@ static int read_scans(struct db *db, struct arena *a, long long id, const struct
 		"  coalesce(c.location, ''), coalesce(t.id, 0), coalesce(t.title, ''), "
 		"  coalesce(sec.name, ''), i.checkin_loan_id IS NOT NULL, i.checkin_note, "
 		"  coalesce(c.last_seen_at, 0), "
-		"  CASE WHEN c.id IS NULL THEN 0 ELSE " IN_SCOPE " END "
+		"  CASE WHEN c.id IS NULL THEN 0 ELSE " IN_SCOPE " END, coalesce(i.list, '') "
 		"FROM inventory_scan i LEFT JOIN copy c ON c.id = i.copy_id "
 		"LEFT JOIN title t ON t.id = c.title_id LEFT JOIN section sec ON sec.id = t.section_id "
 		"WHERE i.session_id = ?1 ORDER BY i.scanned_at DESC, i.barcode",
@@ -226,7 +228,10 @@ static int read_scans(struct db *db, struct arena *a, long long id, const struct
 			.section = db_text(a, st, 6), .note = db_text(a, st, 8),
 			.last_seen_at = db_col_int(st, 9),
 		};
-		keep_line(out, scanned_list(&k, db_col_int(st, 7), db_col_int(st, 10)), max, &k);
+		const char *kept = db_text(a, st, 11);
+		enum inv_list l = s->closed && *kept ? list_named(kept)
+			: scanned_list(&k, db_col_int(st, 7), db_col_int(st, 10));
+		keep_line(out, l, max, &k);
 	}
 	return 0;
 }
@@ -235,6 +240,13 @@ static int read_scans(struct db *db, struct arena *a, long long id, const struct
 static int count_missing(struct db *db, long long id, const struct scope *s,
 	struct inventory_lists *out)
 {
+	if (s->closed) {
+		out->expected = db_int(db, -1, "SELECT expected_count FROM inventory_session "
+			"WHERE id = ?", "i", id);
+		out->count[INV_MISSING] = db_int(db, -1, "SELECT count(*) FROM inventory_missing "
+			"WHERE session_id = ?", "i", id);
+		return out->expected < 0 || out->count[INV_MISSING] < 0 ? -1 : 0;
+	}
 	out->expected = db_int(db, -1, "SELECT count(*) FROM copy c JOIN title t ON t.id = c.title_id "
 		"WHERE c.status = 'available' AND " IN_SCOPE, "iitt", id, s->section, s->from_key,
 		s->to_key);
@@ -250,9 +262,15 @@ static int list_missing(struct db *db, struct arena *a, long long id, const stru
 	long room, struct inventory_lists *out)
 {
 	out->line[INV_MISSING] = arena_calloc(a, sizeof(struct inventory_line) * (size_t)room);
-	sqlite3_stmt *st = db_query(db,
+	sqlite3_stmt *st = s->closed ? db_query(db,
 		"SELECT c.id, c.barcode, c.location, t.id, t.title, coalesce(sec.name, ''), "
-		"  coalesce(c.last_seen_at, 0) "
+		"  coalesce(c.last_seen_at, 0), c.status "
+		"FROM inventory_missing m JOIN copy c ON c.id = m.copy_id "
+		"JOIN title t ON t.id = c.title_id LEFT JOIN section sec ON sec.id = t.section_id "
+		"WHERE m.session_id = ? ORDER BY shelf_key(c.location), c.barcode LIMIT ?",
+		"ii", id, (long long)room) : db_query(db,
+		"SELECT c.id, c.barcode, c.location, t.id, t.title, coalesce(sec.name, ''), "
+		"  coalesce(c.last_seen_at, 0), c.status "
 		"FROM copy c JOIN title t ON t.id = c.title_id "
 		"LEFT JOIN section sec ON sec.id = t.section_id "
 		"WHERE c.status = 'available' AND " IN_SCOPE
@@ -268,7 +286,7 @@ static int list_missing(struct db *db, struct arena *a, long long id, const stru
 			.copy_id = db_col_int(st, 0), .barcode = db_text(a, st, 1),
 			.location = db_text(a, st, 2), .title_id = db_col_int(st, 3),
 			.title = db_text(a, st, 4), .section = db_text(a, st, 5),
-			.status = "available", .note = "", .last_seen_at = db_col_int(st, 6),
+			.status = db_text(a, st, 7), .note = "", .last_seen_at = db_col_int(st, 6),
 		};
 	}
 	return 0;
@@ -558,21 +576,37 @@ enum inv_result inventory_mark_found(struct db *db, struct arena *a, time_t now,
 	return INV_OK;
 }
 
-/* Every missing copy of a session marked lost. Returns how many, or -1. */
-static long mark_missing_lost(struct db *db, struct arena *a, time_t now, long long id,
-	const struct scope *s)
+/* Keep the lists as they are at closing: each scan's list, and the
+** missing copies. Returns 0 or -1. */
+static int keep_lists(struct db *db, struct arena *a, long long id, const struct scope *s)
 {
-	long n = db_int(db, 0, "SELECT count(*) FROM copy c JOIN title t ON t.id = c.title_id "
+	struct inventory_lists l;
+	if (inventory_lists(db, a, id, -1, &l))
+		return -1;
+	for (int i = 0; i < INV_LISTS; i++)
+		for (int j = 0; i != INV_MISSING && j < l.shown[i]; j++)
+			if (db_exec(db, "UPDATE inventory_scan SET list = ? WHERE session_id = ? "
+				"AND barcode = ?", "tit", inventory_list_key((enum inv_list)i), id,
+				l.line[i][j].barcode) != SQLITE_OK)
+				return -1;
+	return db_exec(db, "INSERT INTO inventory_missing(session_id, copy_id) "
+		"SELECT ?1, c.id FROM copy c JOIN title t ON t.id = c.title_id "
 		"WHERE c.status = 'available' AND " IN_SCOPE " AND NOT EXISTS (SELECT 1 FROM "
 		"inventory_scan i WHERE i.copy_id = c.id AND i.session_id = ?1)", "iitt",
-		id, s->section, s->from_key, s->to_key);
+		id, s->section, s->from_key, s->to_key) == SQLITE_OK ? 0 : -1;
+}
+
+/* Every missing copy of a session (kept by keep_lists) marked lost.
+** Returns how many, or -1. */
+static long mark_missing_lost(struct db *db, struct arena *a, time_t now, long long id)
+{
+	long n = db_int(db, 0, "SELECT count(*) FROM inventory_missing WHERE session_id = ?",
+		"i", id);
 	long long *ids = arena_calloc(a, sizeof *ids * (size_t)(n + 1));
 	const char **codes = arena_calloc(a, sizeof *codes * (size_t)(n + 1));
 	long got = 0;
-	sqlite3_stmt *st = db_query(db, "SELECT c.id, c.barcode FROM copy c "
-		"JOIN title t ON t.id = c.title_id WHERE c.status = 'available' AND " IN_SCOPE
-		" AND NOT EXISTS (SELECT 1 FROM inventory_scan i WHERE i.copy_id = c.id "
-		"AND i.session_id = ?1)", "iitt", id, s->section, s->from_key, s->to_key);
+	sqlite3_stmt *st = db_query(db, "SELECT c.id, c.barcode FROM inventory_missing m "
+		"JOIN copy c ON c.id = m.copy_id WHERE m.session_id = ? ORDER BY c.id", "i", id);
 	if (!st)
 		return -1;
 	while (db_row(db, st))
@@ -604,9 +638,9 @@ enum inv_result inventory_close(struct db *db, struct arena *a, time_t now,
 		return INV_CLOSED;
 	}
 	struct inventory_lists l;
-	if (inventory_lists(db, a, id, 0, &l))
+	if (inventory_lists(db, a, id, 0, &l) || keep_lists(db, a, id, &s))
 		goto error;
-	if (mark_lost && (*marked = mark_missing_lost(db, a, now, id, &s)) < 0)
+	if (mark_lost && (*marked = mark_missing_lost(db, a, now, id)) < 0)
 		goto error;
 	if (db_exec(db, "UPDATE inventory_session SET closed_at = ?, closed_by = ?, "
 		"expected_count = ?, seen_count = ?, missing_count = ?, misplaced_count = ?, "
@@ -645,6 +679,14 @@ const char *inventory_list_key(enum inv_list l)
 const char *inventory_list_name(enum inv_list l)
 {
 	return list_names[l][1];
+}
+
+static enum inv_list list_named(const char *key)
+{
+	for (int i = 0; i < INV_LISTS; i++)
+		if (!strcmp(key, list_names[i][0]))
+			return (enum inv_list)i;
+	return INV_SEEN;
 }
 
 long inventory_csv(struct db *db, struct arena *a, long long id, FILE *out)

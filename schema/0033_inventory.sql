@@ -46,6 +46,16 @@ CREATE TABLE inventory_scan (
   -- A copy the system had on loan, checked in by the scan:
   checkin_loan_id INTEGER REFERENCES loan(id),
   checkin_note    TEXT NOT NULL DEFAULT '',
+  -- The list the scan was in when the session closed (NULL while open):
+  -- a closed session reads as it was, whatever becomes of the copies.
+  list            TEXT CHECK (list IN ('seen', 'misplaced', 'on-loan', 'found', 'unknown')),
   PRIMARY KEY (session_id, barcode)
 ) WITHOUT ROWID;
 CREATE INDEX inventory_scan_copy ON inventory_scan(copy_id, session_id);
+
+-- The copies missing when a session closed.
+CREATE TABLE inventory_missing (
+  session_id  INTEGER NOT NULL REFERENCES inventory_session(id) ON DELETE CASCADE,
+  copy_id     INTEGER NOT NULL REFERENCES copy(id) ON DELETE CASCADE,
+  PRIMARY KEY (session_id, copy_id)
+) WITHOUT ROWID;
