@@ -127,7 +127,7 @@ enum inv_result inventory_open(struct db *db, struct arena *a, time_t now,
 		return INV_ERROR;
 	if (db_exec(db, "INSERT INTO inventory_session(section_id, section_name, shelf_from, "
 		"shelf_to, shelf_from_key, shelf_to_key, opened_by, opened_at) "
-		"VALUES (nullif(?, 0), ?, ?, ?, ?, ?, nullif(?, 0), ?)", "ittttttii",
+		"VALUES (nullif(?, 0), ?, ?, ?, ?, ?, nullif(?, 0), ?)", "itttttii",
 		section_id, section_name, shelf_from, shelf_to, from_key, to_key,
 		actor_id, (long long)now) != SQLITE_OK)
 		goto error;
