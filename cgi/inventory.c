@@ -77,7 +77,7 @@ static void sessions_page(struct ctx *c, const char *section, const char *from,
 	for (int i = 0; i < n; i++)
 		tv_push(list, session_view(c, &rows[i]));
 	tv_set_bool(c->view, "has_sessions", n > 0);
-	web_pager(c, "/staff/inventory?", page, total, SESSIONS_PER_PAGE);
+	web_pager(c, "/staff/inventory", page, total, SESSIONS_PER_PAGE);
 	struct tv *opts = tv_set_list(c->view, "sections");
 	long long chosen = valid_id(section);
 	for (int i = 0; i < ns; i++) {
@@ -206,7 +206,7 @@ static void session_page(struct ctx *c, long long id, const char *typed, const c
 	int status)
 {
 	struct inventory_session s;
-	int found = inventory_get(c->db, c->arena, id, &s);
+	int found = inventory_get(c->db, c->arena, id, false, &s);
 	if (found)
 		return web_error(c, found > 0 ? 404 : 500, found > 0
 			? "There is no stocktaking session with that number."
@@ -216,6 +216,7 @@ static void session_page(struct ctx *c, long long id, const char *typed, const c
 		return web_error(c, 500, "The session could not be read just now.");
 	/* The lists' own counts: worked out now while open, as kept once closed. */
 	struct inventory_session live = s;
+	live.expected = l.expected;
 	for (int i = 0; i < INV_LISTS; i++)
 		live.count[i] = l.count[i];
 	tv_set(c->view, "session", session_view(c, &live));
@@ -288,7 +289,7 @@ void page_inventory_found(struct ctx *c)
 static void close_page(struct ctx *c, long long id, const char *error, int status)
 {
 	struct inventory_session s;
-	int found = inventory_get(c->db, c->arena, id, &s);
+	int found = inventory_get(c->db, c->arena, id, true, &s);
 	if (found)
 		return web_error(c, found > 0 ? 404 : 500, found > 0
 			? "There is no stocktaking session with that number."
@@ -332,7 +333,7 @@ void page_inventory_csv(struct ctx *c)
 {
 	long long id = valid_id(c->req->params[0]);
 	struct inventory_session s;
-	int found = inventory_get(c->db, c->arena, id, &s);
+	int found = inventory_get(c->db, c->arena, id, false, &s);
 	if (found)
 		return web_error(c, found > 0 ? 404 : 500, found > 0
 			? "There is no stocktaking session with that number."

@@ -17,11 +17,9 @@
 /* Digits of a number in a shelf key: enough for any number on a spine. */
 #define KEY_DIGITS 12
 
-char *inventory_shelf_key(struct arena *a, const char *mark)
+/* The key of mark into out, which has room for key_room(mark) bytes. */
+static void shelf_key_into(const char *mark, char *out)
 {
-	size_t n = strlen(mark);
-	/* A run of digits grows at most to KEY_DIGITS; anything else keeps its size. */
-	char *out = arena_alloc(a, n * (KEY_DIGITS + 1) + 1);
 	size_t o = 0;
 	const char *p = mark;
 	while (*p == ' ' || *p == '\t')
@@ -52,6 +50,18 @@ char *inventory_shelf_key(struct arena *a, const char *mark)
 		}
 	}
 	out[o] = '\0';
+}
+
+/* A run of digits grows at most to KEY_DIGITS; anything else keeps its size. */
+static size_t key_room(const char *mark)
+{
+	return strlen(mark) * (KEY_DIGITS + 1) + 1;
+}
+
+char *inventory_shelf_key(struct arena *a, const char *mark)
+{
+	char *out = arena_alloc(a, key_room(mark));
+	shelf_key_into(mark, out);
 	return out;
 }
 
@@ -60,27 +70,37 @@ static void sql_shelf_key(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	(void)argc;
 	const char *mark = (const char *)sqlite3_value_text(argv[0]);
-	struct arena a;
-	arena_init(&a, 0);
-	char *key = inventory_shelf_key(&a, mark ? mark : "");
-	sqlite3_result_text(ctx, key, -1, SQLITE_TRANSIENT);
-	arena_free(&a);
+	if (!mark)
+		mark = "";
+	char *key = sqlite3_malloc64(key_room(mark));
+	if (!key) {
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	shelf_key_into(mark, key);
+	sqlite3_result_text(ctx, key, -1, sqlite3_free);
 }
 
 /* Register shelf_key() on this connection once, before any statement that
-** names it is prepared. */
+** names it is prepared. A worker keeps two connections (reads and writes),
+** so the last few connections served are remembered: registering again
+** would expire every statement the connection has cached. */
 static int ensure_functions(struct db *db)
 {
-	static unsigned long registered_serial;
-	static bool registered;
-	if (registered && registered_serial == db->serial)
-		return 0;
+	enum { REMEMBERED = 8 };
+	static unsigned long serials[REMEMBERED];
+	static int used, next;
+	for (int i = 0; i < used; i++)
+		if (serials[i] == db->serial)
+			return 0;
 	if (sqlite3_create_function_v2(db->h, "shelf_key", 1,
 		SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL, sql_shelf_key,
 		NULL, NULL, NULL) != SQLITE_OK)
 		return -1;
-	registered = true;
-	registered_serial = db->serial;
+	serials[next] = db->serial;
+	next = (next + 1) % REMEMBERED;
+	if (used < REMEMBERED)
+		used++;
 	return 0;
 }
 
@@ -386,7 +406,7 @@ int inventory_sessions(struct db *db, struct arena *a, long page, int per_page,
 	return n;
 }
 
-int inventory_get(struct db *db, struct arena *a, long long id,
+int inventory_get(struct db *db, struct arena *a, long long id, bool with_counts,
 	struct inventory_session *out)
 {
 	sqlite3_stmt *st = db_query(db, "SELECT " SESSION_COLUMNS "WHERE s.id = ?", "i", id);
@@ -396,7 +416,7 @@ int inventory_get(struct db *db, struct arena *a, long long id,
 		return 1;
 	read_session(a, st, out);
 	db_done(st);
-	return live_counts(db, a, out);
+	return with_counts ? live_counts(db, a, out) : 0;
 }
 
 /* ---- scanning ---- */

@@ -106,8 +106,10 @@ enum inv_result inventory_open(struct db *db, struct arena *a, time_t now,
 int inventory_sessions(struct db *db, struct arena *a, long page, int per_page,
 	struct inventory_session **out, long *total);
 
-/* One session with its counts. Returns 0, 1 when there is none, -1. */
-int inventory_get(struct db *db, struct arena *a, long long id,
+/* One session; with_counts, an open one's counts worked out now (a page
+** that reads the lists has them from there). Returns 0, 1 when there is
+** none, -1. */
+int inventory_get(struct db *db, struct arena *a, long long id, bool with_counts,
 	struct inventory_session *out);
 
 /* The lists of a session, each bounded to max lines (max < 0: all of them;

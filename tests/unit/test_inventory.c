@@ -191,7 +191,7 @@ static void test_scans_land_in_their_lists_and_closing_freezes_them(void **state
 	const char *why;
 	assert_int_equal(inventory_mark_found(&f->db, &f->arena, 400, id, 1, &why), INV_CLOSED);
 	struct inventory_session s;
-	assert_int_equal(inventory_get(&f->db, &f->arena, id, &s), 0);
+	assert_int_equal(inventory_get(&f->db, &f->arena, id, true, &s), 0);
 	assert_true(s.closed);
 	assert_int_equal(s.marked_lost, 2);
 	assert_string_equal(s.closed_by, "Stock Taker");
