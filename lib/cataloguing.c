@@ -504,16 +504,14 @@ enum cat_result cataloguing_copy_withdraw(struct db *db, long long title_id,
 		db_rollback(db);
 		return CAT_NOT_FOUND;
 	}
-	if (circulating(status)) {
+	enum cat_result r = cataloguing_copy_set_status_in_tx(db, copy_id, "withdrawn", now,
+		"copy.withdraw", "");
+	if (r == CAT_CONFLICT) {
 		db_rollback(db);
 		*why = "This copy is on loan or waiting on the hold shelf. Check it in first.";
 		return CAT_CONFLICT;
 	}
-	if (db_exec(db, "UPDATE copy SET status = 'withdrawn' WHERE id = ?", "i", copy_id)
-		!= SQLITE_OK ||
-	    record_change(db, now, "copy.withdraw", "copy", copy_id, "", strdup(status),
-		strdup("withdrawn")) ||
-	    db_commit(db)) {
+	if (r != CAT_OK || db_commit(db)) {
 		db_rollback(db);
 		return CAT_ERROR;
 	}
