@@ -29,7 +29,7 @@ static const char *scope_words(struct ctx *c, const struct inventory_session *s)
 	return *section ? arena_printf(c->arena, "%s, %s", section, range) : range;
 }
 
-static void view_counts(struct ctx *c, struct tv *o, const struct inventory_session *s)
+static void view_counts(struct tv *o, const struct inventory_session *s)
 {
 	tv_set_int(o, "expected", s->expected);
 	tv_set_int(o, "seen", s->count[INV_SEEN]);
@@ -38,7 +38,6 @@ static void view_counts(struct ctx *c, struct tv *o, const struct inventory_sess
 	tv_set_int(o, "on_loan", s->count[INV_ON_LOAN]);
 	tv_set_int(o, "unknown", s->count[INV_UNKNOWN]);
 	tv_set_int(o, "marked_lost", s->marked_lost);
-	(void)c;
 }
 
 static struct tv *session_view(struct ctx *c, const struct inventory_session *s)
@@ -53,7 +52,7 @@ static struct tv *session_view(struct ctx *c, const struct inventory_session *s)
 		tv_set_str(o, "closed_by", *s->closed_by ? s->closed_by : "someone since removed");
 		tv_set_str(o, "closed_at", web_moment(c, s->closed_at));
 	}
-	view_counts(c, o, s);
+	view_counts(o, s);
 	return o;
 }
 
