@@ -12,8 +12,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Client, run_module  # noqa: E402
-from circ import (LIBRARIAN, checkout, circ_stack, copy_status, loan_row,  # noqa: E402
-                  member, place_hold, shown_days)
+from circ import (LIBRARIAN, checkout, circ_stack, copy_status, ledger, loan_row,  # noqa: E402
+                  member, place_hold, set_clock, shown_days)
 
 _n = [0]
 
@@ -231,6 +231,27 @@ def row_text(body, barcode):
         if '<td data-label="Barcode">%s</td>' % barcode in tr:
             return text(tr)
     raise AssertionError(barcode)
+
+
+def test_an_overdue_copy_found_on_the_shelf_is_fined_as_at_the_desk(stack):
+    staff = stack.login(*LIBRARIAN)
+    sec = section_id(stack, "Overdue Shelf")
+    add_copies(stack, "Late Book", sec, [("OD-1", "O 1", "available")])
+    _, email, mid = member(stack, "Olga Overdue")
+    assert checkout(staff, email, "OD-1").status == 303
+    try:
+        set_clock(stack, 31)      # due after 21 days: late
+        sid = opened(staff, section=str(sec))
+        r = scan(staff, sid, ["OD-1"])
+        assert r.status == 303 and "checked_in=1" in r.header("Location"), r
+        fine = loan_row(stack, "OD-1")[4]
+        assert loan_row(stack, "OD-1")[3] is not None and fine > 0, loan_row(stack, "OD-1")
+        assert ("accrued", fine) in ledger(stack, mid), ledger(stack, mid)
+        page = staff.get("/staff/inventory/%d" % sid)
+        assert "A fine of %d.%02d was recorded" % (fine // 100, fine % 100) in \
+            row_of(page.body, "on-loan", "OD-1")
+    finally:
+        set_clock(stack, 0)
 
 
 # ---- scope by shelf marks ----
