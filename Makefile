@@ -270,6 +270,7 @@ unit: deps
 
 test: deps browser-deps
 	@$(MAKE) --no-print-directory $(UNIT_BINS) $(ASAN_BINS)
+	@$(MAKE) --no-print-directory $(INST_BINS)
 	@tests/run.sh $(UNIT_BINS)
 
 # The browser suite's npm tools (playwright-core, axe-core), as pinned in
@@ -283,6 +284,7 @@ tests/browser/node_modules/.package-lock.json: tests/browser/package-lock.json t
 
 e2e: deps browser-deps
 	@$(MAKE) --no-print-directory $(ASAN_BINS)
+	@$(MAKE) --no-print-directory $(INST_BINS)
 	@tests/run.sh
 
 # The home page against a static file, then catalogue search at 10k, 100k
