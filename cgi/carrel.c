@@ -40,6 +40,7 @@
 
 #include <errno.h>
 #include <pwd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "account.h"
@@ -621,6 +622,9 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "check"))
 		return cmd_check(argc - 2, argv + 2);
+	/* The database, exports and files this makes hold the library's
+	** private data: not for other users, whatever the shell's umask. */
+	umask(umask(0) | 027);
 	struct config cfg;
 	char err[512];
 	if (config_load(&cfg, err, sizeof err)) {
