@@ -139,6 +139,8 @@ SUBST := sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SHAREDIR@|$(SHAREDIR)|g' \
 INST_FILES := build/inst/carrel.service build/inst/carrel-cron.service \
 	build/inst/carrel-cron.timer build/inst/carrel.conf build/inst/nginx-site.conf
 
+FORCE:
+
 # Written only when the paths change, so that a new PREFIX rebuilds.
 build/inst/paths: FORCE
 	@mkdir -p $(dir $@)
