@@ -163,9 +163,9 @@ build/inst/bin/carrel-cron: $(call inst_obj,cgi/cron.c $(LIB_SRC))
 	@mkdir -p $(dir $@)
 	$(CC) $(RELEASE) $^ -o $@ $(LIBS)
 
-build/inst/%: dist/%.in build/inst/paths
+build/inst/%: nginx/service/%.in build/inst/paths
 	$(SUBST) $< > $@
-build/inst/carrel-cron.timer: dist/carrel-cron.timer
+build/inst/carrel-cron.timer: nginx/service/carrel-cron.timer
 	cp $< $@
 build/inst/nginx-site.conf: nginx/carrel.conf build/inst/paths
 	$(SUBST) $< > $@
