@@ -142,8 +142,10 @@ INST_FILES := build/inst/carrel.service build/inst/carrel-cron.service \
 FORCE:
 
 # Written only when the paths change, so that a new PREFIX rebuilds.
+# (make expands the whole recipe before running it: the folder is made
+# by the expansion too, or a fresh clone could not write the file.)
 build/inst/paths: FORCE
-	@mkdir -p $(dir $@)
+	$(shell mkdir -p $(dir $@))
 	$(file >$@.new,$(INST_PATHS) $(SUBST))
 	@cmp -s $@.new $@ && rm $@.new || mv $@.new $@
 
