@@ -137,6 +137,14 @@ const struct route routes[] = {
 	{ "POST", "/staff/support/{id}/answer",           ROLE_LIBRARIAN, page_staff_support_answer },
 	{ "POST", "/staff/support/{id}/close",            ROLE_LIBRARIAN, page_staff_support_close },
 	{ "POST", "/staff/support/{id}/reopen",           ROLE_LIBRARIAN, page_staff_support_reopen },
+	{ "GET",  "/staff/inventory",                     ROLE_LIBRARIAN, page_inventory_list },
+	{ "POST", "/staff/inventory",                     ROLE_LIBRARIAN, page_inventory_open },
+	{ "GET",  "/staff/inventory/{id}",                ROLE_LIBRARIAN, page_inventory_show },
+	{ "POST", "/staff/inventory/{id}/scan",           ROLE_LIBRARIAN, page_inventory_scan },
+	{ "POST", "/staff/inventory/{id}/found",          ROLE_LIBRARIAN, page_inventory_found },
+	{ "GET",  "/staff/inventory/{id}/close",          ROLE_LIBRARIAN, page_inventory_close_form },
+	{ "POST", "/staff/inventory/{id}/close",          ROLE_LIBRARIAN, page_inventory_close },
+	{ "GET",  "/staff/inventory/{id}/csv",            ROLE_LIBRARIAN, page_inventory_csv },
 
 	/* Admin */
 	{ "GET",  "/admin/users",            ROLE_ADMIN,  page_admin_users },

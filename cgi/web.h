@@ -388,6 +388,15 @@ void page_staff_support_ticket(struct ctx *c);
 void page_staff_support_answer(struct ctx *c);
 void page_staff_support_close(struct ctx *c);
 void page_staff_support_reopen(struct ctx *c);
+/* cgi/inventory.c: stocktaking */
+void page_inventory_list(struct ctx *c);
+void page_inventory_open(struct ctx *c);
+void page_inventory_show(struct ctx *c);
+void page_inventory_scan(struct ctx *c);
+void page_inventory_found(struct ctx *c);
+void page_inventory_close_form(struct ctx *c);
+void page_inventory_close(struct ctx *c);
+void page_inventory_csv(struct ctx *c);
 
 /* cgi/audit.c */
 void page_admin_audit(struct ctx *c);
