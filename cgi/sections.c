@@ -156,6 +156,9 @@ static void section_page(struct ctx *c, const struct section_refusal *r, int sta
 		tv_set_str(c->view, "position_error", r->position_error);
 	if (r && r->delete_error)
 		tv_set_str(c->view, "delete_error", r->delete_error);
+	if (r && (r->position_error || r->delete_error || r->merge_error))
+		tv_set_str(c->view, "problem", "Nothing was changed: see the message beside "
+			"the button below.");
 	if (r && r->merge_error)
 		tv_set_str(c->view, "merge_error", r->merge_error);
 	if (!r)
@@ -250,7 +253,7 @@ void page_staff_section_delete(struct ctx *c)
 	case SECTION_HAS_TITLES: {
 		struct section_refusal r = { .delete_error = "This section still has titles, "
 			"and a title's section cannot simply vanish. Merge it into another "
-			"section below: its titles move there, then it is removed." };
+			"section instead: its titles move there, then it is removed." };
 		section_page(c, &r, 409);
 		return;
 	}

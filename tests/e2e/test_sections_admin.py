@@ -265,7 +265,8 @@ def test_merge_moves_the_titles_then_removes_the_section(stack):
     assert confirm.status == 200, confirm
     text = html.unescape(confirm.body)
     assert "Merge Quixotic Cartography into Atlases?" in text
-    assert "2 titles of Quixotic Cartography move to Atlases, which then has 3 titles" in text
+    assert ("All the titles of Quixotic Cartography (2 titles) move to Atlases, which then "
+            "has 3 titles") in text
     assert section_id(stack, "Quixotic Cartography") == old
     # Into itself, or into nothing: refused beside the choice.
     r = s.get("/staff/sections/%d/merge?into=%d" % (old, old))
