@@ -19,6 +19,7 @@
 #include "auth.h"
 #include "db.h"
 #include "db_fixture.h"
+#include "notify.h"
 #include "sections.h"
 #include "session.h"
 #include "staff.h"
@@ -126,6 +127,9 @@ static void test_disabling_keeps_an_admin_and_ends_sessions(void **state)
 		"", now, &got), AUTH_BAD_CREDENTIALS);
 	assert_int_equal(db_int(&f->db, 0, "SELECT count(*) FROM audit WHERE "
 		"action = 'account.disable'", NULL), 1);
+	/* Staff notices go to the enabled staff only. */
+	assert_int_equal(notify_staff(&f->db, &f->arena, now, "notice-failed", "unit:1",
+		"A notice failed", "body", "/staff/notifications"), 1);
 	/* Twice is once. */
 	assert_int_equal(staff_set_disabled(&f->db, boss, desk, true, now), ACCOUNT_OK);
 	assert_int_equal(db_int(&f->db, 0, "SELECT count(*) FROM audit WHERE "
