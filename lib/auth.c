@@ -157,7 +157,8 @@ enum auth_result auth_change_password(struct db *db,
 	if (auth_hash_password(cost, fresh, fresh_hash))
 		return AUTH_ERROR;
 	if (db_exec(db, "UPDATE account SET password_hash = ?, must_change_password = 0, "
-		"updated_at = ? WHERE id = ?", "tii", fresh_hash, (long long)now, account_id) != SQLITE_OK)
+		"updated_at = ? WHERE id = ?", "tii", fresh_hash, (long long)now,
+		account_id) != SQLITE_OK)
 		return AUTH_ERROR;
 	return AUTH_OK;
 }
