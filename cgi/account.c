@@ -79,6 +79,13 @@ void page_account_login(struct ctx *c)
 		/* The same words whether or not the email has an account. */
 		login_form(c, email, next, "The email address or password is not right.", 422);
 		return;
+	case AUTH_DISABLED:
+		/* Said only to whoever typed the right password: a wrong one
+		** gets the same words as for any account. */
+		login_form(c, email, next, "This account has been disabled, so it cannot "
+			"log in. If you think that is a mistake, please ask the library's "
+			"staff.", 409);
+		return;
 	case AUTH_THROTTLED: {
 		char retry[24];
 		snprintf(retry, sizeof retry, "%ld", c->cfg->login_window);

@@ -9,6 +9,7 @@
 #include "closing.h"
 #include "money.h"
 #include "rules.h"
+#include "staff.h"
 #include "web.h"
 
 #define USERS_PER_PAGE 50
@@ -41,10 +42,12 @@ static void pager(struct ctx *c, const char *q, const char *role, long page,
 			base, page + 1));
 }
 
-/* A refused role change, shown beside the account's control. */
+/* A refused role change (or disabling, with disabling set), shown beside
+** the account's control. */
 struct role_refusal {
 	long long id;
 	const char *message;
+	bool disabling;
 };
 
 static void users_page(struct ctx *c, const char *q, const char *role_name,
@@ -82,13 +85,20 @@ static void users_page(struct ctx *c, const char *q, const char *role_name,
 		tv_set_str(row, "since", web_date(c, rows[i].created_at));
 		tv_set_bool(row, "is_self", rows[i].id == c->sess.account_id);
 		role_options(c, row, rows[i].role);
+		tv_set_bool(row, "disabled", staff_is_disabled(c->db, rows[i].id));
 		if (refusal && refusal->id == rows[i].id)
-			tv_set_str(row, "error", refusal->message);
+			tv_set_str(row, refusal->disabling ? "disable_error" : "error",
+				refusal->message);
 		tv_push(list, row);
 	}
-	if (!refusal && !strcmp(http_query(c->req, "done") ? http_query(c->req, "done") : "",
-		"role"))
-		tv_set_str(c->view, "notice", "The role was changed.");
+	static const char *const notices[][2] = {
+		{ "role", "The role was changed." },
+		{ "disabled", "The account was disabled: it can no longer log in, and "
+			"was logged out everywhere." },
+		{ "enabled", "The account was enabled: it can log in again." },
+	};
+	if (!refusal)
+		web_done_notice(c, notices, sizeof notices / sizeof notices[0]);
 	pager(c, q, role >= 0 ? role_name : "", f.page, total);
 	web_render(c, "admin_users", status);
 }
@@ -105,8 +115,56 @@ static void role_refused(struct ctx *c, long long id, const char *message, int s
 {
 	struct account a;
 	const char *q = account_get(c->db, c->arena, id, &a) == ACCOUNT_OK ? a.email : "";
-	struct role_refusal r = { id, message };
+	struct role_refusal r = { id, message, false };
 	users_page(c, q, "", &r, status);
+}
+
+static void disable_refused(struct ctx *c, long long id, const char *message, int status)
+{
+	struct account a;
+	const char *q = account_get(c->db, c->arena, id, &a) == ACCOUNT_OK ? a.email : "";
+	struct role_refusal r = { id, message, true };
+	users_page(c, q, "", &r, status);
+}
+
+/* Disable or enable an account; back to the list as it was filtered. */
+static void set_disabled(struct ctx *c, bool disabled)
+{
+	long long id = valid_id(c->req->params[0]);
+	switch (staff_set_disabled(c->db, c->sess.account_id, id, disabled, c->now)) {
+	case ACCOUNT_OK:
+		web_redirect(c, arena_printf(c->arena, "/admin/users?q=%s&done=%s",
+			http_url_encode(c->arena, valid_trim(c->arena, http_form(c->req, "q"))),
+			disabled ? "disabled" : "enabled"));
+		return;
+	case ACCOUNT_NOT_FOUND:
+		web_error(c, 404, "There is no account with that number.");
+		return;
+	case ACCOUNT_INVALID:
+		disable_refused(c, id, "You cannot disable your own account: another admin "
+			"must do it.", 422);
+		return;
+	case ACCOUNT_LAST_ADMIN:
+		disable_refused(c, id, "This is the library's last enabled admin: make another "
+			"account an admin first, so that someone can still manage the library.", 409);
+		return;
+	case ACCOUNT_FORBIDDEN:
+		web_error(c, 403, "Your account is no longer an admin's, so it cannot disable "
+			"or enable accounts.");
+		return;
+	default:
+		web_error(c, 500, "The account could not be changed just now. Please try again.");
+	}
+}
+
+void page_admin_user_disable(struct ctx *c)
+{
+	set_disabled(c, true);
+}
+
+void page_admin_user_enable(struct ctx *c)
+{
+	set_disabled(c, false);
 }
 
 void page_admin_user_role(struct ctx *c)

@@ -150,6 +150,25 @@ static void send_to_login(struct ctx *c)
 		http_url_encode(c->arena, back)));
 }
 
+/* An account holding a temporary password (staff.h) may use only these
+** until it has chosen its own: the session already says so, so this costs
+** nothing on other requests. */
+static bool may_use_before_changing(const struct route *route)
+{
+	return route->handler == page_password_change_form ||
+		route->handler == page_password_change ||
+		route->handler == page_account_logout;
+}
+
+static void send_to_password_change(struct ctx *c)
+{
+	if (strcmp(c->req->method, "GET") || !strcmp(c->req->path, "/"))
+		web_redirect(c, "/password/change");
+	else
+		web_redirect(c, arena_printf(c->arena, "/password/change?next=%s",
+			http_url_encode(c->arena, c->req->raw_uri)));
+}
+
 static bool has_header(const struct resp *r, const char *name)
 {
 	for (size_t i = 0; i < r->headers.n; i++)
@@ -207,6 +226,10 @@ static void dispatch(struct ctx *c, FCGX_Request *fr)
 			send_to_login(c);
 		else
 			web_error(c, 403, "Your account does not give access to this page.");
+		return;
+	}
+	if (c->sess.valid && c->sess.must_change_password && !may_use_before_changing(route)) {
+		send_to_password_change(c);
 		return;
 	}
 	if (strcmp(route->method, "GET") != 0 && !route->csrf_exempt && !csrf_ok(c)) {

@@ -36,6 +36,10 @@ const struct route routes[] = {
 	{ "GET",  "/support",                ROLE_ANON,   page_support_form },
 	{ "POST", "/support",                ROLE_ANON,   page_support_open },
 	{ "GET",  "/support/sent",           ROLE_ANON,   page_support_sent },
+	/* An account given a temporary password is sent here from every page
+	** until it chooses its own (main.c). */
+	{ "GET",  "/password/change",        ROLE_MEMBER, page_password_change_form },
+	{ "POST", "/password/change",        ROLE_MEMBER, page_password_change },
 	/* nginx asks it before a live-update subscription (lib/live.h); it
 	** answers 200 or 403 itself, so it is open to all. */
 	{ "GET",  "/live/auth/{id}",         ROLE_ANON,   page_live_auth },
@@ -145,9 +149,21 @@ const struct route routes[] = {
 	{ "GET",  "/staff/inventory/{id}/close",          ROLE_LIBRARIAN, page_inventory_close_form },
 	{ "POST", "/staff/inventory/{id}/close",          ROLE_LIBRARIAN, page_inventory_close },
 	{ "GET",  "/staff/inventory/{id}/csv",            ROLE_LIBRARIAN, page_inventory_csv },
+	{ "GET",  "/staff/sections",                      ROLE_LIBRARIAN, page_staff_sections },
+	{ "POST", "/staff/sections",                      ROLE_LIBRARIAN, page_staff_section_add },
+	{ "GET",  "/staff/sections/{id}",                 ROLE_LIBRARIAN, page_staff_section },
+	{ "POST", "/staff/sections/{id}",                 ROLE_LIBRARIAN, page_staff_section_save },
+	{ "POST", "/staff/sections/{id}/move",            ROLE_LIBRARIAN, page_staff_section_move },
+	{ "POST", "/staff/sections/{id}/delete",          ROLE_LIBRARIAN, page_staff_section_delete },
+	{ "GET",  "/staff/sections/{id}/merge",           ROLE_LIBRARIAN, page_staff_section_merge_form },
+	{ "POST", "/staff/sections/{id}/merge",           ROLE_LIBRARIAN, page_staff_section_merge },
 
 	/* Admin */
 	{ "GET",  "/admin/users",            ROLE_ADMIN,  page_admin_users },
+	{ "GET",  "/admin/users/new",        ROLE_ADMIN,  page_admin_user_new_form },
+	{ "POST", "/admin/users/new",        ROLE_ADMIN,  page_admin_user_new },
+	{ "POST", "/admin/users/{id}/disable", ROLE_ADMIN, page_admin_user_disable },
+	{ "POST", "/admin/users/{id}/enable", ROLE_ADMIN, page_admin_user_enable },
 	{ "GET",  "/admin/rules",            ROLE_ADMIN,  page_admin_rules },
 	{ "POST", "/admin/rules",            ROLE_ADMIN,  page_admin_rule_add },
 	{ "POST", "/admin/rules/{id}",       ROLE_ADMIN,  page_admin_rule_edit },

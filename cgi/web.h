@@ -397,6 +397,23 @@ void page_inventory_found(struct ctx *c);
 void page_inventory_close_form(struct ctx *c);
 void page_inventory_close(struct ctx *c);
 void page_inventory_csv(struct ctx *c);
+/* ---- sections (cgi/sections.c) ---- */
+void page_staff_sections(struct ctx *c);
+void page_staff_section_add(struct ctx *c);
+void page_staff_section(struct ctx *c);
+void page_staff_section_save(struct ctx *c);
+void page_staff_section_move(struct ctx *c);
+void page_staff_section_delete(struct ctx *c);
+void page_staff_section_merge_form(struct ctx *c);
+void page_staff_section_merge(struct ctx *c);
+
+/* ---- staff accounts (cgi/staff_accounts.c) ---- */
+void page_admin_user_new_form(struct ctx *c);
+void page_admin_user_new(struct ctx *c);
+void page_admin_user_disable(struct ctx *c);
+void page_admin_user_enable(struct ctx *c);
+void page_password_change_form(struct ctx *c);
+void page_password_change(struct ctx *c);
 
 /* cgi/audit.c */
 void page_admin_audit(struct ctx *c);

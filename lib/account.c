@@ -251,7 +251,8 @@ enum account_result account_set_role(struct db *db, long long actor_id,
 	else if (stored_role(db, actor_id) != ROLE_ADMIN)
 		refusal = ACCOUNT_FORBIDDEN;
 	else if (old_role == ROLE_ADMIN && role != ROLE_ADMIN &&
-		db_int(db, 0, "SELECT count(*) FROM account WHERE role = 'admin' AND id <> ?",
+		db_int(db, 0, "SELECT count(*) FROM account WHERE role = 'admin' "
+			"AND disabled_at IS NULL AND id <> ?",
 			"i", id) == 0)
 		refusal = ACCOUNT_LAST_ADMIN;
 	if (refusal != ACCOUNT_OK) {

@@ -82,8 +82,9 @@ enum auth_result auth_login(struct db *db, const struct auth_cost *cost,
 	char hash[AUTH_HASH_MAX] = "";
 	/* An account whose address is not confirmed yet is as good as none:
 	** logging in would tell whoever registered it that the address was new. */
-	sqlite3_stmt *st = db_query(db, "SELECT id, password_hash FROM account "
-		"WHERE email = ? AND email_confirmed", "t", email);
+	bool disabled = false;
+	sqlite3_stmt *st = db_query(db, "SELECT id, password_hash, disabled_at IS NOT NULL "
+		"FROM account WHERE email = ? AND email_confirmed", "t", email);
 	if (!st)
 		return AUTH_ERROR;
 	if (db_row(db, st)) {
@@ -91,6 +92,7 @@ enum auth_result auth_login(struct db *db, const struct auth_cost *cost,
 		const char *h = (const char *)sqlite3_column_text(st, 1);
 		if (h)
 			snprintf(hash, sizeof hash, "%s", h);
+		disabled = db_col_int(st, 2) != 0;
 		db_done(st);
 	}
 	bool good;
@@ -102,6 +104,13 @@ enum auth_result auth_login(struct db *db, const struct auth_cost *cost,
 	}
 	const char *from = remote_addr && *remote_addr ? remote_addr : "an unknown address";
 	char detail[300];
+	if (good && disabled) {
+		char object[32];
+		snprintf(object, sizeof object, "account:%lld", id);
+		snprintf(detail, sizeof detail, "from %s: the account is disabled", from);
+		audit_record(db, 0, now, "login.disabled", object, detail, NULL, NULL);
+		return AUTH_DISABLED;
+	}
 	if (good) {
 		db_exec(db, "DELETE FROM login_failure WHERE email = ?", "t", email);
 		*account_id = id;
@@ -147,8 +156,9 @@ enum auth_result auth_change_password(struct db *db,
 	char fresh_hash[AUTH_HASH_MAX];
 	if (auth_hash_password(cost, fresh, fresh_hash))
 		return AUTH_ERROR;
-	if (db_exec(db, "UPDATE account SET password_hash = ?, updated_at = ? WHERE id = ?",
-		"tii", fresh_hash, (long long)now, account_id) != SQLITE_OK)
+	if (db_exec(db, "UPDATE account SET password_hash = ?, must_change_password = 0, "
+		"updated_at = ? WHERE id = ?", "tii", fresh_hash, (long long)now,
+		account_id) != SQLITE_OK)
 		return AUTH_ERROR;
 	return AUTH_OK;
 }

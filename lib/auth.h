@@ -43,14 +43,18 @@ struct auth_throttle {
 	long window;
 };
 
-enum auth_result { AUTH_OK, AUTH_BAD_CREDENTIALS, AUTH_THROTTLED, AUTH_ERROR };
+enum auth_result { AUTH_OK, AUTH_BAD_CREDENTIALS, AUTH_THROTTLED, AUTH_ERROR,
+	AUTH_DISABLED };   /* the password was right, but an admin disabled
+	                      the account (schema/0030_sections_staff.sql) */
 
 /* Check email and password. On AUTH_OK *account_id is set and the failure
 ** count for the email is cleared; on a wrong password (or an unknown email,
 ** or an account whose address is not confirmed yet, which take the same
 ** time) the failure is recorded. Once max_failures
 ** have been recorded within the window, AUTH_THROTTLED is returned without
-** looking at the password. */
+** looking at the password. A disabled account answers AUTH_DISABLED only
+** when the password was right: a wrong one is AUTH_BAD_CREDENTIALS as for
+** any account, so the answer tells nothing more than a login ever did. */
 enum auth_result auth_login(struct db *db, const struct auth_cost *cost,
 	const struct auth_throttle *rule,
 	const char *email, const char *password, const char *remote_addr,

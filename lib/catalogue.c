@@ -113,7 +113,7 @@ int catalogue_sections(struct db *db, struct arena *a, struct section_info **out
 	*out = arena_calloc(a, sizeof **out * (size_t)(n ? n : 1));
 	sqlite3_stmt *st = db_query(db,
 		"SELECT s.id, s.name, s.description, s.title_count "
-		"FROM section s ORDER BY s.name COLLATE NOCASE", NULL);
+		"FROM section s ORDER BY s.position, s.name COLLATE NOCASE", NULL);
 	if (!st)
 		return -1;
 	int i = 0;

@@ -73,8 +73,8 @@ int catalogue_newest(struct db *db, struct arena *a, int max,
 int catalogue_title_get(struct db *db, struct arena *a, long long id,
 	struct title_detail *out);
 
-/* Every section, by name, with its number of titles. Returns how many (into
-** *out, on the arena), or -1. */
+/* Every section, in the library's order (sections.h), with its number
+** of titles. Returns how many (into *out, on the arena), or -1. */
 int catalogue_sections(struct db *db, struct arena *a, struct section_info **out);
 
 /* One section. Returns 0, 1 when absent, -1 on error. */

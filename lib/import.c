@@ -638,7 +638,8 @@ static long long section_by_name(struct importer *im, const char *name)
 {
 	if (!*name)
 		return 0;
-	long long id = db_int(im->db, 0, "SELECT id FROM section WHERE name = ?", "t", name);
+	long long id = db_int(im->db, 0, "SELECT id FROM section WHERE name = ? COLLATE NOCASE",
+		"t", name);
 	if (!id && db_exec(im->db, "INSERT INTO section(name) VALUES (?)", "t", name) == SQLITE_OK) {
 		id = db_last_id(im->db);
 		if (note_change(im, "section", id, "add", name))

@@ -251,7 +251,7 @@ int monthly_send(struct db *db, struct arena *a, const struct tmpl_set *tmpl, in
 		"body_html, dedupe_key, next_attempt_at, created_at) "
 		"SELECT id, 'monthly-report', 'email', email, ?1, ?2, ?3, "
 		"'monthly-report:' || id || ':' || ?4, ?5, ?5 FROM account "
-		"WHERE role IN ('librarian', 'admin') ORDER BY id "
+		"WHERE role IN ('librarian', 'admin') AND disabled_at IS NULL ORDER BY id "
 		"ON CONFLICT(dedupe_key, channel) DO NOTHING", "tttti", subject, text, html, r.key,
 		(long long)now) != SQLITE_OK)
 		goto fail;

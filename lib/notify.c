@@ -392,7 +392,7 @@ int notify_staff(struct db *db, struct arena *a, time_t now, const char *kind,
 	const char *dedupe_key, const char *subject, const char *body, const char *link)
 {
 	sqlite3_stmt *st = db_query(db, "SELECT id FROM account "
-		"WHERE role IN ('librarian', 'admin') ORDER BY id", NULL);
+		"WHERE role IN ('librarian', 'admin') AND disabled_at IS NULL ORDER BY id", NULL);
 	if (!st)
 		return -1;
 	int n = 0, cap = 16;

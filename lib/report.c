@@ -197,7 +197,7 @@ int report_sections(struct db *db, struct arena *a, struct report_section **out)
 {
 	int n = (int)db_int(db, 0, "SELECT count(*) FROM section", NULL);
 	*out = arena_calloc(a, sizeof **out * (size_t)(n > 0 ? n : 1));
-	sqlite3_stmt *st = db_query(db, "SELECT id, name FROM section ORDER BY name, id", NULL);
+	sqlite3_stmt *st = db_query(db, "SELECT id, name FROM section ORDER BY position, id", NULL);
 	if (!st)
 		return -1;
 	int i = 0;

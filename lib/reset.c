@@ -217,7 +217,7 @@ enum reset_result reset_password(struct db *db, const struct auth_cost *cost,
 		remote_addr && *remote_addr ? remote_addr : "an unknown address");
 	/* The link came to the account's address: that confirms it too. */
 	if (db_exec(db, "UPDATE account SET password_hash = ?, email_confirmed = 1, "
-		"updated_at = ? WHERE id = ?", "tii", hash, (long long)now, id) != SQLITE_OK ||
+		"must_change_password = 0, updated_at = ? WHERE id = ?", "tii", hash, (long long)now, id) != SQLITE_OK ||
 	    /* This link and every other still open: any of them could set it again. */
 	    db_exec(db, "UPDATE password_reset SET used_at = ? "
 		"WHERE account_id = ? AND used_at IS NULL", "ii", (long long)now, id) != SQLITE_OK ||

@@ -59,9 +59,11 @@ int session_load(struct db *db, const struct session_policy *pol,
 	unsigned char hash[32];
 	token_hash(token, hash);
 	sqlite3_stmt *st = db_query(db,
-		"SELECT s.account_id, s.csrf, s.last_seen, a.role, a.name, a.email "
+		"SELECT s.account_id, s.csrf, s.last_seen, a.role, a.name, a.email, "
+		"a.must_change_password "
 		"FROM session s JOIN account a ON a.id = s.account_id "
-		"WHERE s.token_hash = ? AND s.expires_at > ? AND s.last_seen > ?",
+		"WHERE s.token_hash = ? AND s.expires_at > ? AND s.last_seen > ? "
+		"AND a.disabled_at IS NULL",
 		"bii", hash, 32, (long long)now, (long long)(now - pol->idle));
 	if (!st)
 		return -1;
@@ -75,6 +77,7 @@ int session_load(struct db *db, const struct session_policy *pol,
 		s->role = role < 0 ? ROLE_MEMBER : (enum role)role;
 		snprintf(s->name, sizeof s->name, "%s", sqlite3_column_text(st, 4));
 		snprintf(s->email, sizeof s->email, "%s", sqlite3_column_text(st, 5));
+		s->must_change_password = db_col_int(st, 6) != 0;
 		db_done(st);
 	}
 	/* Writing on every request would serialise readers behind the WAL

@@ -30,6 +30,8 @@ struct session {
 	char name[201];
 	char email[255];
 	char csrf[SESSION_TOKEN_LEN + 1];
+	bool must_change_password;    /* given a temporary password: every
+	                                 page leads to /password/change */
 };
 
 struct session_policy {
@@ -46,7 +48,7 @@ int session_create(struct db *db, const struct session_policy *pol,
 	long long account_id, time_t now, char token[SESSION_TOKEN_LEN + 1]);
 
 /* Load the session of a cookie token into s (s->valid false when there is
-** none, it expired, or the token is malformed). Keeps last_seen fresh to
+** none, it expired, the account is disabled, or the token is malformed). Keeps last_seen fresh to
 ** the minute. Returns 0, or -1 on a database error. */
 int session_load(struct db *db, const struct session_policy *pol,
 	const char *token, time_t now, struct session *s);
