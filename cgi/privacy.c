@@ -106,6 +106,8 @@ void privacy_view_profile(struct ctx *c)
 {
 	if (tv_get(c->view, "blockers"))
 		return;
+	/* Staff accounts are disabled by an admin, not removed by themselves. */
+	tv_set_bool(c->view, "can_remove", c->sess.role == ROLE_MEMBER);
 	struct privacy_blockers b = { 0 };
 	privacy_removal_blockers(c->db, c->arena, c->sess.account_id, c->now, &b);
 	view_blockers(c, &b);
@@ -113,6 +115,10 @@ void privacy_view_profile(struct ctx *c)
 
 void page_privacy_remove_own(struct ctx *c)
 {
+	if (c->sess.role != ROLE_MEMBER) {
+		web_error(c, 403, "Staff accounts are not removed here: an admin closes them.");
+		return;
+	}
 	struct privacy_blockers b = { 0 };
 	struct form_errors errs = { .n = 0 };
 	switch (privacy_remove_own(c->db, c->arena, c->sess.account_id,
@@ -129,6 +135,7 @@ void page_privacy_remove_own(struct ctx *c)
 		return;
 	case PRIVACY_REFUSED:
 		view_blockers(c, &b);
+		tv_set_bool(c->view, "can_remove", true);
 		tv_set_bool(c->view, "remove_refused", true);
 		account_profile_page(c, 409);
 		return;
