@@ -120,7 +120,6 @@ void page_privacy_remove_own(struct ctx *c)
 		return;
 	}
 	struct privacy_blockers b = { 0 };
-	struct form_errors errs = { .n = 0 };
 	switch (privacy_remove_own(c->db, c->arena, c->sess.account_id,
 		http_form(c->req, "remove_password"), c->now, &b)) {
 	case PRIVACY_OK:
@@ -128,9 +127,9 @@ void page_privacy_remove_own(struct ctx *c)
 		web_redirect(c, "/account/removed");
 		return;
 	case PRIVACY_BAD_PASSWORD:
-		form_error(&errs, "remove_password", "That is not your password. Your account "
-			"was not removed.");
-		web_form_errors(c, &errs);
+		/* Beside the password only: the details form above is not in question. */
+		tv_set_str(tv_set_obj(c->view, "errors"), "remove_password", "That is not your "
+			"password. Your account was not removed.");
 		account_profile_page(c, 422);
 		return;
 	case PRIVACY_REFUSED:
