@@ -235,6 +235,8 @@ static const char *const action_words[][2] = {
 	{ "account.confirm", "Email address confirmed" },
 	{ "account.notes", "Notes changed" },
 	{ "account.notices", "Notice choice changed" },
+	{ "account.remove", "Member removed" },
+	{ "loan.anonymise", "Old loans anonymised" },
 	{ "title.create", "Title added" },
 	{ "title.edit", "Title changed" },
 	{ "title.delete", "Title deleted" },

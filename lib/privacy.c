@@ -105,8 +105,9 @@ static int anonymise_account(struct db *db, struct arena *a, long long id, time_
 		"DELETE FROM notification WHERE account_id = ?",
 		/* Ratings stay in the averages; the words and the name do not. */
 		"UPDATE review SET body = '' WHERE account_id = ?",
-		"UPDATE outbox SET status = 'failed', last_error = 'Cancelled: the member was removed.' "
-		"WHERE account_id = ? AND status = 'queued'",
+		/* Not sent yet: cancelled. No notice is queued for them again
+		** (notify_queue skips removed accounts). */
+		"DELETE FROM outbox WHERE account_id = ? AND status = 'queued'",
 		"UPDATE outbox SET recipient = '', body = '', body_html = '' WHERE account_id = ?",
 	};
 	for (size_t i = 0; i < sizeof cleared / sizeof cleared[0]; i++)
@@ -136,7 +137,7 @@ enum privacy_result privacy_remove_member(struct db *db, struct arena *a,
 	const char *how = actor_id == member_id ? "at the member's own request"
 		: "by staff";
 	if (anonymise_account(db, a, member_id, now) ||
-	    audit_record(db, actor_id, now, "member.remove",
+	    audit_record(db, actor_id, now, "account.remove",
 		arena_printf(a, "account:%lld", member_id),
 		arena_printf(a, "member %lld removed %s", member_id, how), NULL, NULL) ||
 	    db_commit(db))

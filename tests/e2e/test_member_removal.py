@@ -133,7 +133,7 @@ def test_staff_removal_refused_until_loan_hold_and_fines_are_settled(stack):
         assert db.execute("SELECT count(*) FROM notification WHERE account_id = ?",
                           (mid,)).fetchone()[0] == 0
         audit = db.execute("SELECT actor_id, detail, before_value, after_value FROM audit "
-                           "WHERE action = 'member.remove' AND object = ?",
+                           "WHERE action = 'account.remove' AND object = ?",
                            ("account:%d" % mid,)).fetchall()
         staff_id = db.execute("SELECT id FROM account WHERE email = ?",
                               (LIBRARIAN[0],)).fetchone()[0]
@@ -219,7 +219,7 @@ def test_own_removal_needs_the_password_and_nothing_owed(stack):
     assert r.status == 303 and r.header("Location").startswith("/login")
     assert account(stack, mid)[0] == "Removed member"
     with stack.db() as db:
-        assert db.execute("SELECT actor_id FROM audit WHERE action = 'member.remove' "
+        assert db.execute("SELECT actor_id FROM audit WHERE action = 'account.remove' "
                           "AND object = ?", ("account:%d" % mid,)).fetchone()[0] == mid
 
 

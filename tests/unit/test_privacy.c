@@ -193,7 +193,7 @@ static void test_removal_anonymises_and_keeps_the_figures(void **state)
 		NULL), 1);
 	/* The audit row says who removed whom by number only. */
 	assert_int_equal(db_int(&f->db, -1, "SELECT count(*) FROM audit WHERE action = "
-		"'member.remove' AND actor_id = ? AND instr(detail, 'Ada') = 0", "i", f->librarian), 1);
+		"'account.remove' AND actor_id = ? AND instr(detail, 'Ada') = 0", "i", f->librarian), 1);
 
 	/* Removed once: not again, and the address is free. */
 	assert_int_equal(privacy_remove_member(&f->db, &f->arena, f->reader, f->librarian, NOW,
@@ -217,7 +217,7 @@ static void test_own_removal_checks_the_password(void **state)
 	assert_int_equal(privacy_remove_own(&f->db, &f->arena, f->reader, "reader password", NOW,
 		&b), PRIVACY_OK);
 	assert_int_equal(db_int(&f->db, -1, "SELECT actor_id FROM audit WHERE action = "
-		"'member.remove'", NULL), f->reader);
+		"'account.remove'", NULL), f->reader);
 }
 
 static void test_export_holds_only_the_members_rows(void **state)
