@@ -20,7 +20,9 @@
 #include "auth.h"
 #include "db.h"
 #include "db_fixture.h"
+#include "notify.h"
 #include "privacy.h"
+#include "template.h"
 
 #define NOW 1796000000LL          /* a Sunday in December 2026 */
 #define DAY 86400LL
@@ -194,6 +196,19 @@ static void test_removal_anonymises_and_keeps_the_figures(void **state)
 	/* The audit row says who removed whom by number only. */
 	assert_int_equal(db_int(&f->db, -1, "SELECT count(*) FROM audit WHERE action = "
 		"'account.remove' AND actor_id = ? AND instr(detail, 'Ada') = 0", "i", f->librarian), 1);
+
+	/* No notice is queued for them again, by email, text or in-app. */
+	struct tv *fields = tv_obj(&f->arena);
+	tv_set_str(fields, "title", "A Borrowed Book");
+	tv_set_str(fields, "pickup_by", "2026-12-20");
+	struct notice n = { .kind = "hold-ready", .account_id = f->reader, .object = "hold:9",
+		.bucket = "2026-12-06", .fields = fields };
+	long long rows = db_int(&f->db, -1, "SELECT count(*) FROM outbox", NULL);
+	assert_int_equal(notify_queue(&f->db, &f->arena, NOW, &n), 0);
+	assert_int_equal(db_int(&f->db, -1, "SELECT count(*) FROM outbox", NULL), rows);
+	assert_int_equal(db_int(&f->db, -1, "SELECT count(*) FROM notification", NULL), 0);
+	n.account_id = f->other;
+	assert_true(notify_queue(&f->db, &f->arena, NOW, &n) > 0);
 
 	/* Removed once: not again, and the address is free. */
 	assert_int_equal(privacy_remove_member(&f->db, &f->arena, f->reader, f->librarian, NOW,
