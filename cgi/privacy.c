@@ -124,7 +124,7 @@ void page_privacy_remove_own(struct ctx *c)
 		http_form(c->req, "remove_password"), c->now, &b)) {
 	case PRIVACY_OK:
 		http_set_cookie(c->resp, SESSION_COOKIE, "", 0, c->cfg->secure_cookies);
-		web_redirect(c, "/account/removed");
+		web_redirect(c, "/removed");
 		return;
 	case PRIVACY_BAD_PASSWORD:
 		/* Beside the password only: the details form above is not in question. */

@@ -34,6 +34,7 @@ const struct route routes[] = {
 	/* nginx asks it before a live-update subscription (lib/live.h); it
 	** answers 200 or 403 itself, so it is open to all. */
 	{ "GET",  "/live/auth/{id}",         ROLE_ANON,   page_live_auth },
+	{ "GET",  "/removed",                ROLE_ANON,   page_privacy_removed },
 	/* The payment provider's answer: checked by its signature, not a form token. */
 	{ "POST", "/payments/callback",      ROLE_ANON,   page_payment_callback, true },
 
@@ -59,7 +60,6 @@ const struct route routes[] = {
 	{ "GET",  "/account/data.json",      ROLE_MEMBER, page_privacy_data_json },
 	{ "GET",  "/account/data.csv",       ROLE_MEMBER, page_privacy_data_csv },
 	{ "POST", "/account/remove",         ROLE_MEMBER, page_privacy_remove_own },
-	{ "GET",  "/account/removed",        ROLE_ANON,   page_privacy_removed },
 	{ "POST", "/account/payments",       ROLE_MEMBER, page_account_payment_start },
 	{ "GET",  "/payments/{id}",          ROLE_MEMBER, page_payment_receipt },
 	/* The built-in test provider's hosted checkout (see lib/payments.h). */

@@ -380,6 +380,38 @@ int privacy_retention_save(struct db *db, struct arena *a, const char *typed,
 	return 0;
 }
 
+/* The one account old loans are moved to, made the first time: each loan
+** keeps its account (the foreign key and NOT NULL stay as they are) and the
+** reports' daily figures, counted when the loan was made and returned, do
+** not move. It cannot log in: its password is no argon2id hash any
+** password matches, its address is on a reserved domain and unconfirmed,
+** and it is removed from the start (no member list shows it). created_at
+** 0 keeps it out of every "new members" figure. Returns its id, or 0. */
+static long long anonymous_account(struct db *db)
+{
+	long long id = db_int(db, 0, "SELECT CAST(value AS INTEGER) FROM setting WHERE key = ?",
+		"t", PRIVACY_SETTING_ANONYMOUS);
+	if (id)
+		return id;
+	if (db_begin(db))
+		return 0;
+	if (db_exec(db, "INSERT INTO account(email, name, phone, password_hash, role, created_at, "
+		"updated_at, email_confirmed, removed_at) VALUES ('anonymous@removed.invalid', "
+		"'Anonymous reader', '', '$argon2id$no-login', 'member', 0, 0, 0, 0)", NULL)
+		!= SQLITE_OK)
+		goto fail;
+	id = db_last_id(db);
+	char value[24];
+	snprintf(value, sizeof value, "%lld", id);
+	if (db_exec(db, "INSERT INTO setting(key, value) VALUES (?, ?)", "tt",
+		PRIVACY_SETTING_ANONYMOUS, value) != SQLITE_OK || db_commit(db))
+		goto fail;
+	return id;
+fail:
+	db_rollback(db);
+	return 0;
+}
+
 /* Loans are moved in batches, each its own short transaction, so the desk
 ** never waits long behind the task. */
 #define ANONYMISE_BATCH 2000
@@ -388,10 +420,11 @@ int privacy_retention_save(struct db *db, struct arena *a, const char *typed,
 long privacy_anonymise_loans(struct db *db, time_t now)
 {
 	long days = privacy_retention_days(db);
-	long long anonymous = db_int(db, 0, "SELECT CAST(value AS INTEGER) FROM setting "
-		"WHERE key = ?", "t", PRIVACY_SETTING_ANONYMOUS);
-	if (days <= 0 || !anonymous)
+	if (days <= 0)
 		return 0;
+	long long anonymous = anonymous_account(db);
+	if (!anonymous)
+		return -1;
 	/* Once a library day per period is enough (it reads every loan), and
 	** a new period takes effect at once. */
 	char today[11], last_run[48];

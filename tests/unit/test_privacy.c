@@ -277,10 +277,6 @@ static void test_export_holds_only_the_members_rows(void **state)
 static void test_retention_moves_only_old_returned_loans(void **state)
 {
 	struct fixture *f = *state;
-	long long anonymous = db_int(&f->db, 0, "SELECT value FROM setting WHERE key = ?", "t",
-		PRIVACY_SETTING_ANONYMOUS);
-	assert_true(anonymous > 0);
-	assert_true(privacy_is_removed(&f->db, anonymous, NULL));
 	long long old = add_loan(&f->db, f->copy, f->reader, NOW - 40 * DAY);
 	long long recent = add_loan(&f->db, add_copy(&f->db, f->title, "B2"), f->reader,
 		NOW - 10 * DAY);
@@ -306,6 +302,11 @@ static void test_retention_moves_only_old_returned_loans(void **state)
 	assert_int_equal(privacy_retention_days(&f->db), 30);
 
 	assert_int_equal(privacy_anonymise_loans(&f->db, NOW), 1);
+	long long anonymous = db_int(&f->db, 0, "SELECT value FROM setting WHERE key = ?", "t",
+		PRIVACY_SETTING_ANONYMOUS);
+	assert_true(anonymous > 0);
+	assert_true(privacy_is_removed(&f->db, anonymous, NULL));
+	assert_null(privacy_member_name(&f->db, &f->arena, anonymous));
 	assert_int_equal(db_int(&f->db, 0, "SELECT account_id FROM loan WHERE id = ?", "i", old),
 		anonymous);
 	assert_int_equal(db_int(&f->db, 0, "SELECT account_id FROM loan WHERE id = ?", "i", recent),
