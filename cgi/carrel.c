@@ -25,6 +25,12 @@
 **                            of the library (--force over an existing one,
 **                            with carrel.fcgi and carrel-cron stopped)
 **   carrel routes            print the route table
+**   carrel check [--config FILE] [--user NAME]
+**                            what in the configuration is wrong or missing,
+**                            one line each; exit status 1 when anything is
+**                            wrong (lib/check.h). The folders are checked
+**                            for NAME (default: carrel when run as root and
+**                            that user exists, else whoever runs it)
 */
 #include <sodium.h>
 #include <stdio.h>
@@ -33,12 +39,15 @@
 #include <time.h>
 
 #include <errno.h>
+#include <pwd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "account.h"
 #include "export.h"
 #include "import.h"
 #include "calendar.h"
+#include "check.h"
 #include "members.h"
 #include "audit.h"
 #include "backup.h"
@@ -62,7 +71,8 @@ static void usage(void)
 	      "       carrel audit verify\n"
 	      "       carrel backup FILE\n"
 	      "       carrel restore FILE [--force]\n"
-	      "       carrel routes\n", stderr);
+	      "       carrel routes\n"
+	      "       carrel check [--config FILE] [--user NAME]\n", stderr);
 }
 
 static int open_db(const struct config *cfg, struct db *db)
@@ -544,12 +554,77 @@ static int cmd_routes(void)
 	return 0;
 }
 
+/* The user the service runs as, whose folders check looks at. */
+static int service_user(struct check_user *u, const char *name)
+{
+	if (name) {
+		if (check_user_named(u, name) == 0)
+			return 0;
+		fprintf(stderr, "carrel: there is no user %s\n", name);
+		return -1;
+	}
+	if (geteuid() == 0 && check_user_named(u, "carrel") == 0)
+		return 0;
+	struct passwd *pw = getpwuid(geteuid());
+	if (pw && check_user_named(u, pw->pw_name) == 0)
+		return 0;
+	fputs("carrel: who runs this has no name; say --user NAME\n", stderr);
+	return -1;
+}
+
+/* Runs before the configuration is loaded the usual way: a typo in the
+** file stops the other commands, and check is how it is found. */
+static int cmd_check(int argc, char **argv)
+{
+	const char *user = NULL;
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--config") && i + 1 < argc)
+			setenv("CARREL_CONF", argv[++i], 1);
+		else if (!strcmp(argv[i], "--user") && i + 1 < argc)
+			user = argv[++i];
+		else {
+			usage();
+			return 2;
+		}
+	}
+	if (sodium_init() < 0)
+		return 1;
+	struct check_user u;
+	if (service_user(&u, user))
+		return 2;
+	bool named;
+	const char *path = config_file_path(&named);
+	struct config cfg;
+	struct check_report r = { 0 };
+	check_read_config(&cfg, path, named, &r);
+	check_config(&cfg, &u, &r);
+	for (size_t i = 0; i < r.n; i++)
+		printf("%s: %s\n", r.lines[i].severity == CHECK_PROBLEM ? "problem" : "warning",
+			r.lines[i].text);
+	if (r.problems)
+		printf("%s: %d problem%s, %d warning%s (folders checked for the user %s).\n",
+			path, r.problems, r.problems == 1 ? "" : "s", r.warnings,
+			r.warnings == 1 ? "" : "s", u.name);
+	else
+		printf("%s: no problems%s%.0d%s (folders checked for the user %s).\n", path,
+			r.warnings ? ", " : "", r.warnings, r.warnings == 0 ? "" :
+			r.warnings == 1 ? " warning" : " warnings", u.name);
+	int rc = r.problems ? 1 : 0;
+	check_report_free(&r);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
 		usage();
 		return 2;
 	}
+	if (!strcmp(argv[1], "check"))
+		return cmd_check(argc - 2, argv + 2);
+	/* The database, exports and files this makes hold the library's
+	** private data: not for other users, whatever the shell's umask. */
+	umask(umask(0) | 027);
 	struct config cfg;
 	char err[512];
 	if (config_load(&cfg, err, sizeof err)) {

@@ -31,6 +31,11 @@ const struct route routes[] = {
 	{ "POST", "/password/forgot",        ROLE_ANON,   page_password_forgot },
 	{ "GET",  "/password/reset/{token}", ROLE_ANON,   page_password_reset_form },
 	{ "POST", "/password/reset/{token}", ROLE_ANON,   page_password_reset },
+	{ "GET",  "/help",                   ROLE_ANON,   page_help },
+	{ "GET",  "/help/{topic}",           ROLE_ANON,   page_help_topic },
+	{ "GET",  "/support",                ROLE_ANON,   page_support_form },
+	{ "POST", "/support",                ROLE_ANON,   page_support_open },
+	{ "GET",  "/support/sent",           ROLE_ANON,   page_support_sent },
 	/* nginx asks it before a live-update subscription (lib/live.h); it
 	** answers 200 or 403 itself, so it is open to all. */
 	{ "GET",  "/live/auth/{id}",         ROLE_ANON,   page_live_auth },
@@ -67,6 +72,9 @@ const struct route routes[] = {
 	{ "POST", "/payments/test-provider/{ref}", ROLE_MEMBER, page_test_provider_answer },
 	/* {id} is the title; nginx sends the file once the worker found a grant. */
 	{ "GET",  "/ebooks/{id}/read",       ROLE_MEMBER, page_ebook_read },
+	{ "GET",  "/account/support",        ROLE_MEMBER, page_account_support },
+	{ "GET",  "/account/support/{id}",   ROLE_MEMBER, page_account_support_ticket },
+	{ "POST", "/account/support/{id}",   ROLE_MEMBER, page_account_support_follow_up },
 
 	/* Staff: librarians and admins */
 	{ "GET",  "/staff",                               ROLE_LIBRARIAN, page_staff_home },
@@ -130,6 +138,19 @@ const struct route routes[] = {
 	{ "GET",  "/staff/reviews",                       ROLE_LIBRARIAN, page_reviews_staff },
 	{ "POST", "/staff/reviews/{id}/hide",             ROLE_LIBRARIAN, page_reviews_hide },
 	{ "POST", "/staff/reviews/{id}/show",             ROLE_LIBRARIAN, page_reviews_show },
+	{ "GET",  "/staff/support",                       ROLE_LIBRARIAN, page_staff_support },
+	{ "GET",  "/staff/support/{id}",                  ROLE_LIBRARIAN, page_staff_support_ticket },
+	{ "POST", "/staff/support/{id}/answer",           ROLE_LIBRARIAN, page_staff_support_answer },
+	{ "POST", "/staff/support/{id}/close",            ROLE_LIBRARIAN, page_staff_support_close },
+	{ "POST", "/staff/support/{id}/reopen",           ROLE_LIBRARIAN, page_staff_support_reopen },
+	{ "GET",  "/staff/inventory",                     ROLE_LIBRARIAN, page_inventory_list },
+	{ "POST", "/staff/inventory",                     ROLE_LIBRARIAN, page_inventory_open },
+	{ "GET",  "/staff/inventory/{id}",                ROLE_LIBRARIAN, page_inventory_show },
+	{ "POST", "/staff/inventory/{id}/scan",           ROLE_LIBRARIAN, page_inventory_scan },
+	{ "POST", "/staff/inventory/{id}/found",          ROLE_LIBRARIAN, page_inventory_found },
+	{ "GET",  "/staff/inventory/{id}/close",          ROLE_LIBRARIAN, page_inventory_close_form },
+	{ "POST", "/staff/inventory/{id}/close",          ROLE_LIBRARIAN, page_inventory_close },
+	{ "GET",  "/staff/inventory/{id}/csv",            ROLE_LIBRARIAN, page_inventory_csv },
 
 	/* Admin */
 	{ "GET",  "/admin/users",            ROLE_ADMIN,  page_admin_users },

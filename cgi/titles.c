@@ -617,6 +617,7 @@ static void copies_page(struct ctx *c, long long title_id, const struct copy_inp
 		tv_set_str(o, "cost", money_amount(c->arena, k->cost_cents));   /* the form's */
 		tv_set_str(o, "cost_shown", web_money(c, k->cost_cents));
 		tv_set_str(o, "notes", k->notes);
+		tv_set_str(o, "last_seen", k->last_seen_at ? web_date(c, k->last_seen_at) : "never");
 		bool circulating = !strcmp(k->status, "on-loan") || !strcmp(k->status, "on-hold-shelf");
 		tv_set_bool(o, "circulating", circulating);
 		tv_set_bool(o, "withdrawn", !strcmp(k->status, "withdrawn"));

@@ -374,6 +374,30 @@ void page_admin_ebook_rule_save(struct ctx *c);
 void page_admin_ebook_rule_delete(struct ctx *c);
 void page_admin_ebook_auto_grant(struct ctx *c);
 
+/* cgi/help.c and cgi/support.c: help pages and questions to the library */
+void page_help(struct ctx *c);
+void page_help_topic(struct ctx *c);
+void page_support_form(struct ctx *c);
+void page_support_open(struct ctx *c);
+void page_support_sent(struct ctx *c);
+void page_account_support(struct ctx *c);
+void page_account_support_ticket(struct ctx *c);
+void page_account_support_follow_up(struct ctx *c);
+void page_staff_support(struct ctx *c);
+void page_staff_support_ticket(struct ctx *c);
+void page_staff_support_answer(struct ctx *c);
+void page_staff_support_close(struct ctx *c);
+void page_staff_support_reopen(struct ctx *c);
+/* cgi/inventory.c: stocktaking */
+void page_inventory_list(struct ctx *c);
+void page_inventory_open(struct ctx *c);
+void page_inventory_show(struct ctx *c);
+void page_inventory_scan(struct ctx *c);
+void page_inventory_found(struct ctx *c);
+void page_inventory_close_form(struct ctx *c);
+void page_inventory_close(struct ctx *c);
+void page_inventory_csv(struct ctx *c);
+
 /* cgi/audit.c */
 void page_admin_audit(struct ctx *c);
 void page_admin_audit_verify(struct ctx *c);

@@ -203,6 +203,7 @@ const struct audit_group audit_groups[] = {
 	  { "item_type.*", "category.*", "notice*", NULL } },
 	{ "imports", "Imports", { "import", "import.*", NULL } },
 	{ "backups", "Backups", { "backup.*", NULL } },
+	{ "inventory", "Stocktaking", { "inventory.*", NULL } },
 };
 const int audit_group_count = (int)(sizeof audit_groups / sizeof audit_groups[0]);
 
@@ -220,6 +221,11 @@ static const char *const action_words[][2] = {
 	{ "login.refused", "Login refused: too many failures" },
 	{ "loan.checkout", "Checkout" },
 	{ "loan.checkin", "Checkin" },
+	{ "inventory.open", "Stocktaking opened" },
+	{ "inventory.close", "Stocktaking closed" },
+	{ "inventory.checkin", "Checked in at stocktaking" },
+	{ "inventory.mark-lost", "Marked lost at stocktaking" },
+	{ "inventory.found", "Found at stocktaking" },
 	{ "loan.renew", "Renewal" },
 	{ "hold.cancel", "Hold cancelled" },
 	{ "fine.paid", "Fine paid" },
@@ -257,6 +263,9 @@ static const char *const action_words[][2] = {
 	{ "copy.withdraw", "Copy withdrawn" },
 	{ "review.hide", "Review hidden" },
 	{ "review.show", "Review shown again" },
+	{ "support.answer", "Question answered" },
+	{ "support.close", "Question closed" },
+	{ "support.reopen", "Question reopened" },
 	{ "rule.save", "Rule saved" },
 	{ "rule.delete", "Rule deleted" },
 	{ "settings.save", "Settings changed" },

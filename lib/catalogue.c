@@ -49,7 +49,8 @@ static int load_copies(struct db *db, struct arena *a, struct title_detail *t)
 	long n = db_int(db, 0, "SELECT count(*) FROM copy WHERE title_id = ?", "i", t->id);
 	t->copies = arena_calloc(a, sizeof *t->copies * (size_t)(n ? n : 1));
 	sqlite3_stmt *st = db_query(db,
-		"SELECT id, barcode, location, status, acquired_on, source, cost_cents, notes "
+		"SELECT id, barcode, location, status, acquired_on, source, cost_cents, notes, "
+		"  coalesce(last_seen_at, 0) "
 		"FROM copy WHERE title_id = ? ORDER BY status = 'withdrawn', barcode",
 		"i", t->id);
 	if (!st)
@@ -67,6 +68,7 @@ static int load_copies(struct db *db, struct arena *a, struct title_detail *t)
 		c->source = db_text(a, st, 5);
 		c->cost_cents = db_col_int(st, 6);
 		c->notes = db_text(a, st, 7);
+		c->last_seen_at = db_col_int(st, 8);
 	}
 	return 0;
 }

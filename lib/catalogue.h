@@ -31,6 +31,7 @@ struct copy_info {
 	const char *source;
 	long long cost_cents;
 	const char *notes;
+	long long last_seen_at;  /* found on the shelf at stocktaking; 0 never */
 };
 
 struct title_detail {

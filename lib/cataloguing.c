@@ -468,6 +468,32 @@ enum cat_result cataloguing_copy_update(struct db *db, long long title_id,
 	return CAT_OK;
 }
 
+enum cat_result cataloguing_copy_set_status_in_tx(struct db *db, long long copy_id,
+	const char *status, time_t now, const char *action, const char *detail)
+{
+	if (!status_manual(status))
+		return CAT_INVALID;
+	char was[32] = "";
+	sqlite3_stmt *st = db_query(db, "SELECT status FROM copy WHERE id = ?", "i", copy_id);
+	if (db_row(db, st)) {
+		snprintf(was, sizeof was, "%s", sqlite3_column_text(st, 0));
+		db_done(st);
+	}
+	if (!*was)
+		return CAT_NOT_FOUND;
+	if (circulating(was))
+		return CAT_CONFLICT;
+	char *before = state_of(db, "SELECT state FROM import_copy_state WHERE id = ?", copy_id);
+	if (db_exec(db, "UPDATE copy SET status = ? WHERE id = ?", "ti", status, copy_id)
+		!= SQLITE_OK) {
+		free(before);
+		return CAT_ERROR;
+	}
+	return record_change(db, now, action, "copy", copy_id, detail, before,
+		state_of(db, "SELECT state FROM import_copy_state WHERE id = ?", copy_id))
+		? CAT_ERROR : CAT_OK;
+}
+
 enum cat_result cataloguing_copy_withdraw(struct db *db, long long title_id,
 	long long copy_id, time_t now, const char **why)
 {
@@ -478,16 +504,14 @@ enum cat_result cataloguing_copy_withdraw(struct db *db, long long title_id,
 		db_rollback(db);
 		return CAT_NOT_FOUND;
 	}
-	if (circulating(status)) {
+	enum cat_result r = cataloguing_copy_set_status_in_tx(db, copy_id, "withdrawn", now,
+		"copy.withdraw", "");
+	if (r == CAT_CONFLICT) {
 		db_rollback(db);
 		*why = "This copy is on loan or waiting on the hold shelf. Check it in first.";
 		return CAT_CONFLICT;
 	}
-	if (db_exec(db, "UPDATE copy SET status = 'withdrawn' WHERE id = ?", "i", copy_id)
-		!= SQLITE_OK ||
-	    record_change(db, now, "copy.withdraw", "copy", copy_id, "", strdup(status),
-		strdup("withdrawn")) ||
-	    db_commit(db)) {
+	if (r != CAT_OK || db_commit(db)) {
 		db_rollback(db);
 		return CAT_ERROR;
 	}

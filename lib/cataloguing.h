@@ -100,6 +100,16 @@ enum cat_result cataloguing_copy_update(struct db *db, long long title_id,
 enum cat_result cataloguing_copy_withdraw(struct db *db, long long title_id,
 	long long copy_id, time_t now, const char **why);
 
+/* Inside the caller's transaction: set a copy's status to one a librarian
+** may set by hand (stocktaking marks copies lost, or found again),
+** recording action with detail in the audit trail, the copy as it was and
+** became. Circulation owns "on-loan" and "on-hold-shelf": a copy in either
+** is CAT_CONFLICT. Returns CAT_OK, CAT_NOT_FOUND, CAT_CONFLICT, CAT_INVALID
+** (a status not on the list) or CAT_ERROR; the caller rolls back on any
+** but CAT_OK. */
+enum cat_result cataloguing_copy_set_status_in_tx(struct db *db, long long copy_id,
+	const char *status, time_t now, const char *action, const char *detail);
+
 /* Statuses a librarian may set by hand, for the form. */
 extern const char *const cataloguing_manual_statuses[];
 extern const int cataloguing_manual_status_count;

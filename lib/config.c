@@ -43,15 +43,62 @@ static const struct config_key config_keys[] = {
 
 #define NKEYS (sizeof config_keys / sizeof config_keys[0])
 
-static void config_defaults(struct config *cfg)
+/* Where things are unless the configuration says otherwise. A checkout's
+** build uses paths relative to the repository (make run, the tests); the
+** build `make install` puts in place is compiled with the installed paths
+** (-DCARREL_DEFAULT_CONF=... and so on, see the Makefile). */
+#ifndef CARREL_DEFAULT_CONF
+#define CARREL_DEFAULT_CONF "carrel.conf"
+#endif
+#ifndef CARREL_DEFAULT_DB
+#define CARREL_DEFAULT_DB "var/carrel.db"
+#endif
+#ifndef CARREL_DEFAULT_SOCKET
+#define CARREL_DEFAULT_SOCKET "var/carrel.sock"
+#endif
+#ifndef CARREL_DEFAULT_UPLOADS
+#define CARREL_DEFAULT_UPLOADS "var/uploads"
+#endif
+#ifndef CARREL_DEFAULT_BACKUPS
+#define CARREL_DEFAULT_BACKUPS "var/backups"
+#endif
+#ifndef CARREL_DEFAULT_TEMPLATES
+#define CARREL_DEFAULT_TEMPLATES "templates"
+#endif
+#ifndef CARREL_DEFAULT_SCHEMA
+#define CARREL_DEFAULT_SCHEMA "schema"
+#endif
+
+const char *config_file_path(bool *named)
+{
+	const char *path = getenv("CARREL_CONF");
+	if (named)
+		*named = path != NULL;
+	return path ? path : CARREL_DEFAULT_CONF;
+}
+
+bool config_key_known(const char *key)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (!strcmp(config_keys[i].name, key))
+			return true;
+	return false;
+}
+
+const char *config_key_name(size_t i)
+{
+	return i < NKEYS ? config_keys[i].name : NULL;
+}
+
+void config_defaults(struct config *cfg)
 {
 	memset(cfg, 0, sizeof *cfg);
-	snprintf(cfg->db, sizeof cfg->db, "var/carrel.db");
-	snprintf(cfg->socket, sizeof cfg->socket, "var/carrel.sock");
-	snprintf(cfg->uploads, sizeof cfg->uploads, "var/uploads");
-	snprintf(cfg->backups, sizeof cfg->backups, "var/backups");
-	snprintf(cfg->templates, sizeof cfg->templates, "templates");
-	snprintf(cfg->schema, sizeof cfg->schema, "schema");
+	snprintf(cfg->db, sizeof cfg->db, "%s", CARREL_DEFAULT_DB);
+	snprintf(cfg->socket, sizeof cfg->socket, "%s", CARREL_DEFAULT_SOCKET);
+	snprintf(cfg->uploads, sizeof cfg->uploads, "%s", CARREL_DEFAULT_UPLOADS);
+	snprintf(cfg->backups, sizeof cfg->backups, "%s", CARREL_DEFAULT_BACKUPS);
+	snprintf(cfg->templates, sizeof cfg->templates, "%s", CARREL_DEFAULT_TEMPLATES);
+	snprintf(cfg->schema, sizeof cfg->schema, "%s", CARREL_DEFAULT_SCHEMA);
 	snprintf(cfg->base_url, sizeof cfg->base_url, "http://127.0.0.1:8080");
 	snprintf(cfg->smtp_from, sizeof cfg->smtp_from, "library@localhost");
 	snprintf(cfg->isbn_url, sizeof cfg->isbn_url, "%s",
@@ -179,7 +226,7 @@ static int config_read_file(struct config *cfg, const char *path,
 	return rc;
 }
 
-static int config_read_env(struct config *cfg, char *err, size_t errlen)
+int config_read_env(struct config *cfg, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < NKEYS; i++) {
 		char name[64] = "CARREL_";
@@ -199,8 +246,9 @@ static int config_read_env(struct config *cfg, char *err, size_t errlen)
 int config_load(struct config *cfg, char *err, size_t errlen)
 {
 	config_defaults(cfg);
-	const char *path = getenv("CARREL_CONF");
-	if (config_read_file(cfg, path ? path : "carrel.conf", path != NULL, err, errlen))
+	bool named;
+	const char *path = config_file_path(&named);
+	if (config_read_file(cfg, path, named, err, errlen))
 		return -1;
 	return config_read_env(cfg, err, errlen);
 }

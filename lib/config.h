@@ -3,7 +3,8 @@
 ** overrides, read by carrel.fcgi, carrel-cron and carrel alike.
 **
 ** The file is the one named by CARREL_CONF, else ./carrel.conf when it
-** exists; a missing file is not an error (every key has a default).
+** exists (the installed programs: /etc/carrel/carrel.conf); a missing file
+** is not an error (every key has a default).
 */
 #ifndef CARREL_CONFIG_H
 #define CARREL_CONFIG_H
@@ -67,5 +68,20 @@ int config_load(struct config *cfg, char *err, size_t errlen);
 /* Set one key from text; used by config_load and the tests. Returns 0, or
 ** -1 for an unknown key or a bad value. */
 int config_set(struct config *cfg, const char *key, const char *value);
+
+/* Every key's default (the paths as this build was compiled with). */
+void config_defaults(struct config *cfg);
+
+/* The CARREL_<KEY> variables over cfg. Returns 0, or -1 with a message. */
+int config_read_env(struct config *cfg, char *err, size_t errlen);
+
+/* The file config_load reads: CARREL_CONF when set (named is then true:
+** the file must exist), else this build's default. */
+const char *config_file_path(bool *named);
+
+/* Whether key is a configuration key; config_key_name(i) walks them all
+** (NULL past the last). */
+bool config_key_known(const char *key);
+const char *config_key_name(size_t i);
 
 #endif

@@ -132,8 +132,39 @@ def seed(stack):
     page = visitor.get("/password/forgot")
     assert visitor.post("/password/forgot", {"email": BORROWER[0],
                                              "csrf": page.csrf()}).status == 303
+    # Help and support: the member asked a question and staff answered it,
+    # so that /account/support/{id} and /staff/support/{id} have a row.
+    member = stack.login(*MEMBER)
+    page = member.get("/support")
+    assert member.post("/support", {"subject": "Large print books", "csrf": page.csrf(),
+                                    "message": "Where are they shelved?"}).status == 303
+    with stack.db() as db:
+        ticket = db.execute("SELECT max(id) FROM support_ticket").fetchone()[0]
+    page = staff.get("/staff/support/%d" % ticket)
+    assert staff.post("/staff/support/%d/answer" % ticket, {
+        "csrf": page.csrf(), "message": "On the ground floor, beside the desk."}).status == 303
+    # Stocktaking (issue 15, part D): an open session for a section with
+    # a few barcodes scanned, one unknown, so that the crawl reaches
+    # /staff/inventory/{id} with rows in its lists and its close form.
+    staff = stack.login(*circ.LIBRARIAN)
+    with stack.db() as db:
+        db.execute("INSERT OR IGNORE INTO section(name) VALUES ('Stocktaking shelf')")
+        shelf = db.execute("SELECT id FROM section WHERE name = 'Stocktaking shelf'").fetchone()[0]
+        tid = db.execute("INSERT INTO title(title, section_id, created_at, updated_at) "
+                         "VALUES ('A Book On The Shelf', ?, 0, 0)", (shelf,)).lastrowid
+        for code in ("STOCK-1", "STOCK-2"):
+            db.execute("INSERT INTO copy(barcode, title_id, location, created_at) "
+                       "VALUES (?, ?, 'S 1', 0)", (code, tid))
+    page = staff.get("/staff/inventory")
+    r = staff.post("/staff/inventory", {"section": str(shelf), "shelf_from": "", "shelf_to": "",
+                                        "csrf": page.csrf()})
+    assert r.status == 303, r
+    inventory_path = r.header("Location").split("?")[0]
+    assert staff.post(inventory_path + "/scan", {"barcodes": "STOCK-1\nNOT-OURS-1\n",
+                                                "csrf": page.csrf()}).status == 303
     return {
         "paths": [emailed_link(stack, BORROWER[0], "password-reset"),
+                  inventory_path, inventory_path + "/close",
                   # A report with a chart (the {kind} of /staff/reports/{kind}).
                   "/staff/reports/circulation"],
         "port": stack.port,
