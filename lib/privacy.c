@@ -103,6 +103,9 @@ static int anonymise_account(struct db *db, struct arena *a, long long id, time_
 		"DELETE FROM password_reset WHERE account_id = ?",
 		"DELETE FROM registration_confirm WHERE account_id = ?",
 		"DELETE FROM notification WHERE account_id = ?",
+		/* Their questions to the library and the answers (the messages go
+		** with their ticket). */
+		"DELETE FROM support_ticket WHERE account_id = ?",
 		/* Ratings stay in the averages; the words and the name do not. */
 		"UPDATE review SET body = '' WHERE account_id = ?",
 		/* Not sent yet: cancelled. No notice is queued for them again
@@ -228,6 +231,11 @@ static const struct { const char *section, *sql; } export_sections[] = {
 	{ "reviews", "SELECT r.id, t.title, r.rating, r.body, " ISO("r.created_at") " AS created, "
 		ISO("r.updated_at") " AS updated FROM review r JOIN title t ON t.id = r.title_id "
 		"WHERE r.account_id = ? ORDER BY r.id" },
+	{ "support", "SELECT t.id AS ticket, t.subject, t.status, "
+		"CASE WHEN m.from_staff THEN 'library' ELSE 'you' END AS written_by, m.body, "
+		ISO("m.created_at") " AS at FROM support_ticket t "
+		"JOIN support_message m ON m.ticket_id = t.id WHERE t.account_id = ? "
+		"ORDER BY t.id, m.id" },
 	{ "notices", "SELECT o.id, o.kind, o.channel, o.recipient, o.subject, o.body, o.status, "
 		ISO("o.created_at") " AS created, " ISO("o.sent_at") " AS sent FROM outbox o "
 		"WHERE o.account_id = ? ORDER BY o.id" },

@@ -4,7 +4,8 @@
 **
 ** Removal anonymises the account in one transaction: name, email, phone,
 ** card number, staff notes and password go; sessions, reset and
-** confirmation links, notifications and the text of reviews are deleted;
+** confirmation links, notifications, support tickets and the text of
+** reviews are deleted;
 ** notices still queued are cancelled (and none is queued for them again)
 ** and the addresses and text of every
 ** notice sent to them are cleared. Loans, fines, payments and membership

@@ -161,6 +161,12 @@ static void test_removal_anonymises_and_keeps_the_figures(void **state)
 		SQLITE_OK);
 	assert_int_equal(db_exec(&f->db, "UPDATE outbox SET status = 'sent' WHERE dedupe_key = 'a'",
 		NULL), SQLITE_OK);
+	assert_int_equal(db_exec(&f->db, "INSERT INTO support_ticket(account_id, subject, "
+		"created_at, updated_at) VALUES (?, 'My card', 0, 0)", "i", f->reader), SQLITE_OK);
+	assert_int_equal(db_exec(&f->db, "INSERT INTO support_message(ticket_id, body, created_at) "
+		"VALUES (?, 'I am Ada and lost my card', 0)", "i", db_last_id(&f->db)), SQLITE_OK);
+	const char *exported = privacy_export_csv(&f->db, &f->arena, f->reader, NOW);
+	assert_non_null(strstr(exported, "support,1,body,I am Ada and lost my card\r\n"));
 
 	struct privacy_blockers b;
 	assert_int_equal(privacy_remove_member(&f->db, &f->arena, f->reader, f->librarian, NOW,
@@ -187,6 +193,7 @@ static void test_removal_anonymises_and_keeps_the_figures(void **state)
 	assert_int_equal(db_int(&f->db, -1, "SELECT count(*) FROM review WHERE body <> ''", NULL), 0);
 	/* What spoke of the person is gone. */
 	assert_int_equal(db_int(&f->db, -1, "SELECT count(*) FROM session", NULL), 0);
+	assert_int_equal(db_int(&f->db, -1, "SELECT count(*) FROM support_message", NULL), 0);
 	assert_int_equal(db_int(&f->db, -1, "SELECT count(*) FROM notification WHERE account_id = ?",
 		"i", f->reader), 0);
 	assert_int_equal(db_int(&f->db, -1, "SELECT count(*) FROM outbox WHERE status = 'queued' "
