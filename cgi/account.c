@@ -138,6 +138,7 @@ static void details_form(struct ctx *c, const char *page,
 		if (!channel && account_get(c->db, c->arena, c->sess.account_id, &a) == ACCOUNT_OK)
 			channel = a.notice_channel;
 		web_view_channels(c, channel ? channel : "email");
+		privacy_view_profile(c);
 	}
 	if (errs)
 		web_form_errors(c, errs);
@@ -336,6 +337,15 @@ void page_account_profile_form(struct ctx *c)
 		return;
 	struct account_input in = { a.name, a.email, a.phone, NULL };
 	details_form(c, "profile", &in, NULL, 200);
+}
+
+void account_profile_page(struct ctx *c, int status)
+{
+	struct account a;
+	if (!load_own_account(c, &a))
+		return;
+	struct account_input in = { a.name, a.email, a.phone, NULL };
+	details_form(c, "profile", &in, NULL, status);
 }
 
 void page_account_profile(struct ctx *c)

@@ -463,6 +463,7 @@ static void settings_page(struct ctx *c, const char *problem,
 	view_weekly_days(c);
 	if (!tv_get(c->view, "currency"))
 		view_currency(c, NULL, NULL);
+	privacy_view_retention(c, NULL, NULL);
 	if (problem)
 		tv_set_str(c->view, "problem", problem);
 	if (errs)
@@ -476,7 +477,14 @@ static void settings_page(struct ctx *c, const char *problem,
 		tv_set_str(c->view, "notice", "The borrowing limits were saved.");
 	if (done && !strcmp(done, "currency"))
 		tv_set_str(c->view, "notice", "The currency was saved.");
+	if (done && !strcmp(done, "retention"))
+		tv_set_str(c->view, "notice", "The loan history retention was saved.");
 	web_render(c, "admin_settings", status);
+}
+
+void admin_settings_page(struct ctx *c, int status)
+{
+	settings_page(c, NULL, NULL, NULL, status);
 }
 
 void page_admin_settings(struct ctx *c)

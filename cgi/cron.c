@@ -34,6 +34,7 @@
 #include "live.h"
 #include "monthly.h"
 #include "notify.h"
+#include "privacy.h"
 #include "reminders.h"
 
 /* What every task is given. */
@@ -237,6 +238,19 @@ static int task_backup(struct cron *c, char *msg, size_t msglen)
 	return removed < 0 ? -1 : 0;
 }
 
+/* Returned loans older than the retention period lose their member
+** (lib/privacy.h); nothing when the period is 0, the default. */
+static int task_anonymise_loans(struct cron *c, char *msg, size_t msglen)
+{
+	long moved = privacy_anonymise_loans(&c->db, c->now);
+	if (moved < 0) {
+		snprintf(msg, msglen, "anonymising old loans failed: %s", db_errmsg(&c->db));
+		return -1;
+	}
+	snprintf(msg, msglen, "%ld returned loan%s anonymised", moved, moved == 1 ? "" : "s");
+	return 0;
+}
+
 /* The tasks of `carrel-cron run`, in order: delivery last, so that what
 ** the others queue goes out in the same run. */
 static const struct cron_task_def run_tasks[] = {
@@ -246,6 +260,7 @@ static const struct cron_task_def run_tasks[] = {
 	{ "refresh-search", task_refresh_search },
 	{ "monthly-report", task_monthly_report },
 	{ "backup", task_backup },
+	{ "anonymise-loans", task_anonymise_loans },
 	{ "deliver", task_deliver },
 };
 
@@ -355,7 +370,9 @@ static void usage(FILE *out)
 	      "           remind those ending soon, refresh the search once a day, on the\n"
 	      "           1st email last month's report to every librarian and admin,\n"
 	      "           make the nightly backup (once a day from backup.hour) and\n"
-	      "           rotate the kept ones, and last deliver the notices that are due.\n"
+	      "           rotate the kept ones, anonymise returned loans older than the\n"
+	      "           loan history retention (once a day; none by default), and\n"
+	      "           last deliver the notices that are due.\n"
 	      "  deliver  only deliver the notices that are due (email, text messages);\n"
 	      "           exits 1 when the mail server or the text message gateway\n"
 	      "           could not be used (the notices are tried again later).\n"

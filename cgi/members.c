@@ -444,6 +444,8 @@ static void member_page(struct ctx *c, long long id, const char *notice,
 
 void page_members_show(struct ctx *c)
 {
+	if (privacy_page_removed_member(c, valid_id(c->req->params[0])))
+		return;
 	member_page(c, valid_id(c->req->params[0]), NULL, NULL, NULL, 200);
 }
 

@@ -43,6 +43,7 @@ const struct route routes[] = {
 	/* nginx asks it before a live-update subscription (lib/live.h); it
 	** answers 200 or 403 itself, so it is open to all. */
 	{ "GET",  "/live/auth/{id}",         ROLE_ANON,   page_live_auth },
+	{ "GET",  "/removed",                ROLE_ANON,   page_privacy_removed },
 	/* The payment provider's answer: checked by its signature, not a form token. */
 	{ "POST", "/payments/callback",      ROLE_ANON,   page_payment_callback, true },
 
@@ -65,6 +66,9 @@ const struct route routes[] = {
 	{ "POST", "/titles/{id}/reviews",    ROLE_MEMBER, page_reviews_save },
 	{ "POST", "/titles/{id}/reviews/delete", ROLE_MEMBER, page_reviews_delete },
 	{ "GET",  "/account/payments",       ROLE_MEMBER, page_account_payments },
+	{ "GET",  "/account/data.json",      ROLE_MEMBER, page_privacy_data_json },
+	{ "GET",  "/account/data.csv",       ROLE_MEMBER, page_privacy_data_csv },
+	{ "POST", "/account/remove",         ROLE_MEMBER, page_privacy_remove_own },
 	{ "POST", "/account/payments",       ROLE_MEMBER, page_account_payment_start },
 	{ "GET",  "/payments/{id}",          ROLE_MEMBER, page_payment_receipt },
 	/* The built-in test provider's hosted checkout (see lib/payments.h). */
@@ -107,6 +111,8 @@ const struct route routes[] = {
 	{ "GET",  "/staff/members/new",                   ROLE_LIBRARIAN, page_members_new_form },
 	{ "POST", "/staff/members/new",                   ROLE_LIBRARIAN, page_members_new },
 	{ "GET",  "/staff/members/{id}",                  ROLE_LIBRARIAN, page_members_show },
+	{ "GET",  "/staff/members/{id}/remove",           ROLE_LIBRARIAN, page_privacy_staff_remove_form },
+	{ "POST", "/staff/members/{id}/remove",           ROLE_LIBRARIAN, page_privacy_staff_remove },
 	{ "POST", "/staff/members/{id}/confirm-email",    ROLE_LIBRARIAN, page_members_confirm_email },
 	{ "GET",  "/staff/members/{id}/edit",             ROLE_LIBRARIAN, page_members_edit_form },
 	{ "POST", "/staff/members/{id}/edit",             ROLE_LIBRARIAN, page_members_edit },
@@ -175,6 +181,7 @@ const struct route routes[] = {
 	{ "GET",  "/admin/settings",         ROLE_ADMIN,  page_admin_settings },
 	{ "POST", "/admin/settings/limits",  ROLE_ADMIN,  page_admin_limits },
 	{ "POST", "/admin/settings/currency", ROLE_ADMIN, page_admin_currency },
+	{ "POST", "/admin/settings/retention", ROLE_ADMIN, page_admin_retention },
 	{ "POST", "/admin/settings/closed",  ROLE_ADMIN,  page_admin_closed_add },
 	{ "POST", "/admin/settings/closed/{day}/delete", ROLE_ADMIN, page_admin_closed_delete },
 	{ "POST", "/admin/settings/weekly",  ROLE_ADMIN,  page_admin_weekly_add },

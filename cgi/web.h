@@ -419,4 +419,31 @@ void page_password_change(struct ctx *c);
 void page_admin_audit(struct ctx *c);
 void page_admin_audit_verify(struct ctx *c);
 
+/* ---- removing a member and their data (cgi/privacy.c) ---- */
+void page_privacy_staff_remove_form(struct ctx *c);
+void page_privacy_staff_remove(struct ctx *c);
+void page_privacy_remove_own(struct ctx *c);
+void page_privacy_removed(struct ctx *c);
+void page_privacy_data_json(struct ctx *c);
+void page_privacy_data_csv(struct ctx *c);
+void page_admin_retention(struct ctx *c);
+
+/* The staff page of a removed member, when id is one: true when answered. */
+bool privacy_page_removed_member(struct ctx *c, long long id);
+
+/* The profile's "Your data" and "Remove my account" sections into the view
+** (what stops a removal now), unless a refused removal put them there. */
+void privacy_view_profile(struct ctx *c);
+
+/* The retention setting's form into the view ("retention"): what was typed
+** and its error, or the saved period. */
+void privacy_view_retention(struct ctx *c, const char *typed, const char *error);
+
+/* The member's profile page (account.c) with status, for a refused POST of
+** another form on it. */
+void account_profile_page(struct ctx *c, int status);
+
+/* The admin settings page (admin.c) with status, for a refused form on it. */
+void admin_settings_page(struct ctx *c, int status);
+
 #endif

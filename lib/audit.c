@@ -251,6 +251,8 @@ static const char *const action_words[][2] = {
 	{ "section.move", "Section moved in the order" },
 	{ "section.merge", "Section merged into another" },
 	{ "section.delete", "Section deleted" },
+	{ "account.remove", "Member removed" },
+	{ "loan.anonymise", "Old loans anonymised" },
 	{ "title.create", "Title added" },
 	{ "title.edit", "Title changed" },
 	{ "title.delete", "Title deleted" },

@@ -499,7 +499,7 @@ const char *member_sort_name(enum member_sort s)
 **   ?1 search text, ?2 card, ?3 status, ?4 plan, ?5 today, ?6 expiry limit,
 **   ?7 owing. */
 #define MEMBER_WHERE \
-	"WHERE a.role = 'member' " \
+	"WHERE a.role = 'member' AND a.removed_at IS NULL " \
 	"AND (?1 = '' OR a.card_number = ?2 OR instr(lower(a.name), lower(?1)) " \
 	"     OR instr(lower(a.email), lower(?1)) OR instr(a.phone, ?1)) " \
 	"AND (?3 = '' " \

@@ -305,8 +305,9 @@ struct addressee {
 static int addressee_get(struct db *db, struct arena *a, long long account_id,
 	struct addressee *to)
 {
+	/* A removed member (lib/privacy.h) is as gone as a deleted account. */
 	sqlite3_stmt *st = db_query(db, "SELECT email, phone, notice_channel FROM account "
-		"WHERE id = ?", "i", account_id);
+		"WHERE id = ? AND removed_at IS NULL", "i", account_id);
 	if (!st)
 		return -1;
 	if (!db_row(db, st))
