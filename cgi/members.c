@@ -228,6 +228,7 @@ void page_members_new(struct ctx *c)
 		return;
 	}
 	member_set_category(c->db, id, m.category, c->now);
+	account_require_password_change(c->db, id);
 	if (plan.id && plan.price_cents == 0) {
 		struct pay_result r;
 		payment_free_plan(c->db, c->arena, c->now, id, plan.id, c->sess.account_id, &r);
@@ -331,6 +332,7 @@ void page_members_password(struct ctx *c)
 		return;
 	}
 	session_destroy_others(c->db, id, NULL);
+	account_require_password_change(c->db, id);
 	account_audit(c->db, c->sess.account_id, id, "account.password",
 		"temporary password issued", c->now);
 	/* Shown once, in this answer: never in a URL, a log line or on reload. */

@@ -171,6 +171,12 @@ int account_audit(struct db *db, long long actor_id, long long id, const char *a
 		object, detail) == SQLITE_OK ? 0 : -1;
 }
 
+int account_require_password_change(struct db *db, long long id)
+{
+	return db_exec(db, "UPDATE account SET must_change_password = 1 WHERE id = ?", "i",
+		id) == SQLITE_OK ? 0 : -1;
+}
+
 /* What an edit changes, for the audit trail: the fields by name, and the
 ** login email from and to. */
 static void edit_detail(struct db *db, long long id, const struct account_input *in,
@@ -279,11 +285,12 @@ long account_list(struct db *db, struct arena *a, const struct account_filter *f
 	/* instr() rather than LIKE: the search text may hold % and _. */
 	*total = db_int(db, 0, "SELECT count(*) FROM account WHERE "
 		"(?1 = '' OR instr(lower(name), lower(?1)) OR instr(lower(email), lower(?1))) "
-		"AND (?2 IS NULL OR role = ?2)", "tt", q, role);
+		"AND (?2 IS NULL OR role = ?2) AND removed_at IS NULL", "tt", q, role);
 	long offset = (f->page > 0 ? f->page - 1 : 0) * f->per_page;
 	sqlite3_stmt *st = db_query(db, "SELECT " ACCOUNT_COLUMNS " FROM account WHERE "
 		"(?1 = '' OR instr(lower(name), lower(?1)) OR instr(lower(email), lower(?1))) "
-		"AND (?2 IS NULL OR role = ?2) ORDER BY name COLLATE NOCASE, id "
+		"AND (?2 IS NULL OR role = ?2) AND removed_at IS NULL "
+		"ORDER BY name COLLATE NOCASE, id "
 		"LIMIT ?3 OFFSET ?4", "ttii", q, role, (long long)f->per_page,
 		(long long)offset);
 	long n = 0;

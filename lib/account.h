@@ -84,6 +84,11 @@ enum account_result account_update_profile(struct db *db, long long actor_id,
 int account_audit(struct db *db, long long actor_id, long long id, const char *action,
 	const char *detail, time_t now);
 
+/* Mark account id as holding a temporary password: every page sends it
+** to /password/change until it chooses its own (staff.h). Sessions that
+** already exist carry the flag from their next request. Returns 0 or -1. */
+int account_require_password_change(struct db *db, long long id);
+
 /* Change the role of an account, recorded in the audit trail as done by
 ** actor_id. Checked inside the write transaction, so two admins acting at
 ** the same moment cannot get past each other: the actor must still be an

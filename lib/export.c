@@ -24,7 +24,7 @@ static const char *const kind_sql[EXPORT_KIND_COUNT] = {
 	"(SELECT coalesce(sum(amount_cents), 0) FROM fine f WHERE f.account_id = a.id) / 100.0 "
 	"  AS fines_owed, date(a.created_at, 'unixepoch') AS joined "
 	"FROM account a LEFT JOIN plan p ON p.id = a.member_plan_id "
-	"WHERE a.role = 'member' ORDER BY a.id",
+	"WHERE a.role = 'member' AND a.removed_at IS NULL ORDER BY a.id",
 	/* titles, one row per copy (a title without copies has one row) */
 	"SELECT coalesce(t.isbn13, '') AS isbn, t.title AS title, t.subtitle AS subtitle, "
 	"coalesce((SELECT group_concat(name, '; ') FROM (SELECT au.name FROM title_author ta "

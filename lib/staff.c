@@ -42,8 +42,7 @@ enum account_result staff_create(struct db *db, const struct auth_cost *cost,
 	if (rc != ACCOUNT_OK)
 		return rc;
 	/* Nobody has logged in with it yet: no session can hold the old flag. */
-	return db_exec(db, "UPDATE account SET must_change_password = 1 WHERE id = ?", "i",
-		*id) == SQLITE_OK ? ACCOUNT_OK : ACCOUNT_ERROR;
+	return account_require_password_change(db, *id) == 0 ? ACCOUNT_OK : ACCOUNT_ERROR;
 }
 
 bool staff_is_disabled(struct db *db, long long id)

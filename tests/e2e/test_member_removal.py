@@ -152,6 +152,11 @@ def test_staff_removal_refused_until_loan_hold_and_fines_are_settled(stack):
     assert page.status == 200 and "Removed member" in page.body and "Rita" not in page.body
     listed = staff.get("/staff/members?q=Rita").body
     assert "Rita Remove" not in listed and '/staff/members/%d"' % mid not in listed
+    # Nor in the members export, nor among the accounts on /admin/users.
+    export = staff.get("/staff/exports/members?format=csv")
+    assert export.status == 200 and "removed-%d@" % mid not in export.body, export
+    users = stack.login(*ADMIN).get("/admin/users?q=removed").body
+    assert "removed-%d@" % mid not in users, users
     r = stack.cli("user", "add", "--email", email, "--name", "Rita Again", "--role",
                   "member", stdin="member password\n")
     assert r.returncode == 0, r.stderr

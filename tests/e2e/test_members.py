@@ -324,8 +324,16 @@ def test_staff_create_and_edit_member(stack):
         mid, category = db.execute("SELECT id, category FROM account WHERE email = ?",
                                    (email,)).fetchone()
     assert category == "child"
-    # The member can log in with the temporary password.
-    assert stack.login(email, pw.group(1)).get("/account").status == 200
+    # The member can log in with the temporary password, and is sent to
+    # choose their own before any other page.
+    member = stack.login(email, pw.group(1))
+    r = member.get("/account")
+    assert r.status == 303 and r.header("Location").startswith("/password/change"), r
+    page = member.get("/password/change")
+    r = member.post("/password/change", {"password": "chosen by me", "password_again":
+                                         "chosen by me", "csrf": page.csrf()})
+    assert r.status == 303, r
+    assert member.get("/account").status == 200
     # Edit.
     page = staff.get("/staff/members/%d/edit" % mid)
     r = staff.post("/staff/members/%d/edit" % mid, {

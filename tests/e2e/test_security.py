@@ -247,12 +247,16 @@ def test_temporary_password_shown_once(stack):
     assert pw2 not in staff.get("/staff/members/%d" % made).body
     log = stack.read_log()
     assert pw not in log and pw2 not in log
-    # Back to the member's own password for the other tests.
+    # Back to the member's own password for the other tests: a temporary
+    # password sends every page to /password/change until one is chosen.
     c = stack.login(MEMBER[0], pw)
-    page = c.get("/account/profile")
-    r = c.post("/account/password", {"current_password": pw, "new_password": MEMBER[1],
-                                     "csrf": page.csrf()})
+    r = c.get("/account/profile")
+    assert r.status == 303 and r.header("Location").startswith("/password/change"), r
+    page = c.get("/password/change")
+    r = c.post("/password/change", {"password": MEMBER[1], "password_again": MEMBER[1],
+                                    "csrf": page.csrf()})
     assert r.status == 303, r
+    assert c.get("/account/profile").status == 200
 
 
 # ---- 16: the request log ----
