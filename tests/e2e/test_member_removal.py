@@ -76,6 +76,8 @@ def test_staff_removal_refused_until_loan_hold_and_fines_are_settled(stack):
     assert '/staff/members/%d/remove"' % mid in page.body
     page, r = staff_remove(staff, mid)
     assert "1 book still on loan" in text(page.body)
+    # No button that can only be refused; a form posted anyway is refused.
+    assert "for good" not in page.body
     assert r.status == 409, r
     words = text(r.body)
     assert "cannot be removed yet" in words
@@ -116,7 +118,8 @@ def test_staff_removal_refused_until_loan_hold_and_fines_are_settled(stack):
     assert r.status == 303, r
     kept = figures(stack, mid)
     assert kept[0] and kept[1] and kept[2]
-    _, r = staff_remove(staff, mid)
+    page, r = staff_remove(staff, mid)
+    assert "Remove Rita Remove for good" in page.body
     assert r.status == 303 and r.header("Location") == "/staff/members/%d?done=removed" % mid, r
     assert figures(stack, mid) == kept
 
