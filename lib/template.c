@@ -62,32 +62,38 @@ enum tmpl_op {
 };
 
 struct tmpl_node {
-	enum tmpl_op op;
-	bool standalone;            /* the open tag's line was standalone */
 	const char *text;           /* TEXT: the bytes; others: the name */
-	size_t len;
 	const char **parts;         /* VAR..INVERTED: name split on '.' */
-	size_t nparts;              /* 0 for the implicit iterator "." */
 	/* PARTIAL, PARENT: indentation of a standalone tag's line, added to
 	** every line of the included template. BLOCK: indentation added to
 	** the lines of whatever content replaces the block (see fix_blocks).
 	** Never NULL. */
 	const char *indent;
-	size_t indent_len;
 	struct tmpl_node *kids;
 	struct tmpl_node *next;
+	/* 32-bit sizes (tmpl_compile refuses a larger source): every worker
+	** keeps thousands of nodes, compiled once in the master. */
+	uint32_t len;
+	uint32_t indent_len;
+	uint32_t nparts;            /* 0 for the implicit iterator "." */
+	enum tmpl_op op;
+	bool standalone;            /* the open tag's line was standalone */
 };
 
 struct tmpl {
 	char *name;
 	uint32_t hash;
-	struct tmpl_node *root;
-	struct arena arena;         /* nodes, names and a copy of the source */
+	struct tmpl_node *root;     /* in the set's arena */
 };
 
 struct tmpl_set {
 	struct tmpl **v;
 	size_t n, cap;
+	/* Every template's nodes, names and copy of its source: one arena for
+	** the set rather than one each, whose half-used chunks cost a quarter
+	** of the whole in every worker. A template replaced, or one that fails
+	** to compile, leaves its bytes here until the set is freed. */
+	struct arena arena;
 };
 
 static void *xrealloc(void *p, size_t n)
@@ -340,7 +346,8 @@ struct compile {
 	char *err;
 	size_t errlen;
 	struct tmpl *t;
-	const char *src;      /* the copy in t->arena */
+	struct arena *arena;  /* the set's: where the template is kept */
+	const char *src;      /* the copy in arena */
 	size_t len;
 	struct tok *tok;
 	size_t ntok, cap;
@@ -671,7 +678,7 @@ static void compile_standalone(struct compile *c)
 static struct tmpl_node *node_new(struct compile *c, enum tmpl_op op,
 	const struct tok *t)
 {
-	struct arena *a = &c->t->arena;
+	struct arena *a = c->arena;
 	struct tmpl_node *n = arena_calloc(a, sizeof *n);
 	n->op = op;
 	n->standalone = t->standalone;
@@ -692,6 +699,10 @@ static struct tmpl_node *node_new(struct compile *c, enum tmpl_op op,
 		for (size_t i = 0; i < t->n; i++)
 			n->nparts += t->p[i] == '.';
 		n->parts = arena_alloc(a, n->nparts * sizeof *n->parts);
+		if (n->nparts == 1) {       /* most names: no copy of a copy */
+			n->parts[0] = n->text;
+			return n;
+		}
 		const char *p = t->p, *end = t->p + t->n;
 		for (size_t i = 0; i < n->nparts; i++) {
 			const char *dot = memchr(p, '.', (size_t)(end - p));
@@ -872,13 +883,13 @@ static void strip_indent(struct tmpl_node *n, const char *pre, size_t plen)
 }
 
 /* Remove the prefix pre (whitespace) from every line of the list n. */
-static void dedent(struct tmpl *t, struct tmpl_node *n, const char *pre,
+static void dedent(struct arena *a, struct tmpl_node *n, const char *pre,
 	size_t plen, bool *bol)
 {
 	for (; n; n = n->next) {
 		switch (n->op) {
 		case TMPL_TEXT: {
-			char *o = arena_alloc(&t->arena, n->len);
+			char *o = arena_alloc(a, n->len);
 			size_t w = 0, i = 0;
 			while (i < n->len) {
 				if (*bol) {
@@ -899,13 +910,13 @@ static void dedent(struct tmpl *t, struct tmpl_node *n, const char *pre,
 		}
 		case TMPL_SECTION:
 		case TMPL_INVERTED:
-			dedent(t, n->kids, pre, plen, bol);
+			dedent(a, n->kids, pre, plen, bol);
 			break;
 		case TMPL_BLOCK:
 			strip_indent(n, pre, plen);
 			if (n->standalone)
 				*bol = true;
-			dedent(t, n->kids, pre, plen, bol);
+			dedent(a, n->kids, pre, plen, bol);
 			break;
 		case TMPL_PARTIAL:
 		case TMPL_PARENT:
@@ -924,7 +935,7 @@ static void dedent(struct tmpl *t, struct tmpl_node *n, const char *pre,
 
 /* Outer blocks first: a nested block's indentation is measured after the
 ** enclosing block has been shifted, so it ends up relative to it. */
-static void fix_blocks(struct tmpl *t, struct tmpl_node *n)
+static void fix_blocks(struct arena *a, struct tmpl_node *n)
 {
 	for (; n; n = n->next) {
 		if (n->op == TMPL_BLOCK && n->standalone) {
@@ -933,13 +944,13 @@ static void fix_blocks(struct tmpl *t, struct tmpl_node *n)
 			if (m.have) {
 				if (m.reslen) {
 					bool bol = true;
-					dedent(t, n->kids, m.res, m.reslen, &bol);
+					dedent(a, n->kids, m.res, m.reslen, &bol);
 				}
 				n->indent = m.res;
 				n->indent_len = m.reslen;
 			}
 		}
-		fix_blocks(t, n->kids);
+		fix_blocks(a, n->kids);
 	}
 }
 
@@ -947,26 +958,31 @@ static void tmpl_free(struct tmpl *t)
 {
 	if (!t)
 		return;
-	arena_free(&t->arena);
 	free(t->name);
 	free(t);
 }
 
-/* Compile src into a new template, or return NULL with err set. */
-static struct tmpl *tmpl_compile(const char *errname, const char *src,
-	size_t len, char *err, size_t errlen)
+/* Compile src into a new template kept in arena a, or return NULL with
+** err set. */
+static struct tmpl *tmpl_compile(struct arena *a, const char *errname,
+	const char *src, size_t len, char *err, size_t errlen)
 {
+	if (len > UINT32_MAX) {     /* the nodes keep 32-bit sizes */
+		if (err && errlen)
+			snprintf(err, errlen, "%s: the template is too large", errname);
+		return NULL;
+	}
 	struct compile c;
 	struct tmpl *t = xrealloc(NULL, sizeof *t);
 
 	memset(&c, 0, sizeof c);
 	memset(t, 0, sizeof *t);
-	arena_init(&t->arena, 4096);
+	c.arena = a;
 	c.errname = errname;
 	c.err = err;
 	c.errlen = errlen;
 	c.t = t;
-	c.src = arena_strndup(&t->arena, src, len);
+	c.src = arena_strndup(a, src, len);
 	c.len = len;
 	if (compile_lex(&c) || compile_match(&c)) {
 		tmpl_free(t);
@@ -975,7 +991,7 @@ static struct tmpl *tmpl_compile(const char *errname, const char *src,
 	}
 	compile_standalone(&c);
 	t->root = compile_build(&c);
-	fix_blocks(t, t->root);
+	fix_blocks(a, t->root);
 
 cleanup:
 	free(c.tok);
@@ -1012,13 +1028,14 @@ struct tmpl_set *tmpl_set_new(void)
 {
 	struct tmpl_set *set = xrealloc(NULL, sizeof *set);
 	memset(set, 0, sizeof *set);
+	arena_init(&set->arena, 64 * 1024);
 	return set;
 }
 
 static int set_add(struct tmpl_set *set, const char *name, const char *errname,
 	const char *src, size_t len, char *err, size_t errlen)
 {
-	struct tmpl *t = tmpl_compile(errname, src, len, err, errlen);
+	struct tmpl *t = tmpl_compile(&set->arena, errname, src, len, err, errlen);
 	if (!t)
 		return -1;
 	t->name = xrealloc(NULL, strlen(name) + 1);
@@ -1156,6 +1173,7 @@ void tmpl_set_free(struct tmpl_set *set)
 	for (size_t i = 0; i < set->n; i++)
 		tmpl_free(set->v[i]);
 	free(set->v);
+	arena_free(&set->arena);
 	free(set);
 }
 
