@@ -139,6 +139,7 @@ static void details_form(struct ctx *c, const char *page,
 			channel = a.notice_channel;
 		web_view_channels(c, channel ? channel : "email");
 		privacy_view_profile(c);
+		api_tokens_view_profile(c);
 	}
 	if (errs)
 		web_form_errors(c, errs);

@@ -546,11 +546,23 @@ static int cmd_restore(const struct config *cfg, int argc, char **argv)
 	return 0;
 }
 
+/* The last column: "signed" for a provider's callback; for a JSON API
+** row "json" and the token scope it needs ("public": none). */
+static const char *route_note(const struct route *r)
+{
+	if (r->csrf_exempt)
+		return "signed";
+	if (!route_is_api(r))
+		return "";
+	return r->scope == API_SCOPE_WRITE ? "json token:read-write"
+		: r->scope == API_SCOPE_READ ? "json token:read" : "json public";
+}
+
 static int cmd_routes(void)
 {
 	for (int i = 0; i < routes_count; i++)
 		printf("%-5s %-32s %-9s %s\n", routes[i].method, routes[i].pattern,
-			auth_role_name(routes[i].min_role), routes[i].csrf_exempt ? "signed" : "");
+			auth_role_name(routes[i].min_role), route_note(&routes[i]));
 	return 0;
 }
 

@@ -199,6 +199,15 @@ static void dispatch(struct ctx *c, FCGX_Request *fr)
 {
 	struct req *req = c->req;
 	struct http_error err = { 0, NULL };
+	/* The JSON API reads no cookies at all (lib/api.h) and has its own
+	** body limit and error shape. */
+	if (path_is_api(req->raw_uri)) {
+		req->cookie_header = NULL;
+		if (!read_body(fr, req, API_MAX_BODY, &err))
+			http_req_parse(req, &http_default_limits, &err);
+		api_dispatch(c, &err);
+		return;
+	}
 	size_t limit = http_default_limits.max_body;
 	if (is_multipart(req->content_type))
 		limit += http_files_allowance(&http_default_limits);
@@ -305,6 +314,8 @@ static void serve(FCGX_Request *fr, struct worker *w)
 	req.cookie_header = fcgi_param(fr, "HTTP_COOKIE");
 	/* nginx's own copy: with its cache on it sends HTTP_RANGE empty. */
 	req.range = fcgi_param(fr, "REQUEST_RANGE");
+	req.authorization = fcgi_param(fr, "HTTP_AUTHORIZATION");
+	req.if_none_match = fcgi_param(fr, "HTTP_IF_NONE_MATCH");
 	req.remote_addr = fcgi_param(fr, "REMOTE_ADDR");
 	req.https = !strcmp(fcgi_param(fr, "HTTPS"), "on");
 	req.path = req.raw_uri;   /* until parsed; for the log line */

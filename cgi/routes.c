@@ -209,9 +209,32 @@ const struct route routes[] = {
 	{ "POST", "/admin/backups",          ROLE_ADMIN,  page_admin_backup_make },
 	{ "POST", "/admin/backups/settings", ROLE_ADMIN,  page_admin_backup_settings },
 	{ "GET",  "/admin/backups/{name}",   ROLE_ADMIN,  page_admin_backup_download },
+
+	/* API tokens, made and revoked on the profile page (cgi/api_tokens.c). */
+	{ "POST", "/account/api-tokens",     ROLE_MEMBER, page_api_token_create },
+	{ "POST", "/account/api-tokens/{id}/revoke", ROLE_MEMBER, page_api_token_revoke },
+
+	/* The JSON API (lib/api.h): every row under /api/ is answered by
+	** api_dispatch, authenticated by a Bearer token only; .scope is the
+	** token scope the row needs (none: public, a token accepted). Each row
+	** is an operation of /api/v1/openapi.json (cgi/api_openapi.c). */
+	{ "GET",  "/api/v1/openapi.json",    ROLE_ANON,   api_openapi },
+	{ "GET",  "/api/v1/catalogue",       ROLE_ANON,   api_catalogue },
+	{ "GET",  "/api/v1/titles/{id}",     ROLE_ANON,   api_title },
+	{ "GET",  "/api/v1/me",              ROLE_MEMBER, api_me, .scope = API_SCOPE_READ },
 };
 
 const int routes_count = (int)(sizeof routes / sizeof routes[0]);
+
+bool path_is_api(const char *path)
+{
+	return path && !strncmp(path, API_PREFIX, sizeof API_PREFIX - 1);
+}
+
+bool route_is_api(const struct route *r)
+{
+	return path_is_api(r->pattern);
+}
 
 /* Match one pattern against path; placeholders go to req->params. */
 static bool pattern_match(const char *pattern, const char *path, struct req *req)

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include "api.h"
 #include "arena.h"
 #include "auth.h"
 #include "config.h"
@@ -36,6 +37,9 @@ struct ctx {
 	struct tv *view;                /* the page's data; the layout's too */
 	const char *currency;           /* the library's, read once a request
 	                                   (web_money) */
+	const struct api_caller *caller; /* on /api: whose token the request
+	                                   carries (caller->valid false: none);
+	                                   NULL on every other path */
 };
 
 typedef void (*page_fn)(struct ctx *c);
@@ -48,7 +52,31 @@ struct route {
 	page_fn handler;
 	bool csrf_exempt;        /* a provider's callback, authenticated by its
 	                            own signature instead of a form token */
+	enum api_scope scope;    /* an /api row (lib/api.h): the token scope it
+	                            needs; API_SCOPE_NONE: public */
 };
+
+/* Whether a route (by its pattern) or a path is the JSON API's: under
+** API_PREFIX. Such paths go to api_dispatch instead of the pages'. */
+bool route_is_api(const struct route *r);
+bool path_is_api(const char *path);
+
+/* The JSON API's dispatcher (cgi/api.c): authentication by token, role
+** and scope checks, rate limit, handler, ETag; the request's body is read
+** and parsed already (err non-zero: it was refused, answer that). */
+void api_dispatch(struct ctx *c, const struct http_error *err);
+
+/* The OpenAPI document (cgi/api_openapi.c), its paths made from the /api
+** rows of the route table; NULL when a row has no description there (a
+** jansson json_t the caller frees with json_decref). */
+struct json_t *api_openapi_document(void);
+/* Whether an /api row has its description for the document. */
+bool api_route_documented(const struct route *r);
+
+/* Answer the API's one error shape (lib/api.h) with status; field may be
+** NULL. */
+void api_error(struct ctx *c, int status, const char *code, const char *message,
+	const char *field);
 
 extern const struct route routes[];
 extern const int routes_count;
@@ -222,6 +250,14 @@ void reviews_view_title(struct ctx *c, long long title_id);
 const char *exports_folder(struct ctx *c);
 
 /* Handlers, by area. */
+void api_catalogue(struct ctx *c);
+void api_title(struct ctx *c);
+void api_me(struct ctx *c);
+void api_openapi(struct ctx *c);
+void page_api_token_create(struct ctx *c);
+void page_api_token_revoke(struct ctx *c);
+/* The profile page's API tokens section (cgi/api_tokens.c) into the view. */
+void api_tokens_view_profile(struct ctx *c);
 void page_opac_home(struct ctx *c);
 void page_opac_healthz(struct ctx *c);
 void page_opac_catalogue(struct ctx *c);

@@ -6,6 +6,7 @@
 #include <sodium.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Each field goes in as its 8-byte little-endian length and its bytes, so
@@ -96,14 +97,34 @@ long long audit_actor(void)
 	return current_actor;
 }
 
+/* The API token the current request acts through, or "" (see audit.h). */
+static char current_via[128];
+
+void audit_set_via(const char *token_name)
+{
+	snprintf(current_via, sizeof current_via, "%s", token_name ? token_name : "");
+}
+
 int audit_record(struct db *db, long long actor_id, time_t now, const char *action,
 	const char *object, const char *detail, const char *before, const char *after)
 {
-	return db_exec(db, "INSERT INTO audit(at, actor_id, action, object, detail, "
+	char *with_via = NULL;
+	if (*current_via) {
+		size_t n = (detail ? strlen(detail) : 0) + strlen(current_via) + 32;
+		with_via = malloc(n);
+		if (!with_via)
+			return -1;
+		snprintf(with_via, n, "%s%svia API token \"%s\"", detail ? detail : "",
+			detail && *detail ? " · " : "", current_via);
+		detail = with_via;
+	}
+	int rc = db_exec(db, "INSERT INTO audit(at, actor_id, action, object, detail, "
 		"before_value, after_value) VALUES (?, nullif(?, 0), ?, ?, ?, ?, ?)",
 		"iittttt", (long long)now, actor_id, action, object ? object : "",
 		detail ? detail : "", before ? before : "", after ? after : "") == SQLITE_OK
 		? 0 : -1;
+	free(with_via);
+	return rc;
 }
 
 static void to_hex(const unsigned char *h, char *out)

@@ -53,6 +53,12 @@ void audit_link(const unsigned char *prev, const struct audit_row *r,
 void audit_set_actor(long long account_id);
 long long audit_actor(void);
 
+/* The name of the API token the current request acts through (lib/api.h),
+** or NULL/"" for none: while set, every record's detail ends with
+** "via API token \"<name>\"", so a write done with a token is known for
+** one. The API dispatcher sets it beside the actor and clears it after. */
+void audit_set_via(const char *token_name);
+
 /* Record one action (inside or outside the caller's transaction). actor_id
 ** 0 for the system. before and after: the object's values as they were and
 ** as they became (JSON or words; NULL for none). Returns 0 or -1. */

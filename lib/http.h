@@ -77,6 +77,9 @@ struct req {
 	const char *content_type;    /* may be NULL */
 	const char *cookie_header;   /* may be NULL */
 	const char *range;           /* the Range header; may be NULL */
+	const char *authorization;   /* the Authorization header (the API's
+	                                token, lib/api.h); may be NULL */
+	const char *if_none_match;   /* the If-None-Match header; may be NULL */
 	const char *remote_addr;
 	bool https;
 	const char *body;            /* raw body bytes, body_len of them */
