@@ -315,7 +315,9 @@ static void serve(FCGX_Request *fr, struct worker *w)
 	/* nginx's own copy: with its cache on it sends HTTP_RANGE empty. */
 	req.range = fcgi_param(fr, "REQUEST_RANGE");
 	req.authorization = fcgi_param(fr, "HTTP_AUTHORIZATION");
-	req.if_none_match = fcgi_param(fr, "HTTP_IF_NONE_MATCH");
+	/* nginx's own copy, as for the range: with its cache on it keeps the
+	** conditional headers to itself. */
+	req.if_none_match = fcgi_param(fr, "REQUEST_IF_NONE_MATCH");
 	req.remote_addr = fcgi_param(fr, "REMOTE_ADDR");
 	req.https = !strcmp(fcgi_param(fr, "HTTPS"), "on");
 	req.path = req.raw_uri;   /* until parsed; for the log line */
