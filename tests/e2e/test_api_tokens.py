@@ -1,0 +1,189 @@
+#!/usr/bin/env python3
+"""End-to-end tests of API tokens through nginx: made on the profile page
+(shown once, refusals beside the controls with what was typed kept),
+listed and revoked there; GET /api/v1/me with a token; a missing, a
+malformed, a revoked and an expired token, a disabled or removed
+account's, and a browser's session cookie alone (ignored on /api) all
+401; the rate limit per token (429 with Retry-After); Cache-Control."""
+import html
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Stack, run_module  # noqa: E402
+from test_api_catalogue import api, check_answer, check_error  # noqa: E402
+
+_n = [0]
+
+
+def member(stack, role="member"):
+    _n[0] += 1
+    email = "api%d@test.example" % _n[0]
+    stack.add_user(email, "Api User %d" % _n[0], role, "api password 1")
+    return stack.login(email, "api password 1"), email
+
+
+def make_token(client, name="Phone app", scope="read", days="30"):
+    r = client.form("/account/profile", "/account/api-tokens",
+                    {"token_name": name, "token_scope": scope, "token_days": days})
+    return r
+
+
+def token_of(r):
+    m = re.search(r'id="new-token" class="token-value" value="(carrel_[A-Za-z0-9_-]{43})"',
+                  r.body)
+    assert m, r
+    return m.group(1)
+
+
+def new_token(stack, role="member", scope="read"):
+    client, email = member(stack, role)
+    r = make_token(client, scope=scope)
+    assert r.status == 201, r
+    return client, email, token_of(r)
+
+
+def test_token_made_shown_once_and_used(stack):
+    client, email = member(stack)
+    r = make_token(client, name="Reading app", scope="read-write", days="90")
+    assert r.status == 201, r
+    assert "no-store" in (r.header("Cache-Control") or "")
+    token = token_of(r)
+    assert "Reading app" in r.body
+    page = client.get("/account/profile")
+    assert page.status == 200
+    assert token not in page.body and token[8:30] not in page.body
+    assert "Reading app" in page.body and "read and write" in page.body
+    assert "never used" in page.body
+    with stack.db() as db:
+        row = db.execute("SELECT scope, expires_at - created_at, length(token_hash) "
+                         "FROM api_token WHERE name = 'Reading app'").fetchone()
+        assert row == ("read-write", 90 * 86400, 32), row
+        assert db.execute("SELECT count(*) FROM audit WHERE action = 'api_token.create' "
+                          "AND detail LIKE '%Reading app%'").fetchone()[0] == 1
+    a = api(stack, "GET", "/api/v1/me", token=token)
+    assert a.status == 200, a
+    check_answer(stack, a, "/api/v1/me")
+    assert a.json["account"]["email"] == email and a.json["account"]["role"] == "member"
+    assert a.json["token"] == {"name": "Reading app", "scope": "read-write",
+                               "expires_at": a.json["token"]["expires_at"]}
+    assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", a.json["token"]["expires_at"])
+    assert a.header("Cache-Control") == "no-store"
+    # A public route with a token: answered, and not to be kept either.
+    p = api(stack, "GET", "/api/v1/catalogue?q=x", token=token)
+    assert p.status == 200 and p.header("Cache-Control") == "no-store", p
+    assert "never used" not in client.get("/account/profile").body
+
+
+def test_refusal_beside_the_control_typed_kept(stack):
+    client, _ = member(stack)
+    r = make_token(client, name="   ", scope="read-write", days="365")
+    assert r.status == 422, r
+    assert 'id="token-name-error"' in r.body
+    assert re.search(r'value="read-write" checked', r.body)
+    assert re.search(r'value="365" selected', r.body)
+    r = make_token(client, name="Kept name", scope="write", days="90")
+    assert r.status == 422 and 'id="token-scope-error"' in r.body, r
+    assert 'value="Kept name"' in r.body
+    assert make_token(client, name="Twice").status == 201
+    r = make_token(client, name="Twice")
+    assert r.status == 422 and "already" in r.body, r
+    r = make_token(client, name="Odd days", days="7")
+    assert r.status == 422 and 'id="token-days-error"' in r.body, r
+
+
+def test_missing_and_malformed_tokens(stack):
+    a = api(stack, "GET", "/api/v1/me")
+    check_error(stack, a, 401, "token_required", "/api/v1/me")
+    assert a.header("WWW-Authenticate").startswith("Bearer")
+    for header in ("Bearer nonsense", "Basic dXNlcjpwYXNz", "Bearer carrel_" + "A" * 43):
+        a = api(stack, "GET", "/api/v1/me", headers={"Authorization": header})
+        check_error(stack, a, 401, "invalid_token", "/api/v1/me")
+    # A bad token is refused on a public route too, not ignored.
+    a = api(stack, "GET", "/api/v1/catalogue", headers={"Authorization": "Bearer x"})
+    check_error(stack, a, 401, "invalid_token", "/api/v1/catalogue")
+
+
+def test_cookies_are_ignored(stack):
+    client, _ = member(stack)
+    assert "carrel_session" in client.cookies
+    a = api(stack, "GET", "/api/v1/me", client=client)
+    check_error(stack, a, 401, "token_required", "/api/v1/me")
+    assert not a.header("Set-Cookie")
+
+
+def test_revoked_token(stack):
+    client, _, token = new_token(stack)
+    assert api(stack, "GET", "/api/v1/me", token=token).status == 200
+    with stack.db() as db:
+        tid = db.execute("SELECT max(id) FROM api_token").fetchone()[0]
+    page = client.get("/account/profile")
+    r = client.post("/account/api-tokens/%d/revoke" % tid, {"csrf": page.csrf()})
+    assert r.status == 303, r
+    page = client.get(r.header("Location").split("#")[0])
+    assert "was revoked" in page.body and "revoked " in page.body
+    check_error(stack, api(stack, "GET", "/api/v1/me", token=token), 401, "invalid_token",
+                "/api/v1/me")
+    # Again, or someone else's: refused on the page, nothing changed.
+    r = client.post("/account/api-tokens/%d/revoke" % tid, {"csrf": page.csrf()})
+    assert r.status == 409 and "revoked already" in html.unescape(r.body), r
+    with stack.db() as db:
+        assert db.execute("SELECT count(*) FROM audit WHERE action = 'api_token.revoke' "
+                          "AND object = ?", ("api_token:%d" % tid,)).fetchone()[0] == 1
+
+
+def test_expired_token(stack):
+    _, _, token = new_token(stack)
+    assert api(stack, "GET", "/api/v1/me", token=token).status == 200
+    with stack.db() as db:
+        db.execute("UPDATE api_token SET expires_at = strftime('%s', 'now') - 1 "
+                   "WHERE id = (SELECT max(id) FROM api_token)")
+    check_error(stack, api(stack, "GET", "/api/v1/me", token=token), 401, "invalid_token",
+                "/api/v1/me")
+
+
+def test_disabled_or_removed_account(stack):
+    for column in ("disabled_at", "removed_at"):
+        _, email, token = new_token(stack)
+        assert api(stack, "GET", "/api/v1/me", token=token).status == 200
+        with stack.db() as db:
+            db.execute("UPDATE account SET %s = 1 WHERE email = ?" % column, (email,))
+        check_error(stack, api(stack, "GET", "/api/v1/me", token=token), 401,
+                    "invalid_token", "/api/v1/me")
+
+
+def test_staff_token_is_theirs(stack):
+    _, email, token = new_token(stack, role="librarian")
+    a = api(stack, "GET", "/api/v1/me", token=token)
+    assert a.status == 200 and a.json["account"]["role"] == "librarian", a
+    assert a.json["token"]["scope"] == "read"
+
+
+def test_rate_limit_per_token(stack):
+    _, _, token = new_token(stack)
+    _, _, other = new_token(stack)
+    with stack.db() as db:
+        db.execute("UPDATE setting SET value = '3' WHERE key = 'api.requests_per_minute'")
+    try:
+        answers = [api(stack, "GET", "/api/v1/me", token=token) for _ in range(4)]
+        # Near a minute's turn the window may start again: at most one reset.
+        statuses = [a.status for a in answers]
+        assert statuses.count(429) >= 1 or statuses == [200] * 4, statuses
+        limited = [a for a in answers if a.status == 429]
+        if not limited:
+            limited = [api(stack, "GET", "/api/v1/me", token=token) for _ in range(3)]
+            limited = [a for a in limited if a.status == 429]
+        a = limited[0]
+        check_error(stack, a, 429, "rate_limited", "/api/v1/me")
+        assert 1 <= int(a.header("Retry-After")) <= 60, a.header("Retry-After")
+        # Another token is counted on its own.
+        assert api(stack, "GET", "/api/v1/me", token=other).status == 200
+    finally:
+        with stack.db() as db:
+            db.execute("UPDATE setting SET value = '120' "
+                       "WHERE key = 'api.requests_per_minute'")
+
+
+if __name__ == "__main__":
+    sys.exit(run_module(globals(), Stack()))
