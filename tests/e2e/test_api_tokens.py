@@ -31,7 +31,7 @@ def make_token(client, name="Phone app", scope="read", days="30"):
 
 
 def token_of(r):
-    m = re.search(r'id="new-token" class="token-value" value="(carrel_[A-Za-z0-9_-]{43})"',
+    m = re.search(r'id="new-token" class="token-value"[^>]*>(carrel_[A-Za-z0-9_-]{43})</textarea>',
                   r.body)
     assert m, r
     return m.group(1)
