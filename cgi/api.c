@@ -275,6 +275,38 @@ static bool read_search(struct ctx *c, struct search_query *q)
 	return false;
 }
 
+/* The request's body as a JSON object; NULL when answered (400 for what
+** is not JSON, 422 for JSON that is not an object). The caller frees it. */
+static json_t *read_body_object(struct ctx *c)
+{
+	json_error_t jerr;
+	json_t *body = c->req->body_len ? json_loadb(c->req->body, c->req->body_len,
+		JSON_REJECT_DUPLICATES, &jerr) : NULL;
+	if (!body) {
+		api_error(c, 400, API_ERR_INVALID_JSON, c->req->body_len ? arena_printf(c->arena,
+			"The body is not valid JSON: %s (line %d).", jerr.text, jerr.line)
+			: "Send a JSON object as the body.", NULL);
+		return NULL;
+	}
+	if (!json_is_object(body)) {
+		json_decref(body);
+		api_error(c, 422, API_ERR_INVALID_FIELD, "The body is a JSON object.", NULL);
+		return NULL;
+	}
+	return body;
+}
+
+/* A member of body that must be a positive whole number; 0 when answered. */
+static long long body_id(struct ctx *c, json_t *body, const char *name)
+{
+	json_t *v = json_object_get(body, name);
+	if (json_is_integer(v) && json_integer_value(v) > 0)
+		return json_integer_value(v);
+	api_error(c, 422, API_ERR_INVALID_FIELD, arena_printf(c->arena, v ? "%s is a "
+		"positive whole number." : "%s is missing.", name), name);
+	return 0;
+}
+
 /* ---- endpoints ---- */
 
 /* "A; B" as ["A", "B"]. */
@@ -403,4 +435,56 @@ void api_me(struct ctx *c)
 		"email", who->email, "role", auth_role_name(who->role),
 		"token", "name", who->token_name, "scope", api_scope_name(who->scope),
 		"expires_at", json_moment(who->expires_at)));
+}
+
+void api_hold_place(struct ctx *c)
+{
+	json_t *body = read_body_object(c);
+	if (!body)
+		return;
+	long long title_id = body_id(c, body, "title_id");
+	json_decref(body);
+	if (!title_id)
+		return;
+	struct circ_result r;
+	circ_hold_place(c->db, c->arena, c->now, title_id, c->caller->account_id, &r);
+	switch (r.code) {
+	case CIRC_OK:
+		send_json(c, 201, json_pack("{s:{s:I, s:I, s:s, s:i}}", "hold",
+			"id", (json_int_t)r.hold_id, "title_id", (json_int_t)title_id,
+			"status", api_hold_status(c->db, c->arena, r.hold_id),
+			"queue_place", r.queue_place));
+		return;
+	case CIRC_NOT_FOUND:
+		api_error(c, 404, API_ERR_NOT_FOUND, r.message, "title_id");
+		return;
+	case CIRC_ERROR:
+		internal_error(c);
+		return;
+	default:
+		api_error(c, 409, API_ERR_CONFLICT, r.message, NULL);
+	}
+}
+
+void api_hold_cancel(struct ctx *c)
+{
+	long long hold_id = valid_id(c->req->params[0]);
+	struct circ_result r;
+	circ_hold_cancel(c->db, c->arena, c->now, hold_id, c->caller->account_id, &r);
+	switch (r.code) {
+	case CIRC_OK:
+		send_json(c, 200, json_pack("{s:{s:I, s:s}}", "hold", "id", (json_int_t)hold_id,
+			"status", "cancelled"));
+		return;
+	case CIRC_NOT_FOUND:
+	case CIRC_NOT_YOURS:
+		/* Another's hold is not said to exist. */
+		api_error(c, 404, API_ERR_NOT_FOUND, "You have no hold with that number.", "id");
+		return;
+	case CIRC_ERROR:
+		internal_error(c);
+		return;
+	default:
+		api_error(c, 409, API_ERR_CONFLICT, r.message, NULL);
+	}
 }

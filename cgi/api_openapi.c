@@ -24,6 +24,9 @@ struct api_operation {
 	const char *schema;          /* the 200 answer's, in components */
 	const char *params;
 	bool lists;                  /* pages with limit and cursor */
+	int ok_status;               /* 0: 200 */
+	const char *request;         /* the body's schema, in components; NULL:
+	                                no body */
 };
 
 #define STR_PARAM(n, d) "{\"name\": \"" n "\", \"in\": \"query\", \"required\": false, " \
@@ -32,7 +35,7 @@ struct api_operation {
 	"\"description\": \"" d "\", \"schema\": {\"type\": \"integer\"}}"
 
 static const struct api_operation api_operations[] = {
-	{ api_openapi, "getOpenApi", "This document", "OpenApiDocument", NULL, false },
+	{ api_openapi, "getOpenApi", "This document", "OpenApiDocument", NULL, false, 0, NULL },
 	{ api_catalogue, "searchCatalogue", "Search the catalogue as /catalogue does",
 	  "SearchResults",
 	  "[" STR_PARAM("q", "Words to look for; an ISBN finds its title") ","
@@ -43,11 +46,15 @@ static const struct api_operation api_operations[] = {
 	  STR_PARAM("available", "1 or true: only titles with a copy on the shelf") ","
 	  INT_PARAM("year_from", "Published in or after") ","
 	  INT_PARAM("year_to", "Published in or before") ","
-	  STR_PARAM("sort", "relevance, title, author, newest or rating") "]", true },
+	  STR_PARAM("sort", "relevance, title, author, newest or rating") "]", true, 0, NULL },
 	{ api_title, "getTitle", "A title with its copies and their availability", "Title",
-	  NULL, false },
+	  NULL, false, 0, NULL },
 	{ api_me, "getMe", "Who the token belongs to, its scope and expiry", "Me", NULL,
-	  false },
+	  false, 0, NULL },
+	{ api_hold_place, "placeHold", "Place a hold on a title for the token's account",
+	  "HoldPlaced", NULL, false, 201, "HoldRequest" },
+	{ api_hold_cancel, "cancelHold", "Cancel one of the account's own holds",
+	  "HoldCancelled", NULL, false, 0, NULL },
 };
 
 #define ERROR_SHAPE "{\"type\": \"object\", \"required\": [\"error\"], " \
@@ -107,6 +114,19 @@ static const char SCHEMAS[] =
 "   \"format\": {\"type\": \"string\", \"enum\": [\"print\", \"ebook\"]},"
 "   \"copies\": {\"type\": \"array\", \"items\": {\"$ref\": \"#/components/schemas/Copy\"}},"
 "   \"copies_total\": {\"type\": \"integer\"}, \"copies_available\": {\"type\": \"integer\"}}},"
+"\"HoldRequest\": {\"type\": \"object\", \"required\": [\"title_id\"],"
+"  \"properties\": {\"title_id\": {\"type\": \"integer\", \"minimum\": 1}}},"
+"\"HoldPlaced\": {\"type\": \"object\", \"additionalProperties\": false, \"required\": [\"hold\"],"
+"  \"properties\": {\"hold\": {\"type\": \"object\", \"additionalProperties\": false,"
+"   \"required\": [\"id\", \"title_id\", \"status\", \"queue_place\"],"
+"   \"properties\": {\"id\": {\"type\": \"integer\"}, \"title_id\": {\"type\": \"integer\"},"
+"    \"status\": {\"type\": \"string\", \"enum\": [\"waiting\", \"ready\"]},"
+"    \"queue_place\": {\"type\": \"integer\"}}}}},"
+"\"HoldCancelled\": {\"type\": \"object\", \"additionalProperties\": false, \"required\": [\"hold\"],"
+"  \"properties\": {\"hold\": {\"type\": \"object\", \"additionalProperties\": false,"
+"   \"required\": [\"id\", \"status\"],"
+"   \"properties\": {\"id\": {\"type\": \"integer\"},"
+"    \"status\": {\"type\": \"string\", \"enum\": [\"cancelled\"]}}}}},"
 "\"Me\": {\"type\": \"object\", \"additionalProperties\": false,"
 "  \"required\": [\"account\", \"token\"],"
 "  \"properties\": {"
@@ -169,17 +189,29 @@ static json_t *operation_json(const struct route *r, const struct api_operation 
 			"name", "cursor", "in", "query", "required", 0, "description",
 			"next_cursor of the page before", "schema", "type", "string"));
 	}
-	char ref[96];
+	char ref[96], ok[8];
 	snprintf(ref, sizeof ref, "#/components/schemas/%s", op->schema);
-	json_t *responses = json_pack("{s:{s:s, s:{s:{s:{s:s}}}}}", "200", "description",
+	snprintf(ok, sizeof ok, "%d", op->ok_status ? op->ok_status : 200);
+	json_t *responses = json_pack("{s:{s:s, s:{s:{s:{s:s}}}}}", ok, "description",
 		op->summary, "content", "application/json", "schema", "$ref", ref);
-	json_object_set_new(responses, "304", json_pack("{s:s}", "description",
-		"Not modified: If-None-Match named the answer's ETag"));
-	json_object_set_new(responses, "400", error_response("Malformed request"));
-	if (op->lists || strchr(r->pattern, '{'))
+	bool reads = !strcmp(r->method, "GET");
+	if (reads)
+		json_object_set_new(responses, "304", json_pack("{s:s}", "description",
+			"Not modified: If-None-Match named the answer's ETag"));
+	json_object_set_new(responses, "400", error_response(reads ? "Malformed request"
+		: "Malformed request, or a body that is not JSON"));
+	if (op->lists || strchr(r->pattern, '{') || !reads)
 		json_object_set_new(responses, "422", error_response("A parameter is wrong"));
-	if (strchr(r->pattern, '{'))
-		json_object_set_new(responses, "404", error_response("No such thing"));
+	if (strchr(r->pattern, '{') || !reads)
+		json_object_set_new(responses, "404", error_response("No such thing, or not "
+			"the token's account's"));
+	if (!reads) {
+		json_object_set_new(responses, "409", error_response("Refused: the library's "
+			"rules or the state of things do not allow it"));
+		json_object_set_new(responses, "413", error_response("The body is too large"));
+		json_object_set_new(responses, "415", error_response("The body is not "
+			"application/json"));
+	}
 	json_object_set_new(responses, "401", error_response("The token is missing or not valid"));
 	if (r->scope != API_SCOPE_NONE)
 		json_object_set_new(responses, "403", error_response("The token's account or "
@@ -189,6 +221,11 @@ static json_t *operation_json(const struct route *r, const struct api_operation 
 	json_object_set_new(responses, "500", error_response("Something went wrong"));
 	json_t *o = json_pack("{s:s, s:s, s:o, s:o}", "operationId", op->id, "summary",
 		op->summary, "parameters", params, "responses", responses);
+	if (op->request) {
+		snprintf(ref, sizeof ref, "#/components/schemas/%s", op->request);
+		json_object_set_new(o, "requestBody", json_pack("{s:b, s:{s:{s:{s:s}}}}",
+			"required", 1, "content", "application/json", "schema", "$ref", ref));
+	}
 	json_object_set_new(o, "x-carrel-role", json_string(auth_role_name(r->min_role)));
 	json_object_set_new(o, "x-carrel-scope", r->scope ? json_string(api_scope_name(r->scope))
 		: json_null());

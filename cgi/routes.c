@@ -222,6 +222,9 @@ const struct route routes[] = {
 	{ "GET",  "/api/v1/catalogue",       ROLE_ANON,   api_catalogue },
 	{ "GET",  "/api/v1/titles/{id}",     ROLE_ANON,   api_title },
 	{ "GET",  "/api/v1/me",              ROLE_MEMBER, api_me, .scope = API_SCOPE_READ },
+	{ "POST", "/api/v1/holds",           ROLE_MEMBER, api_hold_place, .scope = API_SCOPE_WRITE },
+	{ "POST", "/api/v1/holds/{id}/cancel", ROLE_MEMBER, api_hold_cancel,
+	  .scope = API_SCOPE_WRITE },
 };
 
 const int routes_count = (int)(sizeof routes / sizeof routes[0]);

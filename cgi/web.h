@@ -253,6 +253,8 @@ const char *exports_folder(struct ctx *c);
 void api_catalogue(struct ctx *c);
 void api_title(struct ctx *c);
 void api_me(struct ctx *c);
+void api_hold_place(struct ctx *c);
+void api_hold_cancel(struct ctx *c);
 void api_openapi(struct ctx *c);
 void page_api_token_create(struct ctx *c);
 void page_api_token_revoke(struct ctx *c);

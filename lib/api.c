@@ -257,6 +257,16 @@ const char *api_copy_due_day(struct db *db, struct arena *a, long long copy_id)
 	return day;
 }
 
+const char *api_hold_status(struct db *db, struct arena *a, long long hold_id)
+{
+	sqlite3_stmt *st = db_query(db, "SELECT status FROM hold WHERE id = ?", "i", hold_id);
+	if (!st || !db_row(db, st))
+		return "";
+	const char *status = db_text(a, st, 0);
+	db_done(st);
+	return status;
+}
+
 /* ---- paging and ETags ---- */
 
 const char *api_cursor_make(struct arena *a, long offset)

@@ -23,15 +23,19 @@
 **   token is 401 everywhere, never silently ignored). The token's account
 **   must reach min_role (403) and its scope the route's (403,
 **   insufficient_scope).
-** - Every failure is JSON in one shape, for 400, 401, 403, 404, 405, 413,
-**   415, 422, 429 and 500 alike:
+** - Every failure is JSON in one shape, for 400, 401, 403, 404, 405, 409,
+**   413, 415, 422, 429 and 500 alike:
 **       {"error": {"code": "not_found", "message": "...", "field": "..."}}
 **   code is one of API_ERR_* below (stable, for programs), message is for
 **   people, field names the parameter or body member at fault (null when
 **   none). There is never an HTML error page under /api.
 ** - Bodies: Content-Type application/json in (415 otherwise, for a request
 **   with a body), at most API_MAX_BODY bytes (413), parsed with jansson
-**   (400 invalid_json). Answers are application/json; charset=utf-8.
+**   (400 invalid_json; a body that is not an object, or a member of the
+**   wrong type, is 422 with the member as field). Answers are
+**   application/json; charset=utf-8. A refusal of lib/ (a hold the rules
+**   do not allow) is 409 "refused" with lib/'s message. Something of
+**   another account's is 404, as if it did not exist, never 403.
 ** - Lists page with an opaque cursor: ?limit= (API_LIMIT_DEFAULT, at most
 **   API_LIMIT_MAX) and ?cursor= taken from the previous answer's
 **   "next_cursor" (null on the last page). A cursor is only to be handed
@@ -83,6 +87,7 @@ int api_scope_parse(const char *s);
 #define API_ERR_NOT_FOUND "not_found"               /* 404 */
 #define API_ERR_METHOD "method_not_allowed"         /* 405 */
 #define API_ERR_TOO_LARGE "payload_too_large"       /* 413 */
+#define API_ERR_CONFLICT "refused"                 /* 409: the state of things */
 #define API_ERR_MEDIA_TYPE "unsupported_media_type" /* 415 */
 #define API_ERR_INVALID_FIELD "invalid_field"       /* 422 */
 #define API_ERR_RATE_LIMITED "rate_limited"         /* 429 */
@@ -154,6 +159,9 @@ int api_rate_check(struct db *db, long long token_id, time_t now);
 /* The day (YYYY-MM-DD) a copy on loan is due back, or "" when it is not
 ** on loan. */
 const char *api_copy_due_day(struct db *db, struct arena *a, long long copy_id);
+
+/* A hold's status as stored ("waiting", "ready", ...), or "" when none. */
+const char *api_hold_status(struct db *db, struct arena *a, long long hold_id);
 
 /* ---- paging and ETags ---- */
 

@@ -11,6 +11,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from circ import add_title  # noqa: E402
 from harness import Stack, run_module  # noqa: E402
 from test_api_catalogue import api, check_answer, check_error  # noqa: E402
 
@@ -158,6 +159,56 @@ def test_staff_token_is_theirs(stack):
     a = api(stack, "GET", "/api/v1/me", token=token)
     assert a.status == 200 and a.json["account"]["role"] == "librarian", a
     assert a.json["token"]["scope"] == "read"
+
+
+def test_holds_need_read_write_and_are_audited_via_the_token(stack):
+    tid, _ = add_title(stack, "Api hold title", copies=1)
+    client, email, reader = new_token(stack, scope="read")
+    r = make_token(client, name="Hold app", scope="read-write")
+    writer = token_of(r)
+    with stack.db() as db:
+        me = db.execute("SELECT id FROM account WHERE email = ?", (email,)).fetchone()[0]
+    place = "/api/v1/holds"
+    check_error(stack, api(stack, "POST", place, token=reader, body={"title_id": tid}),
+                403, "insufficient_scope", place, "post")
+    check_error(stack, api(stack, "POST", place, body={"title_id": tid}), 401,
+                "token_required", place, "post")
+    bad = api(stack, "POST", place, token=writer, body=b'{"title_id": ',
+              headers={"Content-Type": "application/json"})
+    check_error(stack, bad, 400, "invalid_json", place, "post")
+    check_error(stack, api(stack, "POST", place, token=writer, body=[tid]), 422,
+                "invalid_field", place, "post")
+    for body in ({"title_id": str(tid)}, {"title_id": 1.5}, {"title_id": -1}, {}):
+        check_error(stack, api(stack, "POST", place, token=writer, body=body), 422,
+                    "invalid_field", place, "post", field="title_id")
+    check_error(stack, api(stack, "POST", place, token=writer, body="title_id=1",
+                           headers={"Content-Type": "text/plain"}),
+                415, "unsupported_media_type", place, "post")
+    check_error(stack, api(stack, "POST", place, token=writer, body={"title_id": 999999}),
+                404, "not_found", place, "post", field="title_id")
+    a = api(stack, "POST", place, token=writer, body={"title_id": tid})
+    assert a.status == 201, a
+    check_answer(stack, a, place, "post")
+    hold = a.json["hold"]
+    assert hold["title_id"] == tid and hold["status"] in ("waiting", "ready")
+    check_error(stack, api(stack, "POST", place, token=writer, body={"title_id": tid}),
+                409, "refused", place, "post")
+    cancel = "/api/v1/holds/{id}/cancel"
+    # Another member's token: the hold is not said to exist.
+    _, _, stranger = new_token(stack, scope="read-write")
+    check_error(stack, api(stack, "POST", "/api/v1/holds/%d/cancel" % hold["id"],
+                           token=stranger), 404, "not_found", cancel, "post", field="id")
+    a = api(stack, "POST", "/api/v1/holds/%d/cancel" % hold["id"], token=writer)
+    assert a.status == 200 and a.json["hold"]["status"] == "cancelled", a
+    check_answer(stack, a, cancel, "post")
+    with stack.db() as db:
+        row = db.execute("SELECT actor_id, detail FROM audit WHERE action = 'hold.cancel' "
+                         "AND object = ?", ("hold:%d" % hold["id"],)).fetchone()
+    assert row and row[0] == me and row[1].endswith('via API token "Hold app"'), row
+    # The pages' own writes are not marked.
+    with stack.db() as db:
+        assert db.execute("SELECT count(*) FROM audit WHERE detail LIKE '%via API token%' "
+                          "AND action <> 'hold.cancel'").fetchone()[0] == 0
 
 
 def test_rate_limit_per_token(stack):
