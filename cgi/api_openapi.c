@@ -51,6 +51,8 @@ static const struct api_operation api_operations[] = {
 	  NULL, false, 0, NULL },
 	{ api_me, "getMe", "Who the token belongs to, its scope and expiry", "Me", NULL,
 	  false, 0, NULL },
+	{ page_api_docs, "getApiDocs", "This document for people, as a page", NULL, NULL,
+	  false, 0, NULL },
 	{ api_hold_place, "placeHold", "Place a hold on a title for the token's account",
 	  "HoldPlaced", NULL, false, 201, "HoldRequest" },
 	{ api_hold_cancel, "cancelHold", "Cancel one of the account's own holds",
@@ -190,10 +192,13 @@ static json_t *operation_json(const struct route *r, const struct api_operation 
 			"next_cursor of the page before", "schema", "type", "string"));
 	}
 	char ref[96], ok[8];
-	snprintf(ref, sizeof ref, "#/components/schemas/%s", op->schema);
+	snprintf(ref, sizeof ref, "#/components/schemas/%s", op->schema ? op->schema : "");
 	snprintf(ok, sizeof ok, "%d", op->ok_status ? op->ok_status : 200);
-	json_t *responses = json_pack("{s:{s:s, s:{s:{s:{s:s}}}}}", ok, "description",
-		op->summary, "content", "application/json", "schema", "$ref", ref);
+	/* An operation with no schema of its own answers a page (/api/docs). */
+	json_t *responses = op->schema ? json_pack("{s:{s:s, s:{s:{s:{s:s}}}}}", ok,
+		"description", op->summary, "content", "application/json", "schema", "$ref", ref)
+		: json_pack("{s:{s:s, s:{s:{s:{s:s}}}}}", ok, "description", op->summary,
+		"content", "text/html", "schema", "type", "string");
 	bool reads = !strcmp(r->method, "GET");
 	if (reads)
 		json_object_set_new(responses, "304", json_pack("{s:s}", "description",
@@ -291,4 +296,174 @@ void api_openapi(struct ctx *c)
 	buf_clear(c->resp->body);
 	buf_puts(c->resp->body, text);
 	free(text);
+}
+
+/* ---- /api/docs: the document for people, made from it on the server ---- */
+
+/* A schema's type for people: "integer or null", "array of Copy", ... */
+static const char *type_words(struct ctx *c, json_t *schema)
+{
+	json_t *ref = json_object_get(schema, "$ref");
+	if (json_is_string(ref)) {
+		const char *slash = strrchr(json_string_value(ref), '/');
+		return slash ? slash + 1 : json_string_value(ref);
+	}
+	json_t *one = json_object_get(schema, "oneOf");
+	if (json_is_array(one)) {
+		const char *words = "";
+		size_t i;
+		json_t *s;
+		json_array_foreach(one, i, s) {
+			json_t *t = json_object_get(s, "type");
+			const char *w = json_is_string(t) && !strcmp(json_string_value(t), "object")
+				? "object" : type_words(c, s);
+			words = i ? arena_printf(c->arena, "%s or %s", words, w) : w;
+		}
+		return words;
+	}
+	json_t *type = json_object_get(schema, "type");
+	if (json_is_array(type)) {
+		const char *words = "";
+		size_t i;
+		json_t *t;
+		json_array_foreach(type, i, t)
+			words = i ? arena_printf(c->arena, "%s or %s", words, json_string_value(t))
+				: json_string_value(t);
+		return words;
+	}
+	const char *t = json_is_string(type) ? json_string_value(type) : "any";
+	if (!strcmp(t, "array"))
+		return arena_printf(c->arena, "array of %s",
+			type_words(c, json_object_get(schema, "items")));
+	json_t *values = json_object_get(schema, "enum");
+	if (json_is_array(values)) {
+		const char *words = "";
+		size_t i;
+		json_t *v;
+		json_array_foreach(values, i, v)
+			words = arena_printf(c->arena, "%s%s%s", words, i ? ", " : "",
+				json_string_value(v));
+		return arena_printf(c->arena, "%s: %s", t, words);
+	}
+	return t;
+}
+
+static const char *str_of(json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+	return json_is_string(v) ? json_string_value(v) : "";
+}
+
+static const char *schema_name_of(json_t *response)
+{
+	json_t *ref = json_object_get(json_object_get(json_object_get(json_object_get(
+		response, "content"), "application/json"), "schema"), "$ref");
+	if (!json_is_string(ref))
+		return NULL;
+	const char *slash = strrchr(json_string_value(ref), '/');
+	return slash ? slash + 1 : NULL;
+}
+
+static void view_operation(struct ctx *c, struct tv *list, const char *path,
+	const char *method, json_t *op)
+{
+	struct tv *o = tv_obj(c->arena);
+	char upper[8];
+	snprintf(upper, sizeof upper, "%s", method);
+	for (char *m = upper; *m; m++)
+		*m = (char)(*m - 'a' + 'A');
+	tv_set_str(o, "method", upper);
+	tv_set_str(o, "path", path);
+	tv_set_str(o, "anchor", str_of(op, "operationId"));
+	tv_set_str(o, "summary", str_of(op, "summary"));
+	json_t *scope = json_object_get(op, "x-carrel-scope");
+	tv_set_str(o, "access", json_is_string(scope) ? arena_printf(c->arena,
+		"Needs a %s token of a %s account or above.", json_string_value(scope),
+		str_of(op, "x-carrel-role")) : "Open to all; a token is accepted.");
+	struct tv *params = tv_set_list(o, "params");
+	size_t i;
+	json_t *p;
+	json_array_foreach(json_object_get(op, "parameters"), i, p) {
+		struct tv *r = tv_obj(c->arena);
+		tv_set_str(r, "name", str_of(p, "name"));
+		tv_set_str(r, "in", str_of(p, "in"));
+		tv_set_str(r, "type", type_words(c, json_object_get(p, "schema")));
+		tv_set_str(r, "description", str_of(p, "description"));
+		tv_set_bool(r, "required", json_is_true(json_object_get(p, "required")));
+		tv_push(params, r);
+	}
+	tv_set_bool(o, "has_params", i > 0);
+	json_t *body = json_object_get(op, "requestBody");
+	if (body)
+		tv_set_str(o, "request", schema_name_of(body));
+	struct tv *responses = tv_set_list(o, "responses");
+	const char *status;
+	json_t *r;
+	json_object_foreach(json_object_get(op, "responses"), status, r) {
+		struct tv *x = tv_obj(c->arena);
+		tv_set_str(x, "status", status);
+		tv_set_str(x, "description", str_of(r, "description"));
+		const char *schema = schema_name_of(r);
+		if (schema)
+			tv_set_str(x, "schema", schema);
+		tv_push(responses, x);
+	}
+	tv_push(list, o);
+}
+
+static void view_schema(struct ctx *c, struct tv *list, const char *name, json_t *schema)
+{
+	struct tv *o = tv_obj(c->arena);
+	tv_set_str(o, "name", name);
+	json_t *required = json_object_get(schema, "required");
+	struct tv *props = tv_set_list(o, "props");
+	const char *key;
+	json_t *p;
+	size_t n = 0;
+	json_object_foreach(json_object_get(schema, "properties"), key, p) {
+		struct tv *r = tv_obj(c->arena);
+		tv_set_str(r, "name", key);
+		tv_set_str(r, "type", type_words(c, p));
+		tv_set_str(r, "description", str_of(p, "description"));
+		bool always = false;
+		size_t i;
+		json_t *q;
+		json_array_foreach(required, i, q)
+			always = always || !strcmp(json_string_value(q), key);
+		tv_set_bool(r, "required", always);
+		tv_push(props, r);
+		n++;
+	}
+	tv_set_bool(o, "has_props", n > 0);
+	tv_push(list, o);
+}
+
+void page_api_docs(struct ctx *c)
+{
+	json_t *doc = api_openapi_document();
+	if (!doc) {
+		api_error(c, 500, API_ERR_INTERNAL, "The document could not be made.", NULL);
+		return;
+	}
+	tv_set_str(c->view, "description", str_of(json_object_get(doc, "info"), "description"));
+	tv_set_str(c->view, "openapi", str_of(doc, "openapi"));
+	tv_set_int(c->view, "rate", api_requests_per_minute(c->db));
+	tv_set_int(c->view, "max_body_kb", API_MAX_BODY / 1024);
+	tv_set_int(c->view, "limit_default", API_LIMIT_DEFAULT);
+	tv_set_int(c->view, "limit_max", API_LIMIT_MAX);
+	struct tv *ops = tv_set_list(c->view, "operations");
+	const char *path, *method;
+	json_t *item, *op;
+	json_object_foreach(json_object_get(doc, "paths"), path, item)
+		json_object_foreach(item, method, op)
+			view_operation(c, ops, path, method, op);
+	struct tv *schemas = tv_set_list(c->view, "schemas");
+	const char *name;
+	json_t *schema;
+	json_object_foreach(json_object_get(json_object_get(doc, "components"), "schemas"),
+		name, schema)
+		if (strcmp(name, "OpenApiDocument"))
+			view_schema(c, schemas, name, schema);
+	web_render(c, "api_docs", 200);
+	json_decref(doc);
 }

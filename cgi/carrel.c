@@ -546,16 +546,16 @@ static int cmd_restore(const struct config *cfg, int argc, char **argv)
 	return 0;
 }
 
-/* The last column: "signed" for a provider's callback; for a JSON API
-** row "json" and the token scope it needs ("public": none). */
+/* The last column: "signed" for a provider's callback; for an API row
+** (lib/api.h) "api" and the token scope it needs ("public": none). */
 static const char *route_note(const struct route *r)
 {
 	if (r->csrf_exempt)
 		return "signed";
 	if (!route_is_api(r))
 		return "";
-	return r->scope == API_SCOPE_WRITE ? "json token:read-write"
-		: r->scope == API_SCOPE_READ ? "json token:read" : "json public";
+	return r->scope == API_SCOPE_WRITE ? "api token:read-write"
+		: r->scope == API_SCOPE_READ ? "api token:read" : "api public";
 }
 
 static int cmd_routes(void)

@@ -219,6 +219,8 @@ const struct route routes[] = {
 	** token scope the row needs (none: public, a token accepted). Each row
 	** is an operation of /api/v1/openapi.json (cgi/api_openapi.c). */
 	{ "GET",  "/api/v1/openapi.json",    ROLE_ANON,   api_openapi },
+	/* The same document as a page for people (HTML, the only one here). */
+	{ "GET",  "/api/docs",               ROLE_ANON,   page_api_docs },
 	{ "GET",  "/api/v1/catalogue",       ROLE_ANON,   api_catalogue },
 	{ "GET",  "/api/v1/titles/{id}",     ROLE_ANON,   api_title },
 	{ "GET",  "/api/v1/me",              ROLE_MEMBER, api_me, .scope = API_SCOPE_READ },

@@ -256,6 +256,7 @@ void api_me(struct ctx *c);
 void api_hold_place(struct ctx *c);
 void api_hold_cancel(struct ctx *c);
 void api_openapi(struct ctx *c);
+void page_api_docs(struct ctx *c);
 void page_api_token_create(struct ctx *c);
 void page_api_token_revoke(struct ctx *c);
 /* The profile page's API tokens section (cgi/api_tokens.c) into the view. */

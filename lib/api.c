@@ -222,7 +222,7 @@ int api_token_authenticate(struct db *db, struct arena *a, const char *authoriza
 	return 0;
 }
 
-static long long requests_per_minute(struct db *db)
+long long api_requests_per_minute(struct db *db)
 {
 	long long n = db_int(db, API_RATE_DEFAULT, "SELECT CAST(value AS INTEGER) FROM setting "
 		"WHERE key = 'api.requests_per_minute'", NULL);
@@ -241,7 +241,7 @@ int api_rate_check(struct db *db, long long token_id, time_t now)
 		"iii", minute, (long long)now, token_id);
 	if (count < 0)
 		return -1;
-	if (count <= requests_per_minute(db))
+	if (count <= api_requests_per_minute(db))
 		return 0;
 	return (int)(minute + 60 - (long long)now);
 }

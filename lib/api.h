@@ -7,8 +7,10 @@
 ** page: method, pattern, the lowest role, the handler, and for API rows the
 ** token scope the route needs (route.scope: API_SCOPE_NONE for a public
 ** route, API_SCOPE_READ to read, API_SCOPE_WRITE to change anything). A row
-** whose pattern starts with API_PREFIX ("/api/") is a JSON route; nothing
-** else marks it. `carrel routes` prints the scope beside the role, and the
+** whose pattern starts with API_PREFIX ("/api/") is an API route; nothing
+** else marks it. All answer JSON but one: /api/docs, the document as a
+** page for people, made from it on the server (no JavaScript), which goes
+** through the same dispatcher (so it too reads no cookies). `carrel routes` prints the scope beside the role, and the
 ** OpenAPI document (/api/v1/openapi.json, cgi/api_openapi.c) is checked
 ** against those rows by the tests.
 **
@@ -162,6 +164,9 @@ const char *api_copy_due_day(struct db *db, struct arena *a, long long copy_id);
 
 /* A hold's status as stored ("waiting", "ready", ...), or "" when none. */
 const char *api_hold_status(struct db *db, struct arena *a, long long hold_id);
+
+/* The setting api.requests_per_minute (API_RATE_DEFAULT when unset). */
+long long api_requests_per_minute(struct db *db);
 
 /* ---- paging and ETags ---- */
 

@@ -378,7 +378,7 @@ def test_route_table_roles_hold_for_every_route(stack):
             # (test_notification_centre.py).
             continue
         signed = "signed" in row[3:]   # a provider callback: no form token
-        if "json" in row[3:]:
+        if "api" in row[3:]:
             # The JSON API: a Bearer token or nothing, never the session
             # cookie (lib/api.h; tests/e2e/test_api_*.py).
             r = member.request(method, pattern.replace("{id}", "1"))
