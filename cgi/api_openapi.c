@@ -68,7 +68,8 @@ static const struct api_operation api_operations[] = {
 static const char SCHEMAS[] =
 "{"
 "\"Error\": " ERROR_SHAPE ","
-"\"OpenApiDocument\": {\"type\": \"object\", \"required\": [\"openapi\", \"info\", \"paths\"]},"
+"\"OpenApiDocument\": {\"type\": \"object\", \"required\": [\"openapi\", \"info\", \"paths\"],"
+"  \"description\": \"An OpenAPI 3.1 document: this one.\"},"
 "\"SearchHit\": {\"type\": \"object\", \"additionalProperties\": false,"
 "  \"required\": [\"id\", \"title\", \"subtitle\", \"authors\", \"year\", \"format\","
 "   \"copies\", \"available\", \"rating\"],"
@@ -415,6 +416,7 @@ static void view_schema(struct ctx *c, struct tv *list, const char *name, json_t
 {
 	struct tv *o = tv_obj(c->arena);
 	tv_set_str(o, "name", name);
+	tv_set_str(o, "about", str_of(schema, "description"));
 	json_t *required = json_object_get(schema, "required");
 	struct tv *props = tv_set_list(o, "props");
 	const char *key;
@@ -462,8 +464,7 @@ void page_api_docs(struct ctx *c)
 	json_t *schema;
 	json_object_foreach(json_object_get(json_object_get(doc, "components"), "schemas"),
 		name, schema)
-		if (strcmp(name, "OpenApiDocument"))
-			view_schema(c, schemas, name, schema);
+		view_schema(c, schemas, name, schema);
 	web_render(c, "api_docs", 200);
 	json_decref(doc);
 }
