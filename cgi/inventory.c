@@ -200,16 +200,25 @@ static void scan_notice(struct ctx *c)
 	tv_set_str(c->view, "notice", msg);
 }
 
+/* Session id into *s (inventory_get), or an error page and false. */
+static bool session_of(struct ctx *c, long long id, bool with_counts,
+	struct inventory_session *s)
+{
+	int found = inventory_get(c->db, c->arena, id, with_counts, s);
+	if (found)
+		web_error(c, found > 0 ? 404 : 500, found > 0
+			? "There is no stocktaking session with that number."
+			: "The session could not be read just now.");
+	return found == 0;
+}
+
 /* A session's page; error: why a form on it was refused (beside the box). */
 static void session_page(struct ctx *c, long long id, const char *typed, const char *error,
 	int status)
 {
 	struct inventory_session s;
-	int found = inventory_get(c->db, c->arena, id, false, &s);
-	if (found)
-		return web_error(c, found > 0 ? 404 : 500, found > 0
-			? "There is no stocktaking session with that number."
-			: "The session could not be read just now.");
+	if (!session_of(c, id, false, &s))
+		return;
 	struct inventory_lists l;
 	if (inventory_lists(c->db, c->arena, id, LIST_BOUND, &l))
 		return web_error(c, 500, "The session could not be read just now.");
@@ -288,11 +297,8 @@ void page_inventory_found(struct ctx *c)
 static void close_page(struct ctx *c, long long id, const char *error, int status)
 {
 	struct inventory_session s;
-	int found = inventory_get(c->db, c->arena, id, true, &s);
-	if (found)
-		return web_error(c, found > 0 ? 404 : 500, found > 0
-			? "There is no stocktaking session with that number."
-			: "The session could not be read just now.");
+	if (!session_of(c, id, true, &s))
+		return;
 	if (s.closed)
 		return web_redirect(c, arena_printf(c->arena, "/staff/inventory/%lld", id));
 	tv_set(c->view, "session", session_view(c, &s));
@@ -332,11 +338,8 @@ void page_inventory_csv(struct ctx *c)
 {
 	long long id = valid_id(c->req->params[0]);
 	struct inventory_session s;
-	int found = inventory_get(c->db, c->arena, id, false, &s);
-	if (found)
-		return web_error(c, found > 0 ? 404 : 500, found > 0
-			? "There is no stocktaking session with that number."
-			: "The session could not be read just now.");
+	if (!session_of(c, id, false, &s))
+		return;
 	char *data = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&data, &len);

@@ -11,6 +11,13 @@
 #include "sections.h"
 #include "web.h"
 
+/* A section merged away or deleted since the page was loaded. */
+static void section_missing(struct ctx *c)
+{
+	web_error(c, 404, "There is no such section. It may have been merged into "
+		"another or deleted.");
+}
+
 /* What a refused form typed and why, for the page it came from. */
 struct section_refusal {
 	const struct section_input *typed;   /* name and description, or NULL */
@@ -105,10 +112,10 @@ void page_staff_section_add(struct ctx *c)
 static bool section_of_path(struct ctx *c, struct section_info *s)
 {
 	int rc = catalogue_section_get(c->db, c->arena, valid_id(c->req->params[0]), s);
-	if (rc)
-		web_error(c, rc > 0 ? 404 : 500, rc > 0 ? "There is no such section. It may "
-			"have been merged into another or deleted."
-			: "The section could not be read just now. Please try again.");
+	if (rc > 0)
+		section_missing(c);
+	else if (rc)
+		web_error(c, 500, "The section could not be read just now. Please try again.");
 	return rc == 0;
 }
 
@@ -193,8 +200,7 @@ void page_staff_section_save(struct ctx *c)
 		section_page(c, &r, 409);
 		return;
 	case SECTION_NOT_FOUND:
-		web_error(c, 404, "There is no such section. It may have been merged into "
-			"another or deleted.");
+		section_missing(c);
 		return;
 	default:
 		web_error(c, 500, "The section could not be saved just now. Please try again.");
@@ -210,8 +216,7 @@ void page_staff_section_move(struct ctx *c)
 	const char *typed = valid_trim(c->arena, http_form(c->req, "position"));
 	long now_at = sections_position(c->db, id);
 	if (!now_at) {
-		web_error(c, 404, "There is no such section. It may have been merged into "
-			"another or deleted.");
+		section_missing(c);
 		return;
 	}
 	long position;
@@ -235,8 +240,7 @@ void page_staff_section_move(struct ctx *c)
 		web_redirect(c, back);
 		return;
 	case SECTION_NOT_FOUND:
-		web_error(c, 404, "There is no such section. It may have been merged into "
-			"another or deleted.");
+		section_missing(c);
 		return;
 	default:
 		web_error(c, 500, "The order could not be changed just now. Please try again.");
@@ -258,8 +262,7 @@ void page_staff_section_delete(struct ctx *c)
 		return;
 	}
 	case SECTION_NOT_FOUND:
-		web_error(c, 404, "There is no such section. It may have been merged into "
-			"another or deleted already.");
+		section_missing(c);
 		return;
 	default:
 		web_error(c, 500, "The section could not be deleted just now. Please try again.");
@@ -315,8 +318,7 @@ void page_staff_section_merge(struct ctx *c)
 			section_page(c, &r, 409);
 			return;
 		}
-		web_error(c, 404, "There is no such section. It may have been merged into "
-			"another or deleted already.");
+		section_missing(c);
 		return;
 	default:
 		web_error(c, 500, "The sections could not be merged just now. Please try again.");

@@ -182,6 +182,30 @@ static void ticket_missing(struct ctx *c)
 	web_error(c, 404, "There is no such question.");
 }
 
+/* One ticket with its thread into the view as "ticket": owner 0 for
+** staff, else the member whose ticket it must be (another member's is as
+** unknown as one that never was). False when an error page was sent. */
+static bool view_one_ticket(struct ctx *c, long long id, long long owner)
+{
+	struct support_ticket t;
+	int got = support_get(c->db, c->arena, id, owner, &t);
+	if (got > 0) {
+		ticket_missing(c);
+		return false;
+	}
+	bool staff = owner == 0;
+	struct tv *o = got ? NULL : tv_set_obj(c->view, "ticket");
+	if (o) {
+		view_ticket(c, o, &t, staff);
+		if (view_thread(c, o, id, staff)) {
+			web_form_token(c);
+			return true;
+		}
+	}
+	web_error(c, 500, "The question could not be read just now. Please try again.");
+	return false;
+}
+
 /* The staff's page of one ticket; after a refused answer, what was typed
 ** and why. */
 static void staff_ticket_page(struct ctx *c, long long id, const char *typed,
@@ -192,23 +216,9 @@ static void staff_ticket_page(struct ctx *c, long long id, const char *typed,
 		{ "closed", "The question is closed." },
 		{ "reopened", "The question is open again." },
 	};
-	struct support_ticket t;
-	int got = support_get(c->db, c->arena, id, 0, &t);
-	if (got) {
-		if (got > 0)
-			ticket_missing(c);
-		else
-			web_error(c, 500, "The question could not be read just now. Please try again.");
+	if (!view_one_ticket(c, id, 0))
 		return;
-	}
-	web_form_token(c);
 	web_done_notice(c, messages, sizeof messages / sizeof messages[0]);
-	struct tv *o = tv_set_obj(c->view, "ticket");
-	view_ticket(c, o, &t, true);
-	if (!view_thread(c, o, id, true)) {
-		web_error(c, 500, "The question could not be read just now. Please try again.");
-		return;
-	}
 	tv_set_str(c->view, "answer", typed ? typed : "");
 	if (error)
 		tv_set_str(c->view, "answer_error", error);
@@ -311,24 +321,9 @@ static void member_ticket_page(struct ctx *c, long long id, const char *typed,
 	static const char *const messages[][2] = {
 		{ "sent", "Your message was added. The library will answer here and let you know." },
 	};
-	struct support_ticket t;
-	int got = support_get(c->db, c->arena, id, c->sess.account_id, &t);
-	if (got) {
-		/* Another member's ticket is as unknown as one that never was. */
-		if (got > 0)
-			ticket_missing(c);
-		else
-			web_error(c, 500, "The question could not be read just now. Please try again.");
+	if (!view_one_ticket(c, id, c->sess.account_id))
 		return;
-	}
-	web_form_token(c);
 	web_done_notice(c, messages, sizeof messages / sizeof messages[0]);
-	struct tv *o = tv_set_obj(c->view, "ticket");
-	view_ticket(c, o, &t, false);
-	if (!view_thread(c, o, id, false)) {
-		web_error(c, 500, "The question could not be read just now. Please try again.");
-		return;
-	}
 	tv_set_str(c->view, "follow_up", typed ? typed : "");
 	if (error)
 		tv_set_str(c->view, "follow_up_error", error);

@@ -82,16 +82,6 @@ int check_user_named(struct check_user *u, const char *name)
 
 /* ---- the file ---- */
 
-static char *trim(char *s)
-{
-	while (isspace((unsigned char)*s))
-		s++;
-	char *end = s + strlen(s);
-	while (end > s && isspace((unsigned char)end[-1]))
-		*--end = '\0';
-	return s;
-}
-
 static size_t edit_distance(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);
@@ -152,17 +142,15 @@ void check_read_config(struct config *cfg, const char *path, bool must_exist,
 		int lineno = 0;
 		while (fgets(line, sizeof line, f)) {
 			lineno++;
-			char *s = trim(line);
-			if (*s == '\0' || *s == '#')
+			char *key, *value;
+			int kind = config_split_line(line, &key, &value);
+			if (kind == 0)
 				continue;
-			char *eq = strchr(s, '=');
-			if (!eq) {
+			if (kind < 0) {
 				say(r, CHECK_PROBLEM, "%s line %d is not \"key = value\": %s", path,
-					lineno, s);
+					lineno, key);
 				continue;
 			}
-			*eq = '\0';
-			char *key = trim(s), *value = trim(eq + 1);
 			if (!config_key_known(key)) {
 				const char *near = nearest_key(key);
 				say(r, CHECK_PROBLEM, "%s line %d: there is no key \"%s\"%s%s%s "

@@ -190,6 +190,22 @@ static char *trim(char *s)
 	return s;
 }
 
+int config_split_line(char *line, char **key, char **value)
+{
+	char *s = trim(line);
+	*key = s;
+	*value = NULL;
+	if (*s == '\0' || *s == '#')
+		return 0;
+	char *eq = strchr(s, '=');
+	if (!eq)
+		return -1;
+	*eq = '\0';
+	*key = trim(s);
+	*value = trim(eq + 1);
+	return 1;
+}
+
 static int config_read_file(struct config *cfg, const char *path,
 	bool must_exist, char *err, size_t errlen)
 {
@@ -204,17 +220,15 @@ static int config_read_file(struct config *cfg, const char *path,
 	int lineno = 0, rc = 0;
 	while (fgets(line, sizeof line, f)) {
 		lineno++;
-		char *s = trim(line);
-		if (*s == '\0' || *s == '#')
+		char *key, *value;
+		int kind = config_split_line(line, &key, &value);
+		if (kind == 0)
 			continue;
-		char *eq = strchr(s, '=');
-		if (!eq) {
+		if (kind < 0) {
 			snprintf(err, errlen, "%s:%d: expected key = value", path, lineno);
 			rc = -1;
 			break;
 		}
-		*eq = '\0';
-		char *key = trim(s), *value = trim(eq + 1);
 		if (config_set(cfg, key, value)) {
 			snprintf(err, errlen, "%s:%d: unknown key or bad value for '%s'",
 				path, lineno, key);

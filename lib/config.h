@@ -72,6 +72,11 @@ int config_set(struct config *cfg, const char *key, const char *value);
 /* Every key's default (the paths as this build was compiled with). */
 void config_defaults(struct config *cfg);
 
+/* One line of a configuration file, trimmed in place: 0 for a blank line
+** or a comment, 1 for "key = value" (into key and value), -1 for anything
+** else (key then holds the trimmed line, for the message). */
+int config_split_line(char *line, char **key, char **value);
+
 /* The CARREL_<KEY> variables over cfg. Returns 0, or -1 with a message. */
 int config_read_env(struct config *cfg, char *err, size_t errlen);
 

@@ -512,20 +512,29 @@ static int check_in_scanned(struct db *db, struct arena *a, time_t now, long lon
 	return 0;
 }
 
+/* Begin the write transaction of a change to session id, which must be
+** open: INV_OK with the transaction begun, or why not (nothing begun). */
+static enum inv_result begin_in_open_session(struct db *db, long long id)
+{
+	if (db_begin(db))
+		return INV_ERROR;
+	long long open = db_int(db, -1, "SELECT closed_at IS NULL FROM inventory_session "
+		"WHERE id = ?", "i", id);
+	if (open == 1)
+		return INV_OK;
+	db_rollback(db);
+	return open < 0 ? INV_NOT_FOUND : INV_CLOSED;
+}
+
 enum inv_result inventory_scan(struct db *db, struct arena *a, time_t now,
 	long long actor_id, long long id, const char *text,
 	struct inventory_scan_result *out)
 {
 	memset(out, 0, sizeof *out);
 	struct on_loan loans = { arena_calloc(a, sizeof(char *) * INVENTORY_SCAN_MAX), 0 };
-	if (db_begin(db))
-		return INV_ERROR;
-	long long open = db_int(db, -1, "SELECT closed_at IS NULL FROM inventory_session "
-		"WHERE id = ?", "i", id);
-	if (open != 1) {
-		db_rollback(db);
-		return open < 0 ? INV_NOT_FOUND : INV_CLOSED;
-	}
+	enum inv_result begun = begin_in_open_session(db, id);
+	if (begun != INV_OK)
+		return begun;
 	int taken = 0;
 	for (const char *p = text ? text : ""; *p;) {
 		while (*p && isspace((unsigned char)*p))
@@ -565,14 +574,9 @@ enum inv_result inventory_mark_found(struct db *db, struct arena *a, time_t now,
 	long long id, long long copy_id, const char **why)
 {
 	*why = "";
-	if (db_begin(db))
-		return INV_ERROR;
-	long long open = db_int(db, -1, "SELECT closed_at IS NULL FROM inventory_session "
-		"WHERE id = ?", "i", id);
-	if (open != 1) {
-		db_rollback(db);
-		return open < 0 ? INV_NOT_FOUND : INV_CLOSED;
-	}
+	enum inv_result begun = begin_in_open_session(db, id);
+	if (begun != INV_OK)
+		return begun;
 	sqlite3_stmt *st = db_query(db, "SELECT c.barcode, c.status FROM inventory_scan i "
 		"JOIN copy c ON c.id = i.copy_id WHERE i.session_id = ? AND c.id = ? "
 		"AND c.status IN ('lost', 'withdrawn')", "ii", id, copy_id);

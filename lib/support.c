@@ -302,23 +302,36 @@ static int tell_asker(struct db *db, struct arena *a, time_t now,
 		arena_printf(a, "support-answer:visitor:support-message:%lld", message_id));
 }
 
-enum support_result support_answer(struct db *db, struct arena *a, time_t now,
-	long long staff_id, long long ticket_id, const char *body)
+/* Open the write transaction of a reply to ticket ticket_id (owner 0:
+** any ticket, for staff; else only that member's), read it into *t and add
+** author_id's message. SUPPORT_OK leaves the transaction open for the
+** caller; anything else has rolled it back. */
+static enum support_result begin_reply(struct db *db, struct arena *a, time_t now,
+	long long ticket_id, long long owner, long long author_id, const char *body,
+	struct support_ticket *t)
 {
 	if (db_begin(db))
 		return SUPPORT_ERROR;
+	enum support_result rc = SUPPORT_OK;
+	int got = support_get(db, a, ticket_id, owner, t);
+	if (got)
+		rc = got > 0 ? SUPPORT_NOT_FOUND : SUPPORT_ERROR;
+	else if (!strcmp(t->status, "closed"))
+		rc = SUPPORT_CLOSED;
+	else if (add_message(db, now, ticket_id, author_id, owner == 0, body))
+		rc = SUPPORT_ERROR;
+	if (rc != SUPPORT_OK)
+		db_rollback(db);
+	return rc;
+}
+
+enum support_result support_answer(struct db *db, struct arena *a, time_t now,
+	long long staff_id, long long ticket_id, const char *body)
+{
 	struct support_ticket t;
-	int got = support_get(db, a, ticket_id, 0, &t);
-	if (got) {
-		db_rollback(db);
-		return got > 0 ? SUPPORT_NOT_FOUND : SUPPORT_ERROR;
-	}
-	if (!strcmp(t.status, "closed")) {
-		db_rollback(db);
-		return SUPPORT_CLOSED;
-	}
-	if (add_message(db, now, ticket_id, staff_id, true, body))
-		goto error;
+	enum support_result rc = begin_reply(db, a, now, ticket_id, 0, staff_id, body, &t);
+	if (rc != SUPPORT_OK)
+		return rc;
 	long long message_id = db_last_id(db);
 	if (db_exec(db, "UPDATE support_ticket SET status = 'answered', updated_at = ? "
 		    "WHERE id = ?", "ii", (long long)now, ticket_id) != SQLITE_OK ||
@@ -339,20 +352,11 @@ enum support_result support_follow_up(struct db *db, struct arena *a, time_t now
 {
 	if (!member_id)
 		return SUPPORT_NOT_FOUND;
-	if (db_begin(db))
-		return SUPPORT_ERROR;
 	struct support_ticket t;
-	int got = support_get(db, a, ticket_id, member_id, &t);
-	if (got) {
-		db_rollback(db);
-		return got > 0 ? SUPPORT_NOT_FOUND : SUPPORT_ERROR;
-	}
-	if (!strcmp(t.status, "closed")) {
-		db_rollback(db);
-		return SUPPORT_CLOSED;
-	}
-	if (add_message(db, now, ticket_id, member_id, false, body))
-		goto error;
+	enum support_result rc = begin_reply(db, a, now, ticket_id, member_id, member_id,
+		body, &t);
+	if (rc != SUPPORT_OK)
+		return rc;
 	long long message_id = db_last_id(db);
 	if (db_exec(db, "UPDATE support_ticket SET status = 'open', updated_at = ? WHERE id = ?",
 		    "ii", (long long)now, ticket_id) != SQLITE_OK ||

@@ -19,7 +19,7 @@ import time
 import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import ROOT, Client, free_port  # noqa: E402
+from harness import BIN, ROOT, Client, free_port  # noqa: E402
 
 PREFIX = "/usr"
 TMP = tempfile.mkdtemp(prefix="carrel-install-")
@@ -137,8 +137,8 @@ def test_make_install_puts_files_in_place():
 def test_installed_programs_read_etc_carrel_by_default():
     r = carrel("check", "--user", me())
     assert "/etc/carrel/carrel.conf:" in r.stdout, r.stdout + r.stderr
-    # A build from the checkout keeps the repository's own default.
-    built = subprocess.run([os.path.join(ROOT, "bin", "carrel"), "check", "--user", me()],
+    # A build from the checkout (the tests' own) keeps the repository's default.
+    built = subprocess.run([os.path.join(BIN, "carrel"), "check", "--user", me()],
                            cwd=TMP, env=clean_env(), capture_output=True, text=True, timeout=60)
     assert "\ncarrel.conf:" in "\n" + built.stdout, built.stdout
 
