@@ -10,6 +10,7 @@
 #include "audit.h"
 #include "catalogue.h"
 #include "circulation.h"
+#include "desk.h"
 #include "search.h"
 #include "web.h"
 
@@ -487,4 +488,32 @@ void api_hold_cancel(struct ctx *c)
 	default:
 		api_error(c, 409, API_ERR_CONFLICT, r.message, NULL);
 	}
+}
+
+/* The account's holds waiting or ready, oldest first, a page at a time. */
+void api_my_holds(struct ctx *c)
+{
+	long limit, offset;
+	if (!read_paging(c, &limit, &offset))
+		return;
+	circ_holds_expire(c->db, c->arena, c->now);
+	struct desk_member_hold *holds;
+	int n = desk_member_holds(c->db, c->arena, c->caller->account_id, &holds);
+	if (n < 0) {
+		internal_error(c);
+		return;
+	}
+	json_t *items = json_array();
+	for (long i = offset; i < n && i < offset + limit; i++) {
+		const struct desk_member_hold *h = &holds[i];
+		json_array_append_new(items, json_pack("{s:I, s:I, s:s, s:s, s:o, s:o}",
+			"id", (json_int_t)h->id, "title_id", (json_int_t)h->title_id,
+			"title", h->title, "status", h->ready ? "ready" : "waiting",
+			"queue_place", h->ready ? json_null() : json_integer(h->place),
+			"pickup_by", *h->pickup_by ? json_string(h->pickup_by) : json_null()));
+	}
+	long next = offset + limit;
+	send_json(c, 200, json_pack("{s:o, s:i, s:i, s:o}", "items", items, "total", n,
+		"limit", (int)limit, "next_cursor", next < n
+		? json_string(api_cursor_make(c->arena, next)) : json_null()));
 }

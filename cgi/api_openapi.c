@@ -53,6 +53,8 @@ static const struct api_operation api_operations[] = {
 	  false, 0, NULL },
 	{ page_api_docs, "getApiDocs", "This document for people, as a page", NULL, NULL,
 	  false, 0, NULL },
+	{ api_my_holds, "listMyHolds", "The token's account's holds, waiting or ready, "
+	  "oldest first", "HoldList", NULL, true, 0, NULL },
 	{ api_hold_place, "placeHold", "Place a hold on a title for the token's account",
 	  "HoldPlaced", NULL, false, 201, "HoldRequest" },
 	{ api_hold_cancel, "cancelHold", "Cancel one of the account's own holds",
@@ -119,6 +121,19 @@ static const char SCHEMAS[] =
 "   \"copies_total\": {\"type\": \"integer\"}, \"copies_available\": {\"type\": \"integer\"}}},"
 "\"HoldRequest\": {\"type\": \"object\", \"required\": [\"title_id\"],"
 "  \"properties\": {\"title_id\": {\"type\": \"integer\", \"minimum\": 1}}},"
+"\"MyHold\": {\"type\": \"object\", \"additionalProperties\": false,"
+"  \"required\": [\"id\", \"title_id\", \"title\", \"status\", \"queue_place\", \"pickup_by\"],"
+"  \"properties\": {\"id\": {\"type\": \"integer\"}, \"title_id\": {\"type\": \"integer\"},"
+"   \"title\": {\"type\": \"string\"},"
+"   \"status\": {\"type\": \"string\", \"enum\": [\"waiting\", \"ready\"]},"
+"   \"queue_place\": {\"type\": [\"integer\", \"null\"], \"description\": \"While waiting\"},"
+"   \"pickup_by\": {\"type\": [\"string\", \"null\"], \"format\": \"date\","
+"     \"description\": \"When ready: the last day to collect it\"}}},"
+"\"HoldList\": {\"type\": \"object\", \"additionalProperties\": false,"
+"  \"required\": [\"items\", \"total\", \"limit\", \"next_cursor\"],"
+"  \"properties\": {\"items\": {\"type\": \"array\", \"items\": {\"$ref\": \"#/components/schemas/MyHold\"}},"
+"   \"total\": {\"type\": \"integer\"}, \"limit\": {\"type\": \"integer\"},"
+"   \"next_cursor\": {\"type\": [\"string\", \"null\"]}}},"
 "\"HoldPlaced\": {\"type\": \"object\", \"additionalProperties\": false, \"required\": [\"hold\"],"
 "  \"properties\": {\"hold\": {\"type\": \"object\", \"additionalProperties\": false,"
 "   \"required\": [\"id\", \"title_id\", \"status\", \"queue_place\"],"

@@ -224,6 +224,7 @@ const struct route routes[] = {
 	{ "GET",  "/api/v1/catalogue",       ROLE_ANON,   api_catalogue },
 	{ "GET",  "/api/v1/titles/{id}",     ROLE_ANON,   api_title },
 	{ "GET",  "/api/v1/me",              ROLE_MEMBER, api_me, .scope = API_SCOPE_READ },
+	{ "GET",  "/api/v1/me/holds",        ROLE_MEMBER, api_my_holds, .scope = API_SCOPE_READ },
 	{ "POST", "/api/v1/holds",           ROLE_MEMBER, api_hold_place, .scope = API_SCOPE_WRITE },
 	{ "POST", "/api/v1/holds/{id}/cancel", ROLE_MEMBER, api_hold_cancel,
 	  .scope = API_SCOPE_WRITE },

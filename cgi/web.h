@@ -254,6 +254,7 @@ void api_catalogue(struct ctx *c);
 void api_title(struct ctx *c);
 void api_me(struct ctx *c);
 void api_hold_place(struct ctx *c);
+void api_my_holds(struct ctx *c);
 void api_hold_cancel(struct ctx *c);
 void api_openapi(struct ctx *c);
 void page_api_docs(struct ctx *c);

@@ -193,9 +193,26 @@ def test_holds_need_read_write_and_are_audited_via_the_token(stack):
     assert hold["title_id"] == tid and hold["status"] in ("waiting", "ready")
     check_error(stack, api(stack, "POST", place, token=writer, body={"title_id": tid}),
                 409, "refused", place, "post")
+    # The account's holds, a page of one at a time; a read token may list them.
+    tid2, _ = add_title(stack, "Api second hold title", copies=1)
+    second = api(stack, "POST", place, token=writer, body={"title_id": tid2})
+    assert second.status == 201, second
+    listed, cursor = [], None
+    for _ in range(3):
+        path = "/api/v1/me/holds?limit=1" + ("&cursor=" + cursor if cursor else "")
+        page = api(stack, "GET", path, token=reader)
+        assert page.status == 200 and page.json["total"] == 2, page
+        check_answer(stack, page, "/api/v1/me/holds")
+        listed += [(h["id"], h["title_id"]) for h in page.json["items"]]
+        cursor = page.json["next_cursor"]
+        if not cursor:
+            break
+    assert listed == [(hold["id"], tid), (second.json["hold"]["id"], tid2)], listed
     cancel = "/api/v1/holds/{id}/cancel"
-    # Another member's token: the hold is not said to exist.
+    # Another member's token: the hold is not said to exist, nor listed.
     _, _, stranger = new_token(stack, scope="read-write")
+    mine = api(stack, "GET", "/api/v1/me/holds", token=stranger)
+    assert mine.status == 200 and mine.json["items"] == [] and mine.json["total"] == 0
     check_error(stack, api(stack, "POST", "/api/v1/holds/%d/cancel" % hold["id"],
                            token=stranger), 404, "not_found", cancel, "post", field="id")
     a = api(stack, "POST", "/api/v1/holds/%d/cancel" % hold["id"], token=writer)
