@@ -108,7 +108,7 @@ static const struct route *find_route(struct ctx *c)
 		api_error(c, 404, API_ERR_NOT_FOUND, "There is nothing at this address of "
 			"the API. /api/v1/openapi.json lists what there is.", NULL);
 	else {
-		http_resp_header(c->resp, "Allow", "GET, HEAD, POST");
+		http_resp_header(c->resp, "Allow", route_methods(c->req));
 		api_error(c, 405, API_ERR_METHOD, "This address cannot be used with that method.",
 			NULL);
 	}

@@ -289,3 +289,16 @@ const struct route *route_match(struct req *req, const char *method,
 	req->nparams = 0;
 	return NULL;
 }
+
+const char *route_methods(struct req *req)
+{
+	bool get = false, post = false;
+	for (int i = 0; i < routes_count; i++) {
+		if (!pattern_match(routes[i].pattern, req->path, req))
+			continue;
+		get = get || !strcmp(routes[i].method, "GET");
+		post = post || !strcmp(routes[i].method, "POST");
+	}
+	req->nparams = 0;
+	return get && post ? "GET, HEAD, POST" : get ? "GET, HEAD" : post ? "POST" : "";
+}

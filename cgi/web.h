@@ -87,6 +87,10 @@ extern const int routes_count;
 const struct route *route_match(struct req *req, const char *method,
 	bool *path_known);
 
+/* The methods some route answers at req->path, for Allow: "GET, HEAD",
+** "POST", "GET, HEAD, POST" or "". */
+const char *route_methods(struct req *req);
+
 /* Render template name in the layout with status, as the response. */
 void web_render(struct ctx *c, const char *name, int status);
 

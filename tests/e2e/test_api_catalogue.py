@@ -247,7 +247,10 @@ def test_errors_are_json(stack):
     check_error(stack, api(stack, "GET", "/api/nothing"), 404, "not_found", None)
     a = api(stack, "POST", "/api/v1/catalogue", body={"q": "x"})
     check_error(stack, a, 405, "method_not_allowed", None)
-    assert a.header("Allow")
+    assert a.header("Allow") == "GET, HEAD", a.header("Allow")
+    a = api(stack, "GET", "/api/v1/holds")
+    check_error(stack, a, 405, "method_not_allowed", None)
+    assert a.header("Allow") == "POST", a.header("Allow")
     a = api(stack, "POST", "/api/v1/catalogue", body="q=x",
             headers={"Content-Type": "application/x-www-form-urlencoded"})
     check_error(stack, a, 415, "unsupported_media_type", None)
