@@ -464,6 +464,7 @@ static void settings_page(struct ctx *c, const char *problem,
 	if (!tv_get(c->view, "currency"))
 		view_currency(c, NULL, NULL);
 	privacy_view_retention(c, NULL, NULL);
+	api_view_rate(c, NULL, NULL);
 	if (problem)
 		tv_set_str(c->view, "problem", problem);
 	if (errs)
@@ -479,6 +480,8 @@ static void settings_page(struct ctx *c, const char *problem,
 		tv_set_str(c->view, "notice", "The currency was saved.");
 	if (done && !strcmp(done, "retention"))
 		tv_set_str(c->view, "notice", "The loan history retention was saved.");
+	if (done && !strcmp(done, "api"))
+		tv_set_str(c->view, "notice", "The API's limit was saved.");
 	web_render(c, "admin_settings", status);
 }
 

@@ -118,3 +118,34 @@ void page_api_token_revoke(struct ctx *c)
 		web_error(c, 500, "The token could not be revoked just now. Please try again.");
 	}
 }
+
+/* ---- the rate limit (/admin/settings) ---- */
+
+void api_view_rate(struct ctx *c, const char *typed, const char *error)
+{
+	if (tv_get(c->view, "api_rate"))
+		return;
+	struct tv *o = tv_set_obj(c->view, "api_rate");
+	if (typed)
+		tv_set_str(o, "value", typed);
+	else
+		tv_set_int(o, "value", api_requests_per_minute(c->db));
+	if (error)
+		tv_set_str(o, "error", error);
+}
+
+void page_admin_api_rate(struct ctx *c)
+{
+	struct form_errors errs = { .n = 0 };
+	const char *typed = http_form(c->req, "api_rate");
+	if (api_rate_save(c->db, c->arena, typed, c->sess.account_id, c->now, &errs)) {
+		if (!errs.n) {
+			web_error(c, 500, "The setting could not be saved just now. Please try again.");
+			return;
+		}
+		api_view_rate(c, typed ? typed : "", form_error_get(&errs, "api_rate"));
+		admin_settings_page(c, 422);
+		return;
+	}
+	web_redirect(c, "/admin/settings?done=api#api");
+}

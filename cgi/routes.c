@@ -182,6 +182,7 @@ const struct route routes[] = {
 	{ "POST", "/admin/settings/limits",  ROLE_ADMIN,  page_admin_limits },
 	{ "POST", "/admin/settings/currency", ROLE_ADMIN, page_admin_currency },
 	{ "POST", "/admin/settings/retention", ROLE_ADMIN, page_admin_retention },
+	{ "POST", "/admin/settings/api",     ROLE_ADMIN,  page_admin_api_rate },
 	{ "POST", "/admin/settings/closed",  ROLE_ADMIN,  page_admin_closed_add },
 	{ "POST", "/admin/settings/closed/{day}/delete", ROLE_ADMIN, page_admin_closed_delete },
 	{ "POST", "/admin/settings/weekly",  ROLE_ADMIN,  page_admin_weekly_add },

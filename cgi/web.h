@@ -264,6 +264,10 @@ void api_openapi(struct ctx *c);
 void page_api_docs(struct ctx *c);
 void page_api_token_create(struct ctx *c);
 void page_api_token_revoke(struct ctx *c);
+/* The API's rate limit on /admin/settings (cgi/api_tokens.c) into the
+** view as "api_rate" (value, error): as typed and refused, else stored. */
+void api_view_rate(struct ctx *c, const char *typed, const char *error);
+void page_admin_api_rate(struct ctx *c);
 /* The profile page's API tokens section (cgi/api_tokens.c) into the view. */
 void api_tokens_view_profile(struct ctx *c);
 void page_opac_home(struct ctx *c);

@@ -267,6 +267,32 @@ const char *api_hold_status(struct db *db, struct arena *a, long long hold_id)
 	return status;
 }
 
+int api_rate_save(struct db *db, struct arena *a, const char *typed, long long actor_id,
+	time_t now, struct form_errors *errs)
+{
+	const char *s = valid_trim(a, typed ? typed : "");
+	long long n = valid_id(s);
+	if (n < 1 || n > API_RATE_MAX || strlen(s) > 6) {
+		form_error(errs, "api_rate", arena_printf(a, "Enter a number of requests from 1 "
+			"to %d.", API_RATE_MAX));
+		return -1;
+	}
+	long long before = api_requests_per_minute(db);
+	if (db_begin(db))
+		return -1;
+	if (db_exec(db, "INSERT INTO setting(key, value) VALUES ('api.requests_per_minute', ?) "
+		"ON CONFLICT(key) DO UPDATE SET value = excluded.value", "t",
+		arena_printf(a, "%lld", n)) != SQLITE_OK ||
+	    audit_record(db, actor_id, now, "settings.save", "settings:api",
+		"API requests a minute per token", arena_printf(a, "%lld", before),
+		arena_printf(a, "%lld", n)) ||
+	    db_commit(db)) {
+		db_rollback(db);
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- paging and ETags ---- */
 
 const char *api_cursor_make(struct arena *a, long offset)

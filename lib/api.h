@@ -63,6 +63,7 @@
 #include "arena.h"
 #include "auth.h"
 #include "db.h"
+#include "valid.h"
 
 #define API_PREFIX "/api/"
 #define API_MAX_BODY (64 * 1024)       /* bytes of a JSON request body */
@@ -167,6 +168,14 @@ const char *api_hold_status(struct db *db, struct arena *a, long long hold_id);
 
 /* The setting api.requests_per_minute (API_RATE_DEFAULT when unset). */
 long long api_requests_per_minute(struct db *db);
+
+#define API_RATE_MAX 100000
+
+/* Set api.requests_per_minute from what an admin typed (1 to
+** API_RATE_MAX). Returns 0; -1 with the reason in errs under
+** "api_rate" (or errs empty on a database error). Audited. */
+int api_rate_save(struct db *db, struct arena *a, const char *typed, long long actor_id,
+	time_t now, struct form_errors *errs);
 
 /* ---- paging and ETags ---- */
 

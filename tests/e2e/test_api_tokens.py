@@ -228,11 +228,24 @@ def test_holds_need_read_write_and_are_audited_via_the_token(stack):
                           "AND action <> 'hold.cancel'").fetchone()[0] == 0
 
 
+def set_rate(admin, value):
+    return admin.form("/admin/settings", "/admin/settings/api", {"api_rate": value})
+
+
 def test_rate_limit_per_token(stack):
     _, _, token = new_token(stack)
     _, _, other = new_token(stack)
+    admin, _ = member(stack, role="admin")
+    r = set_rate(admin, "lots")
+    assert r.status == 422 and 'id="api-rate-error"' in r.body, r
+    assert 'value="lots"' in r.body
+    r = set_rate(admin, "3")
+    assert r.status == 303, r
+    assert "The API&#39;s limit was saved" in admin.get(r.header("Location").split("#")[0]).body \
+        or "The API's limit was saved" in admin.get(r.header("Location").split("#")[0]).body
     with stack.db() as db:
-        db.execute("UPDATE setting SET value = '3' WHERE key = 'api.requests_per_minute'")
+        assert db.execute("SELECT after_value FROM audit WHERE object = 'settings:api' "
+                          "ORDER BY id DESC LIMIT 1").fetchone()[0] == "3"
     try:
         answers = [api(stack, "GET", "/api/v1/me", token=token) for _ in range(4)]
         # Near a minute's turn the window may start again: at most one reset.
