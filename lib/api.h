@@ -10,9 +10,9 @@
 ** whose pattern starts with API_PREFIX ("/api/") is an API route; nothing
 ** else marks it. All answer JSON but one: /api/docs, the document as a
 ** page for people, made from it on the server (no JavaScript), which goes
-** through the same dispatcher (so it too reads no cookies). `carrel routes` prints the scope beside the role, and the
-** OpenAPI document (/api/v1/openapi.json, cgi/api_openapi.c) is checked
-** against those rows by the tests.
+** through the same dispatcher (so it too reads no cookies). `carrel routes`
+** prints "api" and the scope beside the role, and the OpenAPI document
+** (/api/v1/openapi.json, cgi/api_openapi.c) is made from those rows.
 **
 ** Dispatch. cgi/main.c hands every path under /api/ to api_dispatch
 ** (cgi/api.c), which differs from the pages' dispatcher in these ways:
@@ -52,6 +52,14 @@
 ** - Audit: the dispatcher makes the token's account the actor
 **   (audit_set_actor) and names the token (audit_set_via), so every write
 **   done with a token is in the trail with "via API token <name>".
+**
+** Adding an endpoint: a row in cgi/routes.c (with .scope unless public); a
+** handler in cgi/api.c that reads with read_paging / read_body_object /
+** body_id, calls lib/ with c->caller->account_id, and answers with
+** send_json or api_error; an entry in api_operations and the answer's
+** schema in SCHEMAS (cgi/api_openapi.c): without the entry the document
+** refuses to build and tests/unit/test_api.c fails. The e2e suites check
+** each answer against its schema (check_answer in test_api_catalogue.py).
 */
 #ifndef CARREL_API_H
 #define CARREL_API_H
