@@ -8,9 +8,11 @@
 #include <strings.h>
 
 #include "audit.h"
+#include "calendar.h"
 #include "catalogue.h"
 #include "circulation.h"
 #include "desk.h"
+#include "payments.h"
 #include "search.h"
 #include "web.h"
 
@@ -516,4 +518,257 @@ void api_my_holds(struct ctx *c)
 	send_json(c, 200, json_pack("{s:o, s:i, s:i, s:o}", "items", items, "total", n,
 		"limit", (int)limit, "next_cursor", next < n
 		? json_string(api_cursor_make(c->arena, next)) : json_null()));
+}
+
+/* ---- the member's own loans, fines, payments and history ---- */
+
+/* A list page of items (all of the list's total from offset, as sliced by
+** the caller) with its cursor. */
+static void send_list(struct ctx *c, json_t *items, long total, long limit, long offset)
+{
+	long next = offset + limit;
+	send_json(c, 200, json_pack("{s:o, s:i, s:i, s:o}", "items", items, "total",
+		(int)total, "limit", (int)limit, "next_cursor", next < total
+		? json_string(api_cursor_make(c->arena, next)) : json_null()));
+}
+
+/* One open loan, and whether circ_renew would renew it now (and if not,
+** its reason), for the member asking (member_id) or staff (0). */
+static json_t *open_loan_json(struct ctx *c, const struct desk_open_loan *l,
+	long long member_id, const char *today)
+{
+	struct circ_result r;
+	circ_renew_check(c->db, c->arena, c->now, l->id, member_id, &r);
+	return json_pack("{s:I, s:I, s:s, s:s, s:s, s:b, s:i, s:i, s:b, s:o}",
+		"id", (json_int_t)l->id, "title_id", (json_int_t)l->title_id, "title", l->title,
+		"barcode", l->barcode, "due", l->due, "overdue", strcmp(l->due, today) < 0,
+		"renewals", l->renewals, "max_renewals", l->max_renewals,
+		"renewable", r.code == CIRC_OK,
+		"not_renewable_because", r.code == CIRC_OK ? json_null() : json_string(r.message));
+}
+
+void api_my_loans(struct ctx *c)
+{
+	long limit, offset;
+	if (!read_paging(c, &limit, &offset))
+		return;
+	struct desk_open_loan *loans;
+	int n = desk_open_loans(c->db, c->arena, c->caller->account_id, &loans);
+	if (n < 0) {
+		internal_error(c);
+		return;
+	}
+	char today[11];
+	cal_format(cal_day_of(c->now), today);
+	json_t *items = json_array();
+	for (long i = offset; i < n && i < offset + limit; i++)
+		json_array_append_new(items, open_loan_json(c, &loans[i], c->caller->account_id,
+			today));
+	send_list(c, items, n, limit, offset);
+}
+
+/* A renewal's answer: the loan's new due date, or the rule's refusal. */
+static void answer_renewal(struct ctx *c, long long loan_id, const struct circ_result *r)
+{
+	switch (r->code) {
+	case CIRC_OK:
+		send_json(c, 200, json_pack("{s:{s:I, s:s, s:s}}", "loan", "id",
+			(json_int_t)loan_id, "title", r->title ? r->title : "", "due", r->due));
+		return;
+	case CIRC_NOT_FOUND:
+	case CIRC_NOT_YOURS:
+		/* Another's loan is not said to exist. */
+		api_error(c, 404, API_ERR_NOT_FOUND, "There is no open loan with that number.",
+			"id");
+		return;
+	case CIRC_ERROR:
+		internal_error(c);
+		return;
+	default:
+		api_error(c, 409, API_ERR_CONFLICT, r->message, NULL);
+	}
+}
+
+void api_my_loan_renew(struct ctx *c)
+{
+	long long loan_id = valid_id(c->req->params[0]);
+	struct circ_result r;
+	circ_renew(c->db, c->arena, c->now, loan_id, c->caller->account_id, &r);
+	answer_renewal(c, loan_id, &r);
+}
+
+void api_my_fines(struct ctx *c)
+{
+	long long me = c->caller->account_id;
+	struct circ_fines fines;
+	if (circ_fines(c->db, c->arena, me, c->now, &fines)) {
+		internal_error(c);
+		return;
+	}
+	struct circ_standing standing;
+	bool may = circ_may_borrow(c->db, c->arena, me, c->now, &standing);
+	struct desk_ledger_row *rows;
+	int n = desk_fine_ledger(c->db, c->arena, me, &rows);
+	json_t *ledger = json_array();
+	for (int i = 0; i < n; i++)
+		json_array_append_new(ledger, json_pack("{s:o, s:s, s:I, s:s}",
+			"at", json_moment(rows[i].at), "kind", rows[i].kind,
+			"amount_cents", (json_int_t)rows[i].amount_cents, "reason", rows[i].reason));
+	send_json(c, 200, json_pack("{s:I, s:I, s:I, s:b, s:o, s:o}",
+		"recorded_cents", (json_int_t)fines.recorded_cents,
+		"accruing_cents", (json_int_t)fines.accruing_cents,
+		"owed_cents", (json_int_t)fines.owed_cents, "may_borrow", may,
+		"blocked_because", may ? json_null() : json_string(standing.for_member),
+		"ledger", ledger));
+}
+
+void api_my_payments(struct ctx *c)
+{
+	long limit, offset;
+	if (!read_paging(c, &limit, &offset))
+		return;
+	struct payment *p;
+	/* One more than the page, to know whether another follows. */
+	int n = payment_list(c->db, c->arena, c->caller->account_id, (int)(offset + limit + 1),
+		&p);
+	json_t *items = json_array();
+	for (long i = offset; i < n && i < offset + limit; i++)
+		json_array_append_new(items, json_pack("{s:I, s:I, s:s, s:s, s:s, s:o, s:o, s:o}",
+			"id", (json_int_t)p[i].id, "amount_cents", (json_int_t)p[i].amount_cents,
+			"purpose", p[i].purpose, "method", p[i].method, "status", p[i].status,
+			"plan", p[i].plan_id ? json_string(p[i].plan_name) : json_null(),
+			"created_at", json_moment(p[i].created_at),
+			"completed_at", json_moment(p[i].completed_at)));
+	long next = offset + limit;
+	send_json(c, 200, json_pack("{s:o, s:i, s:o}", "items", items, "limit", (int)limit,
+		"next_cursor", n > next ? json_string(api_cursor_make(c->arena, next))
+		: json_null()));
+}
+
+#define HISTORY_MAX 200     /* as /account/history shows */
+
+void api_my_history(struct ctx *c)
+{
+	long limit, offset;
+	if (!read_paging(c, &limit, &offset))
+		return;
+	struct desk_past_loan *past;
+	int n = desk_past_loans(c->db, c->arena, c->caller->account_id, HISTORY_MAX, &past);
+	if (n < 0) {
+		internal_error(c);
+		return;
+	}
+	json_t *items = json_array();
+	for (long i = offset; i < n && i < offset + limit; i++)
+		json_array_append_new(items, json_pack("{s:I, s:s, s:s, s:s, s:I}",
+			"title_id", (json_int_t)past[i].title_id, "title", past[i].title,
+			"loaned", past[i].loaned, "returned", past[i].returned,
+			"fine_cents", (json_int_t)past[i].fine_cents));
+	send_list(c, items, n, limit, offset);
+}
+
+/* ---- staff: the desk's checkout, checkin and renewal ---- */
+
+/* A member of body that must be a string, trimmed; NULL when answered.
+** A missing one is "" when optional. */
+static const char *body_text(struct ctx *c, json_t *body, const char *name, bool required)
+{
+	json_t *v = json_object_get(body, name);
+	if (!v && !required)
+		return "";
+	if (json_is_string(v)) {
+		const char *s = valid_trim(c->arena, json_string_value(v));
+		if (*s || !required)
+			return s;
+	}
+	api_error(c, 422, API_ERR_INVALID_FIELD, arena_printf(c->arena, v && !json_is_string(v)
+		? "%s is a string." : "%s is missing.", name), name);
+	return NULL;
+}
+
+/* The borrower of a checkout: member_id, or member (a card number or
+** email); 0 when answered. */
+static long long checkout_member(struct ctx *c, json_t *body)
+{
+	if (json_object_get(body, "member_id")) {
+		long long id = body_id(c, body, "member_id");
+		if (id && !desk_member_exists(c->db, id)) {
+			api_error(c, 422, API_ERR_INVALID_FIELD, "There is no member with that "
+				"number.", "member_id");
+			return 0;
+		}
+		return id;
+	}
+	const char *typed = body_text(c, body, "member", true);
+	if (!typed)
+		return 0;
+	long long id = circ_find_member(c->db, typed);
+	if (!id)
+		api_error(c, 422, API_ERR_INVALID_FIELD, "No member has that library card "
+			"number or email address.", "member");
+	return id;
+}
+
+/* A refusal of checkout or checkin: 422 on the field at fault, else 409. */
+static void answer_circ_refusal(struct ctx *c, const struct circ_result *r)
+{
+	if (r->code == CIRC_ERROR)
+		internal_error(c);
+	else if (r->code == CIRC_UNKNOWN_BARCODE)
+		api_error(c, 422, API_ERR_INVALID_FIELD, r->message, "barcode");
+	else if (r->code == CIRC_UNKNOWN_MEMBER)
+		api_error(c, 422, API_ERR_INVALID_FIELD, r->message, "member");
+	else
+		api_error(c, 409, API_ERR_CONFLICT, r->message, NULL);
+}
+
+void api_checkout(struct ctx *c)
+{
+	json_t *body = read_body_object(c);
+	if (!body)
+		return;
+	long long member_id = checkout_member(c, body);
+	const char *barcode = member_id ? body_text(c, body, "barcode", true) : NULL;
+	json_decref(body);
+	if (!barcode)
+		return;
+	struct circ_result r;
+	circ_checkout(c->db, c->arena, c->now, member_id, barcode, &r);
+	if (r.code != CIRC_OK) {
+		answer_circ_refusal(c, &r);
+		return;
+	}
+	send_json(c, 201, json_pack("{s:{s:I, s:I, s:s, s:s, s:s}}", "loan",
+		"id", (json_int_t)r.loan_id, "member_id", (json_int_t)member_id,
+		"title", r.title ? r.title : "", "barcode", barcode, "due", r.due));
+}
+
+void api_checkin(struct ctx *c)
+{
+	json_t *body = read_body_object(c);
+	if (!body)
+		return;
+	const char *barcode = body_text(c, body, "barcode", true);
+	json_decref(body);
+	if (!barcode)
+		return;
+	struct circ_result r;
+	circ_checkin(c->db, c->arena, c->now, barcode, &r);
+	if (r.code != CIRC_OK) {
+		answer_circ_refusal(c, &r);
+		return;
+	}
+	json_t *hold = r.held_for ? json_pack("{s:I, s:s, s:s}", "id", (json_int_t)r.hold_id,
+		"member", r.held_for, "pickup_by", r.pickup_by) : json_null();
+	send_json(c, 200, json_pack("{s:{s:I, s:s, s:s, s:s, s:I, s:o}}", "loan",
+		"id", (json_int_t)r.loan_id, "title", r.title ? r.title : "", "barcode", barcode,
+		"due", r.due, "fine_cents", (json_int_t)r.fine_cents, "held_for", hold));
+}
+
+void api_loan_renew(struct ctx *c)
+{
+	long long loan_id = valid_id(c->req->params[0]);
+	struct circ_result r;
+	circ_renew(c->db, c->arena, c->now, loan_id, 0, &r);
+	answer_renewal(c, loan_id, &r);
 }

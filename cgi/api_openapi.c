@@ -59,6 +59,22 @@ static const struct api_operation api_operations[] = {
 	  "HoldPlaced", NULL, false, 201, "HoldRequest" },
 	{ api_hold_cancel, "cancelHold", "Cancel one of the account's own holds",
 	  "HoldCancelled", NULL, false, 0, NULL },
+	{ api_my_loans, "listMyLoans", "The token's account's loans out, soonest due first, "
+	  "with whether each may be renewed now", "LoanList", NULL, true, 0, NULL },
+	{ api_my_loan_renew, "renewMyLoan", "Renew one of the account's own loans (409 with "
+	  "the rule's reason when refused)", "LoanRenewed", NULL, false, 0, NULL },
+	{ api_my_fines, "getMyFines", "What the account owes, whether it may borrow, and "
+	  "the fines ledger (newest first, the last 50)", "Fines", NULL, false, 0, NULL },
+	{ api_my_payments, "listMyPayments", "The account's payments, newest first",
+	  "PaymentList", NULL, true, 0, NULL },
+	{ api_my_history, "listMyHistory", "The account's returned loans, newest first "
+	  "(the last 200, as /account/history)", "HistoryList", NULL, true, 0, NULL },
+	{ api_checkout, "checkOut", "Lend a copy to a member, as the desk's checkout",
+	  "LoanMade", NULL, false, 201, "CheckoutRequest" },
+	{ api_checkin, "checkIn", "Take a copy back, as the desk's checkin", "LoanReturned",
+	  NULL, false, 0, "CheckinRequest" },
+	{ api_loan_renew, "renewLoan", "Renew any member's loan, as the desk does",
+	  "LoanRenewed", NULL, false, 0, NULL },
 };
 
 #define ERROR_SHAPE "{\"type\": \"object\", \"required\": [\"error\"], " \
@@ -145,6 +161,80 @@ static const char SCHEMAS[] =
 "   \"required\": [\"id\", \"status\"],"
 "   \"properties\": {\"id\": {\"type\": \"integer\"},"
 "    \"status\": {\"type\": \"string\", \"enum\": [\"cancelled\"]}}}}},"
+"\"MyLoan\": {\"type\": \"object\", \"additionalProperties\": false,"
+"  \"required\": [\"id\", \"title_id\", \"title\", \"barcode\", \"due\", \"overdue\", \"renewals\", \"max_renewals\", \"renewable\", \"not_renewable_because\"],"
+"  \"properties\": {\"id\": {\"type\": \"integer\"}, \"title_id\": {\"type\": \"integer\"},"
+"   \"title\": {\"type\": \"string\"}, \"barcode\": {\"type\": \"string\"},"
+"   \"due\": {\"type\": \"string\", \"format\": \"date\"}, \"overdue\": {\"type\": \"boolean\"},"
+"   \"renewals\": {\"type\": \"integer\"}, \"max_renewals\": {\"type\": \"integer\"},"
+"   \"renewable\": {\"type\": \"boolean\", \"description\": \"Whether a renewal now would be accepted\"},"
+"   \"not_renewable_because\": {\"type\": [\"string\", \"null\"], \"description\": \"The rule's reason when not renewable\"}}},"
+"\"LoanList\": {\"type\": \"object\", \"additionalProperties\": false,"
+"  \"required\": [\"items\", \"total\", \"limit\", \"next_cursor\"],"
+"  \"properties\": {\"items\": {\"type\": \"array\", \"items\": {\"$ref\": \"#/components/schemas/MyLoan\"}},"
+"   \"total\": {\"type\": \"integer\"}, \"limit\": {\"type\": \"integer\"},"
+"   \"next_cursor\": {\"type\": [\"string\", \"null\"]}}},"
+"\"LoanRenewed\": {\"type\": \"object\", \"additionalProperties\": false, \"required\": [\"loan\"],"
+"  \"properties\": {\"loan\": {\"type\": \"object\", \"additionalProperties\": false,"
+"   \"required\": [\"id\", \"title\", \"due\"],"
+"   \"properties\": {\"id\": {\"type\": \"integer\"}, \"title\": {\"type\": \"string\"},"
+"    \"due\": {\"type\": \"string\", \"format\": \"date\", \"description\": \"The new due date\"}}}}},"
+"\"FineEntry\": {\"type\": \"object\", \"additionalProperties\": false,"
+"  \"required\": [\"at\", \"kind\", \"amount_cents\", \"reason\"],"
+"  \"properties\": {\"at\": {\"type\": \"string\", \"format\": \"date-time\"}, \"kind\": {\"type\": \"string\"},"
+"   \"amount_cents\": {\"type\": \"integer\", \"description\": \"Positive: owed; negative: paid or waived\"},"
+"   \"reason\": {\"type\": \"string\"}}},"
+"\"Fines\": {\"type\": \"object\", \"additionalProperties\": false,"
+"  \"required\": [\"recorded_cents\", \"accruing_cents\", \"owed_cents\", \"may_borrow\", \"blocked_because\", \"ledger\"],"
+"  \"properties\": {\"recorded_cents\": {\"type\": \"integer\"},"
+"   \"accruing_cents\": {\"type\": \"integer\", \"description\": \"Loans out and overdue, not recorded yet\"},"
+"   \"owed_cents\": {\"type\": \"integer\", \"description\": \"What is owed now: both\"},"
+"   \"may_borrow\": {\"type\": \"boolean\"}, \"blocked_because\": {\"type\": [\"string\", \"null\"]},"
+"   \"ledger\": {\"type\": \"array\", \"items\": {\"$ref\": \"#/components/schemas/FineEntry\"}}}},"
+"\"Payment\": {\"type\": \"object\", \"additionalProperties\": false,"
+"  \"required\": [\"id\", \"amount_cents\", \"purpose\", \"method\", \"status\", \"plan\", \"created_at\", \"completed_at\"],"
+"  \"properties\": {\"id\": {\"type\": \"integer\"}, \"amount_cents\": {\"type\": \"integer\"},"
+"   \"purpose\": {\"type\": \"string\"}, \"method\": {\"type\": \"string\"}, \"status\": {\"type\": \"string\"},"
+"   \"plan\": {\"type\": [\"string\", \"null\"], \"description\": \"The membership plan paid for\"},"
+"   \"created_at\": {\"type\": \"string\", \"format\": \"date-time\"},"
+"   \"completed_at\": {\"type\": [\"string\", \"null\"], \"format\": \"date-time\"}}},"
+"\"PaymentList\": {\"type\": \"object\", \"additionalProperties\": false,"
+"  \"required\": [\"items\", \"limit\", \"next_cursor\"],"
+"  \"properties\": {\"items\": {\"type\": \"array\", \"items\": {\"$ref\": \"#/components/schemas/Payment\"}},"
+"   \"limit\": {\"type\": \"integer\"}, \"next_cursor\": {\"type\": [\"string\", \"null\"]}}},"
+"\"PastLoan\": {\"type\": \"object\", \"additionalProperties\": false,"
+"  \"required\": [\"title_id\", \"title\", \"loaned\", \"returned\", \"fine_cents\"],"
+"  \"properties\": {\"title_id\": {\"type\": \"integer\"}, \"title\": {\"type\": \"string\"},"
+"   \"loaned\": {\"type\": \"string\", \"format\": \"date\"}, \"returned\": {\"type\": \"string\", \"format\": \"date\"},"
+"   \"fine_cents\": {\"type\": \"integer\"}}},"
+"\"HistoryList\": {\"type\": \"object\", \"additionalProperties\": false,"
+"  \"required\": [\"items\", \"total\", \"limit\", \"next_cursor\"],"
+"  \"properties\": {\"items\": {\"type\": \"array\", \"items\": {\"$ref\": \"#/components/schemas/PastLoan\"}},"
+"   \"total\": {\"type\": \"integer\"}, \"limit\": {\"type\": \"integer\"},"
+"   \"next_cursor\": {\"type\": [\"string\", \"null\"]}}},"
+"\"CheckoutRequest\": {\"type\": \"object\", \"required\": [\"barcode\"],"
+"  \"description\": \"The borrower as member_id, or as member: a library card number or email address.\","
+"  \"properties\": {\"member_id\": {\"type\": \"integer\", \"minimum\": 1},"
+"   \"member\": {\"type\": \"string\"}, \"barcode\": {\"type\": \"string\"}}},"
+"\"LoanMade\": {\"type\": \"object\", \"additionalProperties\": false, \"required\": [\"loan\"],"
+"  \"properties\": {\"loan\": {\"type\": \"object\", \"additionalProperties\": false,"
+"   \"required\": [\"id\", \"member_id\", \"title\", \"barcode\", \"due\"],"
+"   \"properties\": {\"id\": {\"type\": \"integer\"}, \"member_id\": {\"type\": \"integer\"},"
+"    \"title\": {\"type\": \"string\"}, \"barcode\": {\"type\": \"string\"},"
+"    \"due\": {\"type\": \"string\", \"format\": \"date\"}}}}},"
+"\"CheckinRequest\": {\"type\": \"object\", \"required\": [\"barcode\"],"
+"  \"properties\": {\"barcode\": {\"type\": \"string\"}}},"
+"\"LoanReturned\": {\"type\": \"object\", \"additionalProperties\": false, \"required\": [\"loan\"],"
+"  \"properties\": {\"loan\": {\"type\": \"object\", \"additionalProperties\": false,"
+"   \"required\": [\"id\", \"title\", \"barcode\", \"due\", \"fine_cents\", \"held_for\"],"
+"   \"properties\": {\"id\": {\"type\": \"integer\"}, \"title\": {\"type\": \"string\"},"
+"    \"barcode\": {\"type\": \"string\"}, \"due\": {\"type\": \"string\", \"format\": \"date\"},"
+"    \"fine_cents\": {\"type\": \"integer\", \"description\": \"The fine fixed at the return\"},"
+"    \"held_for\": {\"oneOf\": [{\"type\": \"null\"}, {\"type\": \"object\", \"additionalProperties\": false,"
+"     \"required\": [\"id\", \"member\", \"pickup_by\"],"
+"     \"properties\": {\"id\": {\"type\": \"integer\", \"description\": \"The hold\"},"
+"      \"member\": {\"type\": \"string\"}, \"pickup_by\": {\"type\": \"string\", \"format\": \"date\"}}}],"
+"     \"description\": \"The copy went to the hold shelf for this hold\"}}}}},"
 "\"Me\": {\"type\": \"object\", \"additionalProperties\": false,"
 "  \"required\": [\"account\", \"token\"],"
 "  \"properties\": {"

@@ -229,6 +229,16 @@ const struct route routes[] = {
 	{ "POST", "/api/v1/holds",           ROLE_MEMBER, api_hold_place, .scope = API_SCOPE_WRITE },
 	{ "POST", "/api/v1/holds/{id}/cancel", ROLE_MEMBER, api_hold_cancel,
 	  .scope = API_SCOPE_WRITE },
+	{ "GET",  "/api/v1/me/loans",        ROLE_MEMBER, api_my_loans, .scope = API_SCOPE_READ },
+	{ "POST", "/api/v1/me/loans/{id}/renew", ROLE_MEMBER, api_my_loan_renew,
+	  .scope = API_SCOPE_WRITE },
+	{ "GET",  "/api/v1/me/fines",        ROLE_MEMBER, api_my_fines, .scope = API_SCOPE_READ },
+	{ "GET",  "/api/v1/me/payments",     ROLE_MEMBER, api_my_payments, .scope = API_SCOPE_READ },
+	{ "GET",  "/api/v1/me/history",      ROLE_MEMBER, api_my_history, .scope = API_SCOPE_READ },
+	{ "POST", "/api/v1/checkouts",       ROLE_LIBRARIAN, api_checkout, .scope = API_SCOPE_WRITE },
+	{ "POST", "/api/v1/checkins",        ROLE_LIBRARIAN, api_checkin, .scope = API_SCOPE_WRITE },
+	{ "POST", "/api/v1/loans/{id}/renew", ROLE_LIBRARIAN, api_loan_renew,
+	  .scope = API_SCOPE_WRITE },
 };
 
 const int routes_count = (int)(sizeof routes / sizeof routes[0]);

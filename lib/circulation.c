@@ -932,6 +932,69 @@ static bool renewal_too_soon(struct arena *a, const struct loan_terms *t, lday t
 	return true;
 }
 
+/* Whether renewing the loan is refused now, and why (in r), by every rule
+** circ_renew applies; fills t with the loan's terms. Changes nothing. */
+static bool renewal_refused(struct db *db, struct arena *a, time_t now, long long loan_id,
+	long long member_id, struct loan_terms *tp, struct circ_result *r)
+{
+	struct loan_terms t;
+	if (loan_terms(db, a, loan_id, &t)) {
+		fail(r, CIRC_NOT_FOUND, "That loan is not open.");
+		return true;
+	}
+	*tp = t;
+	if (member_id && t.account_id != member_id) {
+		fail(r, CIRC_NOT_YOURS, "That loan is not yours.");
+		return true;
+	}
+	long long title_id = db_int(db, 0, "SELECT title_id FROM copy WHERE id = ?", "i", t.copy_id);
+	r->title = t.title;
+	struct circ_standing standing;
+	if (!circ_may_borrow(db, a, t.account_id, now, &standing)) {
+		fail(r, CIRC_BLOCKED, member_id ? standing.for_member : standing.for_staff);
+		r->why = standing.why;
+		return true;
+	}
+	if (t.renewals >= t.max_renewals) {
+		fail(r, CIRC_RENEW_LIMIT, arena_printf(a, "This loan has been renewed %d time(s), "
+			"the most allowed.", t.renewals));
+		why_rule(&r->why, t.rule_id, t.rule_category, t.rule_item_type,
+			"renewals of a loan (as it was when the loan was made)",
+			arena_printf(a, "%d", t.max_renewals));
+		return true;
+	}
+	lday today = cal_day_of(now);
+	if (renewal_too_soon(a, &t, today, r))
+		return true;
+	if (db_int(db, 0, "SELECT count(*) FROM hold WHERE title_id = ? AND status = 'waiting' "
+		"AND account_id <> ?", "ii", title_id, t.account_id)) {
+		fail(r, CIRC_RENEW_HELD, "Another reader is waiting for this title, so it cannot "
+			"be renewed. Please return it by its due date.");
+		return true;
+	}
+	struct circ_settings set;
+	circ_settings_get(db, &set);
+	long limit = set.renew_overdue_days;
+	if (today - t.due > limit) {
+		fail(r, CIRC_RENEW_OVERDUE, arena_printf(a, "This loan is more than %ld days overdue "
+			"and cannot be renewed; please return it.", limit));
+		why_setting(&r->why, CIRC_SETTING_RENEW_OVERDUE, "days overdue a loan may be "
+			"and still be renewed", arena_printf(a, "%ld", limit));
+		return true;
+	}
+	return false;
+}
+
+void circ_renew_check(struct db *db, struct arena *a, time_t now, long long loan_id,
+	long long member_id, struct circ_result *r)
+{
+	memset(r, 0, sizeof *r);
+	r->message = "";
+	r->loan_id = loan_id;
+	struct loan_terms t;
+	renewal_refused(db, a, now, loan_id, member_id, &t, r);
+}
+
 void circ_renew(struct db *db, struct arena *a, time_t now, long long loan_id,
 	long long member_id, struct circ_result *r)
 {
@@ -943,49 +1006,9 @@ void circ_renew(struct db *db, struct arena *a, time_t now, long long loan_id,
 		return;
 	}
 	struct loan_terms t;
-	if (loan_terms(db, a, loan_id, &t)) {
-		fail(r, CIRC_NOT_FOUND, "That loan is not open.");
+	if (renewal_refused(db, a, now, loan_id, member_id, &t, r))
 		goto refuse;
-	}
-	if (member_id && t.account_id != member_id) {
-		fail(r, CIRC_NOT_YOURS, "That loan is not yours.");
-		goto refuse;
-	}
-	long long title_id = db_int(db, 0, "SELECT title_id FROM copy WHERE id = ?", "i", t.copy_id);
-	r->title = t.title;
-	struct circ_standing standing;
-	if (!circ_may_borrow(db, a, t.account_id, now, &standing)) {
-		fail(r, CIRC_BLOCKED, member_id ? standing.for_member : standing.for_staff);
-		r->why = standing.why;
-		goto refuse;
-	}
-	if (t.renewals >= t.max_renewals) {
-		fail(r, CIRC_RENEW_LIMIT, arena_printf(a, "This loan has been renewed %d time(s), "
-			"the most allowed.", t.renewals));
-		why_rule(&r->why, t.rule_id, t.rule_category, t.rule_item_type,
-			"renewals of a loan (as it was when the loan was made)",
-			arena_printf(a, "%d", t.max_renewals));
-		goto refuse;
-	}
 	lday today = cal_day_of(now);
-	if (renewal_too_soon(a, &t, today, r))
-		goto refuse;
-	if (db_int(db, 0, "SELECT count(*) FROM hold WHERE title_id = ? AND status = 'waiting' "
-		"AND account_id <> ?", "ii", title_id, t.account_id)) {
-		fail(r, CIRC_RENEW_HELD, "Another reader is waiting for this title, so it cannot "
-			"be renewed. Please return it by its due date.");
-		goto refuse;
-	}
-	struct circ_settings set;
-	circ_settings_get(db, &set);
-	long limit = set.renew_overdue_days;
-	if (today - t.due > limit) {
-		fail(r, CIRC_RENEW_OVERDUE, arena_printf(a, "This loan is more than %ld days overdue "
-			"and cannot be renewed; please return it.", limit));
-		why_setting(&r->why, CIRC_SETTING_RENEW_OVERDUE, "days overdue a loan may be "
-			"and still be renewed", arena_printf(a, "%ld", limit));
-		goto refuse;
-	}
 	struct closed_days closed;
 	if (circ_closed_days(db, a, &closed))
 		goto error;

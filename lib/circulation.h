@@ -129,6 +129,12 @@ void circ_checkin(struct db *db, struct arena *a, time_t now, const char *barcod
 void circ_renew(struct db *db, struct arena *a, time_t now, long long loan_id,
 	long long member_id, struct circ_result *r);
 
+/* Whether circ_renew would renew the loan now: r->code CIRC_OK, or the
+** refusal it would give with its message (said to the member when
+** member_id is not 0). Changes nothing. */
+void circ_renew_check(struct db *db, struct arena *a, time_t now, long long loan_id,
+	long long member_id, struct circ_result *r);
+
 /* Place a hold on a title for a member; r->queue_place is their place.
 ** Refused as circ_hold_check says, changing nothing (no copy is taken off
 ** the shelf for a refused hold). */
