@@ -12,6 +12,7 @@
 #include "catalogue.h"
 #include "circulation.h"
 #include "desk.h"
+#include "members.h"
 #include "payments.h"
 #include "search.h"
 #include "web.h"
@@ -771,4 +772,108 @@ void api_loan_renew(struct ctx *c)
 	struct circ_result r;
 	circ_renew(c->db, c->arena, c->now, loan_id, 0, &r);
 	answer_renewal(c, loan_id, &r);
+}
+
+/* ---- staff: members ---- */
+
+static json_t *member_row_json(const struct member_row *m)
+{
+	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:I}",
+		"id", (json_int_t)m->id, "name", m->name, "email", m->email, "phone", m->phone,
+		"card_number", m->card_number, "category", m->category, "membership", m->status,
+		"until", *m->until ? json_string(m->until) : json_null(),
+		"owed_cents", (json_int_t)m->owed_cents);
+}
+
+/* Members whose name, email, phone or card has q, by name, a page at a
+** time: the staff's members list. */
+void api_members(struct ctx *c)
+{
+	long limit, offset;
+	if (!read_paging(c, &limit, &offset))
+		return;
+	const char *q = valid_trim(c->arena, http_query(c->req, "q"));
+	if (strlen(q) > 200) {
+		api_error(c, 422, API_ERR_INVALID_FIELD, "q is at most 200 characters.", "q");
+		return;
+	}
+	/* A page of the list when the offset falls on one, else sliced. */
+	bool on_page = offset % limit == 0;
+	struct member_filter f = { .q = q, .sort = MSORT_NAME,
+		.page = on_page ? offset / limit + 1 : 1,
+		.per_page = on_page ? limit : offset + limit };
+	struct member_row *rows = arena_alloc(c->arena, sizeof *rows * (size_t)f.per_page);
+	long total = 0;
+	long n = member_list(c->db, c->arena, &f, cal_day_of(c->now), rows, &total);
+	if (n < 0) {
+		internal_error(c);
+		return;
+	}
+	json_t *items = json_array();
+	for (long i = on_page ? 0 : offset; i < n; i++)
+		json_array_append_new(items, member_row_json(&rows[i]));
+	send_list(c, items, total, limit, offset);
+}
+
+static void send_member(struct ctx *c, int status, long long id, const char *password)
+{
+	struct desk_summary s;
+	int rc = desk_member_summary(c->db, c->arena, id, c->now, &s);
+	if (rc) {
+		if (rc > 0)
+			api_error(c, 404, API_ERR_NOT_FOUND, "There is no member with that number.",
+				"id");
+		else
+			internal_error(c);
+		return;
+	}
+	json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:o, s:s}, "
+		"s:i, s:i, s:i, s:I, s:b, s:o}",
+		"id", (json_int_t)s.id, "name", s.name, "email", s.email, "phone", s.phone,
+		"card_number", s.card, "category", s.category, "notes", s.notes,
+		"membership", "status", s.membership.label, "until", *s.membership.until
+		? json_string(s.membership.until) : json_null(), "plan", s.membership.plan_name,
+		"loans_out", s.loans_out, "overdue", s.overdue, "holds_ready", s.holds_ready,
+		"owed_cents", (json_int_t)s.owed_cents, "may_borrow", s.blocked == NULL,
+		"blocked_because", s.blocked ? json_string(s.blocked) : json_null());
+	if (password)
+		json_object_set_new(o, "temporary_password", json_string(password));
+	send_json(c, status, json_pack("{s:o}", "member", o));
+}
+
+void api_member(struct ctx *c)
+{
+	send_member(c, 200, valid_id(c->req->params[0]), NULL);
+}
+
+void api_member_create(struct ctx *c)
+{
+	json_t *body = read_body_object(c);
+	if (!body)
+		return;
+	const char *name = body_text(c, body, "name", false);
+	const char *email = name ? body_text(c, body, "email", false) : NULL;
+	const char *phone = email ? body_text(c, body, "phone", false) : NULL;
+	const char *category = phone ? body_text(c, body, "category", false) : NULL;
+	json_t *plan = json_object_get(body, "plan_id");
+	long long plan_id = category && plan ? body_id(c, body, "plan_id") : 0;
+	json_decref(body);
+	if (!category || (plan && !plan_id))
+		return;
+	struct account_input in = { name, email, phone, NULL };
+	struct form_errors errs = { .n = 0 };
+	long long id = 0;
+	const char *password;
+	switch (members_create(c, &in, category, plan_id,
+		c->caller->account_id, &errs, &id, &password)) {
+	case ACCOUNT_OK:
+		send_member(c, 201, id, password);
+		return;
+	case ACCOUNT_ERROR:
+		internal_error(c);
+		return;
+	default:
+		api_error(c, 422, API_ERR_INVALID_FIELD, errs.n ? errs.items[0].message
+			: "The member could not be made.", errs.n ? errs.items[0].field : NULL);
+	}
 }

@@ -75,6 +75,15 @@ static const struct api_operation api_operations[] = {
 	  NULL, false, 0, "CheckinRequest" },
 	{ api_loan_renew, "renewLoan", "Renew any member's loan, as the desk does",
 	  "LoanRenewed", NULL, false, 0, NULL },
+	{ api_members, "listMembers", "Look members up by name, email, phone or card, by "
+	  "name, as the staff's members list", "MemberList",
+	  "[" STR_PARAM("q", "Part of a name, email or phone, or a card number") "]", true, 0,
+	  NULL },
+	{ api_member, "getMember", "A member as the desk sees them: details, membership, "
+	  "loans, fines and whether they may borrow", "MemberDetail", NULL, false, 0, NULL },
+	{ api_member_create, "createMember", "Make a member as the staff's new-member form "
+	  "does; the temporary password is in this answer only", "MemberDetail", NULL, false,
+	  201, "MemberRequest" },
 };
 
 #define ERROR_SHAPE "{\"type\": \"object\", \"required\": [\"error\"], " \
@@ -235,6 +244,40 @@ static const char SCHEMAS[] =
 "     \"properties\": {\"id\": {\"type\": \"integer\", \"description\": \"The hold\"},"
 "      \"member\": {\"type\": \"string\"}, \"pickup_by\": {\"type\": \"string\", \"format\": \"date\"}}}],"
 "     \"description\": \"The copy went to the hold shelf for this hold\"}}}}},"
+"\"MemberRow\": {\"type\": \"object\", \"additionalProperties\": false,"
+"  \"required\": [\"id\", \"name\", \"email\", \"phone\", \"card_number\", \"category\", \"membership\", \"until\", \"owed_cents\"],"
+"  \"properties\": {\"id\": {\"type\": \"integer\"}, \"name\": {\"type\": \"string\"},"
+"   \"email\": {\"type\": \"string\"}, \"phone\": {\"type\": \"string\"},"
+"   \"card_number\": {\"type\": \"string\"}, \"category\": {\"type\": \"string\"},"
+"   \"membership\": {\"type\": \"string\", \"enum\": [\"active\", \"expired\", \"pending\", \"none\"]},"
+"   \"until\": {\"type\": [\"string\", \"null\"], \"format\": \"date\"},"
+"   \"owed_cents\": {\"type\": \"integer\", \"description\": \"Recorded fines\"}}},"
+"\"MemberList\": {\"type\": \"object\", \"additionalProperties\": false,"
+"  \"required\": [\"items\", \"total\", \"limit\", \"next_cursor\"],"
+"  \"properties\": {\"items\": {\"type\": \"array\", \"items\": {\"$ref\": \"#/components/schemas/MemberRow\"}},"
+"   \"total\": {\"type\": \"integer\"}, \"limit\": {\"type\": \"integer\"},"
+"   \"next_cursor\": {\"type\": [\"string\", \"null\"]}}},"
+"\"MemberDetail\": {\"type\": \"object\", \"additionalProperties\": false, \"required\": [\"member\"],"
+"  \"properties\": {\"member\": {\"type\": \"object\", \"additionalProperties\": false,"
+"   \"required\": [\"id\", \"name\", \"email\", \"phone\", \"card_number\", \"category\", \"notes\", \"membership\", \"loans_out\", \"overdue\", \"holds_ready\", \"owed_cents\", \"may_borrow\", \"blocked_because\"],"
+"   \"properties\": {\"id\": {\"type\": \"integer\"}, \"name\": {\"type\": \"string\"},"
+"    \"email\": {\"type\": \"string\"}, \"phone\": {\"type\": \"string\"},"
+"    \"card_number\": {\"type\": \"string\"}, \"category\": {\"type\": \"string\"},"
+"    \"notes\": {\"type\": \"string\", \"description\": \"Staff notes\"},"
+"    \"membership\": {\"type\": \"object\", \"additionalProperties\": false,"
+"     \"required\": [\"status\", \"until\", \"plan\"],"
+"     \"properties\": {\"status\": {\"type\": \"string\", \"enum\": [\"active\", \"expired\", \"pending\", \"none\"]},"
+"      \"until\": {\"type\": [\"string\", \"null\"], \"format\": \"date\"}, \"plan\": {\"type\": \"string\"}}},"
+"    \"loans_out\": {\"type\": \"integer\"}, \"overdue\": {\"type\": \"integer\"},"
+"    \"holds_ready\": {\"type\": \"integer\"},"
+"    \"owed_cents\": {\"type\": \"integer\", \"description\": \"Owed now, accruing fines included\"},"
+"    \"may_borrow\": {\"type\": \"boolean\"}, \"blocked_because\": {\"type\": [\"string\", \"null\"]},"
+"    \"temporary_password\": {\"type\": \"string\", \"description\": \"Only in the answer that made the member: they change it at first login\"}}}}},"
+"\"MemberRequest\": {\"type\": \"object\", \"required\": [\"name\", \"email\", \"category\"],"
+"  \"properties\": {\"name\": {\"type\": \"string\"}, \"email\": {\"type\": \"string\"},"
+"   \"phone\": {\"type\": \"string\"},"
+"   \"category\": {\"type\": \"string\", \"description\": \"One of the admin's member categories\"},"
+"   \"plan_id\": {\"type\": \"integer\", \"minimum\": 1, \"description\": \"A membership plan: a free one is joined now, another waits for payment\"}}},"
 "\"Me\": {\"type\": \"object\", \"additionalProperties\": false,"
 "  \"required\": [\"account\", \"token\"],"
 "  \"properties\": {"

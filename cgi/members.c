@@ -200,45 +200,56 @@ static const char *temporary_password(struct ctx *c)
 	return out;
 }
 
+enum account_result members_create(struct ctx *c, struct account_input *in,
+	const char *category, long long plan_id, long long actor_id, struct form_errors *errs,
+	long long *id, const char **password)
+{
+	*password = temporary_password(c);
+	in->password = *password;
+	account_validate(c->arena, in, errs);
+	check_category(c, category, errs);
+	struct plan plan = { 0 };
+	if (plan_id && plan_get(c->db, c->arena, plan_id, &plan))
+		form_error(errs, "plan", "Choose one of the plans.");
+	if (errs->n)
+		return ACCOUNT_INVALID;
+	struct auth_cost cost = web_auth_cost(c);
+	*id = 0;
+	enum account_result rc = account_create(c->db, &cost, in, ROLE_MEMBER, c->now, errs, id);
+	if (rc != ACCOUNT_OK)
+		return rc;
+	member_set_category(c->db, *id, category, c->now);
+	account_require_password_change(c->db, *id);
+	if (plan.id && plan.price_cents == 0) {
+		struct pay_result r;
+		payment_free_plan(c->db, c->arena, c->now, *id, plan.id, actor_id, &r);
+	} else if (plan.id) {
+		/* The member's page then offers this plan, waiting for payment. */
+		membership_join_pending(c->db, *id, &plan, c->now);
+	}
+	return ACCOUNT_OK;
+}
+
 void page_members_new(struct ctx *c)
 {
 	struct member_form m;
 	read_member_form(c, &m);
 	struct form_errors errs = { .n = 0 };
-	const char *password = temporary_password(c);
-	m.in.password = password;
-	account_validate(c->arena, &m.in, &errs);
-	check_category(c, m.category, &errs);
-	struct plan plan = { 0 };
-	if (m.plan_id && plan_get(c->db, c->arena, m.plan_id, &plan))
-		form_error(&errs, "plan", "Choose one of the plans.");
-	if (errs.n) {
-		member_form_page(c, 0, &m, &errs, 422);
-		return;
-	}
-	struct auth_cost cost = web_auth_cost(c);
+	const char *password;
 	long long id = 0;
-	enum account_result rc = account_create(c->db, &cost, &m.in, ROLE_MEMBER, c->now,
-		&errs, &id);
-	if (rc != ACCOUNT_OK) {
-		if (rc == ACCOUNT_ERROR)
-			web_error(c, 500, "The member could not be created just now; nothing was saved.");
-		else
-			member_form_page(c, 0, &m, &errs, 422);
+	switch (members_create(c, &m.in, m.category, m.plan_id, c->sess.account_id, &errs, &id,
+		&password)) {
+	case ACCOUNT_OK:
+		/* The temporary password is shown once, in this answer: never in a
+		** URL (it would stay in the history, logs and Referer headers). */
+		member_page(c, id, "The member was created.", password, NULL, 200);
 		return;
+	case ACCOUNT_ERROR:
+		web_error(c, 500, "The member could not be created just now; nothing was saved.");
+		return;
+	default:
+		member_form_page(c, 0, &m, &errs, 422);
 	}
-	member_set_category(c->db, id, m.category, c->now);
-	account_require_password_change(c->db, id);
-	if (plan.id && plan.price_cents == 0) {
-		struct pay_result r;
-		payment_free_plan(c->db, c->arena, c->now, id, plan.id, c->sess.account_id, &r);
-	} else if (plan.id) {
-		/* The page then offers this plan, waiting for payment. */
-		membership_join_pending(c->db, id, &plan, c->now);
-	}
-	/* The temporary password is shown once, in this answer: never in a URL
-	** (it would stay in the history, logs and Referer headers). */
-	member_page(c, id, "The member was created.", password, NULL, 200);
 }
 
 #define STAFF_ONLY_BY_ADMIN "The details of a staff account can be changed only by an admin."

@@ -239,6 +239,10 @@ const struct route routes[] = {
 	{ "POST", "/api/v1/checkins",        ROLE_LIBRARIAN, api_checkin, .scope = API_SCOPE_WRITE },
 	{ "POST", "/api/v1/loans/{id}/renew", ROLE_LIBRARIAN, api_loan_renew,
 	  .scope = API_SCOPE_WRITE },
+	{ "GET",  "/api/v1/members",         ROLE_LIBRARIAN, api_members, .scope = API_SCOPE_READ },
+	{ "POST", "/api/v1/members",         ROLE_LIBRARIAN, api_member_create,
+	  .scope = API_SCOPE_WRITE },
+	{ "GET",  "/api/v1/members/{id}",    ROLE_LIBRARIAN, api_member, .scope = API_SCOPE_READ },
 };
 
 const int routes_count = (int)(sizeof routes / sizeof routes[0]);

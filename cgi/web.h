@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include "account.h"
 #include "api.h"
 #include "arena.h"
 #include "auth.h"
@@ -260,6 +261,16 @@ void api_me(struct ctx *c);
 void api_hold_place(struct ctx *c);
 void api_my_holds(struct ctx *c);
 void api_hold_cancel(struct ctx *c);
+/* Make a member as the staff's "new member" form does (cgi/members.c): a
+** temporary password (to *password, shown once), the category, and the
+** plan (free: joined now; else waiting for payment) when plan_id is not 0.
+** ACCOUNT_INVALID or ACCOUNT_EMAIL_TAKEN with the reasons in errs. */
+enum account_result members_create(struct ctx *c, struct account_input *in,
+	const char *category, long long plan_id, long long actor_id, struct form_errors *errs,
+	long long *id, const char **password);
+void api_members(struct ctx *c);
+void api_member(struct ctx *c);
+void api_member_create(struct ctx *c);
 void api_my_loans(struct ctx *c);
 void api_my_loan_renew(struct ctx *c);
 void api_my_fines(struct ctx *c);
