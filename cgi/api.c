@@ -3,6 +3,7 @@
 ** search, a title, and who a token is. The rules are in lib/api.h.
 */
 #include <jansson.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -10,6 +11,8 @@
 #include "audit.h"
 #include "calendar.h"
 #include "catalogue.h"
+#include "cataloguing.h"
+#include "ebookfile.h"
 #include "circulation.h"
 #include "desk.h"
 #include "members.h"
@@ -876,4 +879,272 @@ void api_member_create(struct ctx *c)
 		api_error(c, 422, API_ERR_INVALID_FIELD, errs.n ? errs.items[0].message
 			: "The member could not be made.", errs.n ? errs.items[0].field : NULL);
 	}
+}
+
+/* ---- staff: titles and copies ---- */
+
+/* A member of body as the form's text: a string as it is, a whole number
+** written out, null as ""; an array of strings (authors) one a line. Sets
+** *out only when the member is there. False when answered (422). */
+static bool body_form_value(struct ctx *c, json_t *body, const char *name, bool list,
+	const char **out)
+{
+	json_t *v = json_object_get(body, name);
+	if (!v)
+		return true;
+	if (json_is_string(v))
+		*out = json_string_value(v);
+	else if (json_is_integer(v))
+		*out = arena_printf(c->arena, "%lld", (long long)json_integer_value(v));
+	else if (json_is_null(v))
+		*out = "";
+	else if (list && json_is_array(v)) {
+		const char *joined = "";
+		size_t i;
+		json_t *item;
+		json_array_foreach(v, i, item) {
+			if (!json_is_string(item))
+				goto wrong;
+			joined = arena_printf(c->arena, "%s%s%s", joined, i ? "\n" : "",
+				json_string_value(item));
+		}
+		*out = joined;
+	} else
+		goto wrong;
+	return true;
+wrong:
+	api_error(c, 422, API_ERR_INVALID_FIELD, arena_printf(c->arena, list ? "%s is a list "
+		"of strings, or a string." : "%s is a string or a whole number.", name), name);
+	return false;
+}
+
+/* The refusal of a form's checks as the API's: the first error's field. */
+static void answer_form_errors(struct ctx *c, const struct form_errors *errs)
+{
+	api_error(c, 422, API_ERR_INVALID_FIELD, errs->n ? errs->items[0].message
+		: "Something sent is not right.", errs->n ? errs->items[0].field : NULL);
+}
+
+/* The title's fields the body sends over in (the rest as they are). */
+static bool read_title_body(struct ctx *c, json_t *body, struct title_input *in)
+{
+	static const struct { const char *name; size_t offset; } fields[] = {
+#define F(f) { #f, offsetof(struct title_input, f) }
+		F(isbn), F(title), F(subtitle), F(publisher), F(pub_date), F(genre),
+		F(section), F(language), F(pages), F(description), F(format),
+#undef F
+	};
+	if (!body_form_value(c, body, "authors", true, &in->authors))
+		return false;
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+		if (!body_form_value(c, body, fields[i].name, false,
+			(const char **)((char *)in + fields[i].offset)))
+			return false;
+	return true;
+}
+
+/* Save a title as the staff's title form does (no cover or e-book file
+** here: those stay as they are). */
+static void save_title_json(struct ctx *c, long long id, struct title_input *in)
+{
+	struct form_errors errs = { .n = 0 };
+	if (cataloguing_title_validate(c->db, c->arena, in, &errs) == CAT_OK &&
+	    cataloguing_isbn_taken(c->db, in->isbn13, id))
+		form_error(&errs, "isbn", "Another title in the catalogue already has this ISBN.");
+	/* A title with an e-book file stays an e-book until the file goes. */
+	if (!errs.n && id && strcmp(in->format, "ebook") &&
+	    ebookfile_get(c->db, c->arena, id, &(struct ebook_file_row){ 0 }) == 1)
+		form_error(&errs, "format", "This title has an e-book file; remove it on the "
+			"title's page to make it a print title.");
+	long long saved = 0;
+	enum cat_result r = errs.n ? CAT_INVALID : cataloguing_title_save(c->db, id, in, NULL,
+		c->now, &errs, &saved);
+	if (r == CAT_ERROR) {
+		internal_error(c);
+		return;
+	}
+	if (r != CAT_OK) {
+		answer_form_errors(c, &errs);
+		return;
+	}
+	c->req->params[0] = arena_printf(c->arena, "%lld", saved);
+	api_title(c);
+	if (c->resp->status == 200 && !id)
+		c->resp->status = 201;
+}
+
+void api_title_create(struct ctx *c)
+{
+	json_t *body = read_body_object(c);
+	if (!body)
+		return;
+	struct title_input in;
+	memset(&in, 0, sizeof in);
+	in.isbn = in.title = in.subtitle = in.authors = in.publisher = in.pub_date = "";
+	in.genre = in.section = in.language = in.pages = in.description = "";
+	in.format = "print";
+	bool ok = read_title_body(c, body, &in);
+	json_decref(body);
+	if (ok)
+		save_title_json(c, 0, &in);
+}
+
+void api_title_update(struct ctx *c)
+{
+	long long id = valid_id(c->req->params[0]);
+	struct title_detail t;
+	int rc = catalogue_title_get(c->db, c->arena, id, &t);
+	if (rc) {
+		if (rc > 0)
+			api_error(c, 404, API_ERR_NOT_FOUND, "There is no title with that number.",
+				"id");
+		else
+			internal_error(c);
+		return;
+	}
+	json_t *body = read_body_object(c);
+	if (!body)
+		return;
+	struct title_input in;
+	titles_input_of(c, &t, &in);
+	bool ok = read_title_body(c, body, &in);
+	json_decref(body);
+	if (ok)
+		save_title_json(c, id, &in);
+}
+
+/* The copy's fields the body sends over in, and its item type (NULL: as
+** it is). */
+static bool read_copy_body(struct ctx *c, json_t *body, struct copy_input *in,
+	const char **item_type)
+{
+	static const struct { const char *name; size_t offset; } fields[] = {
+#define F(f) { #f, offsetof(struct copy_input, f) }
+		F(barcode), F(location), F(status), F(acquired_on), F(source), F(cost), F(notes),
+#undef F
+	};
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+		if (!body_form_value(c, body, fields[i].name, false,
+			(const char **)((char *)in + fields[i].offset)))
+			return false;
+	*item_type = NULL;
+	return body_form_value(c, body, "item_type", false, item_type);
+}
+
+/* The copy's item type as the copies form sets it; false when answered. */
+static bool set_copy_item_type(struct ctx *c, long long copy_id, const char *code)
+{
+	struct form_errors errs = { .n = 0 };
+	if (!code || !*code)
+		return true;
+	switch (lists_copy_set_item_type(c->db, copy_id, code)) {
+	case LISTS_OK:
+		return true;
+	case LISTS_INVALID:
+		lists_check_code(c->db, LIST_ITEM_TYPE, code, "item_type", &errs);
+		answer_form_errors(c, &errs);
+		return false;
+	default:
+		internal_error(c);
+		return false;
+	}
+}
+
+/* A copy of the title, as the title's answer shows it. */
+static void send_copy(struct ctx *c, int status, long long title_id, long long copy_id)
+{
+	struct title_detail t;
+	if (catalogue_title_get(c->db, c->arena, title_id, &t)) {
+		internal_error(c);
+		return;
+	}
+	for (int i = 0; i < t.ncopies; i++)
+		if (t.copies[i].id == copy_id) {
+			json_t *o = copy_json(c, &t.copies[i]);
+			json_object_set_new(o, "barcode", json_string(t.copies[i].barcode));
+			json_object_set_new(o, "title_id", json_integer(title_id));
+			send_json(c, status, json_pack("{s:o}", "copy", o));
+			return;
+		}
+	internal_error(c);
+}
+
+static void answer_copy_result(struct ctx *c, enum cat_result r,
+	const struct form_errors *errs, const char *not_found)
+{
+	if (r == CAT_NOT_FOUND)
+		api_error(c, 404, API_ERR_NOT_FOUND, not_found, "id");
+	else if (r == CAT_ERROR)
+		internal_error(c);
+	else
+		answer_form_errors(c, errs);
+}
+
+void api_copy_add(struct ctx *c)
+{
+	long long title_id = valid_id(c->req->params[0]);
+	json_t *body = read_body_object(c);
+	if (!body)
+		return;
+	struct copy_input in = { "", "", "", "", "", "", "", 0 };
+	const char *item_type;
+	bool ok = read_copy_body(c, body, &in, &item_type);
+	json_decref(body);
+	if (!ok)
+		return;
+	struct form_errors errs = { .n = 0 };
+	enum cat_result r = cataloguing_copy_validate(c->arena, &in, true, &errs);
+	if (item_type && *item_type && !lists_check_code(c->db, LIST_ITEM_TYPE, item_type,
+		"item_type", &errs))
+		r = CAT_INVALID;
+	long long copy_id = 0;
+	if (r == CAT_OK)
+		r = cataloguing_copy_add(c->db, title_id, &in, c->now, &errs, &copy_id);
+	if (r != CAT_OK) {
+		answer_copy_result(c, r, &errs, "There is no title with that number.");
+		return;
+	}
+	if (set_copy_item_type(c, copy_id, item_type))
+		send_copy(c, 201, title_id, copy_id);
+}
+
+void api_copy_update(struct ctx *c)
+{
+	long long title_id = valid_id(c->req->params[0]);
+	long long copy_id = valid_id(c->req->params[1]);
+	struct title_detail t;
+	const struct copy_info *k = NULL;
+	if (!catalogue_title_get(c->db, c->arena, title_id, &t))
+		for (int i = 0; i < t.ncopies; i++)
+			if (t.copies[i].id == copy_id)
+				k = &t.copies[i];
+	if (!k) {
+		api_error(c, 404, API_ERR_NOT_FOUND, "There is no such copy of this title.", "id");
+		return;
+	}
+	json_t *body = read_body_object(c);
+	if (!body)
+		return;
+	/* What is not sent stays as it is. */
+	struct copy_input in = { k->barcode, k->location, k->status, k->acquired_on, k->source,
+		k->cost_cents ? arena_printf(c->arena, "%lld.%02lld", k->cost_cents / 100,
+		k->cost_cents % 100) : "", k->notes, 0 };
+	const char *item_type;
+	bool ok = read_copy_body(c, body, &in, &item_type);
+	json_decref(body);
+	if (!ok)
+		return;
+	struct form_errors errs = { .n = 0 };
+	enum cat_result r = cataloguing_copy_validate(c->arena, &in, false, &errs);
+	if (item_type && *item_type && !lists_check_code(c->db, LIST_ITEM_TYPE, item_type,
+		"item_type", &errs))
+		r = CAT_INVALID;
+	if (r == CAT_OK)
+		r = cataloguing_copy_update(c->db, title_id, copy_id, &in, c->now, &errs);
+	if (r != CAT_OK) {
+		answer_copy_result(c, r, &errs, "There is no such copy of this title.");
+		return;
+	}
+	if (set_copy_item_type(c, copy_id, item_type))
+		send_copy(c, 200, title_id, copy_id);
 }

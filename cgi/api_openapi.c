@@ -81,6 +81,15 @@ static const struct api_operation api_operations[] = {
 	  NULL },
 	{ api_member, "getMember", "A member as the desk sees them: details, membership, "
 	  "loans, fines and whether they may borrow", "MemberDetail", NULL, false, 0, NULL },
+	{ api_title_create, "createTitle", "Catalogue a title as the staff's title form "
+	  "does (no cover or e-book file); the answer is the title", "Title", NULL, false, 201,
+	  "TitleRequest" },
+	{ api_title_update, "updateTitle", "Change a title: the members sent replace its "
+	  "values, the rest stay", "Title", NULL, false, 0, "TitleRequest" },
+	{ api_copy_add, "addCopy", "Add a copy to a title, as the title's copies form",
+	  "CopyAnswer", NULL, false, 201, "CopyRequest" },
+	{ api_copy_update, "updateCopy", "Change a copy: the members sent replace its values, "
+	  "the rest stay", "CopyAnswer", NULL, false, 0, "CopyRequest" },
 	{ api_member_create, "createMember", "Make a member as the staff's new-member form "
 	  "does; the temporary password is in this answer only", "MemberDetail", NULL, false,
 	  201, "MemberRequest" },
@@ -278,6 +287,33 @@ static const char SCHEMAS[] =
 "   \"phone\": {\"type\": \"string\"},"
 "   \"category\": {\"type\": \"string\", \"description\": \"One of the admin's member categories\"},"
 "   \"plan_id\": {\"type\": \"integer\", \"minimum\": 1, \"description\": \"A membership plan: a free one is joined now, another waits for payment\"}}},"
+"\"TitleRequest\": {\"type\": \"object\","
+"  \"description\": \"As the staff's title form: every member a string (numbers may be sent as numbers). A new title needs title; format is print unless given.\","
+"  \"properties\": {\"isbn\": {\"type\": \"string\"}, \"title\": {\"type\": \"string\"},"
+"   \"subtitle\": {\"type\": \"string\"},"
+"   \"authors\": {\"type\": [\"array\", \"string\"], \"items\": {\"type\": \"string\"}, \"description\": \"A list, or one a line\"},"
+"   \"publisher\": {\"type\": \"string\"},"
+"   \"pub_date\": {\"type\": \"string\", \"description\": \"YYYY, YYYY-MM or YYYY-MM-DD\"},"
+"   \"genre\": {\"type\": \"string\"}, \"section\": {\"type\": [\"integer\", \"string\", \"null\"], \"description\": \"A section's number\"},"
+"   \"language\": {\"type\": \"string\", \"description\": \"ISO 639-1\"},"
+"   \"pages\": {\"type\": [\"integer\", \"string\", \"null\"]}, \"description\": {\"type\": \"string\"},"
+"   \"format\": {\"type\": \"string\", \"enum\": [\"print\", \"ebook\"]}}},"
+"\"CopyRequest\": {\"type\": \"object\","
+"  \"description\": \"As the title's copies form; a new copy needs barcode.\","
+"  \"properties\": {\"barcode\": {\"type\": \"string\"}, \"location\": {\"type\": \"string\"},"
+"   \"status\": {\"type\": \"string\", \"enum\": [\"available\", \"lost\", \"damaged\", \"in-repair\", \"withdrawn\"]},"
+"   \"acquired_on\": {\"type\": \"string\", \"format\": \"date\"}, \"source\": {\"type\": \"string\"},"
+"   \"cost\": {\"type\": [\"string\", \"integer\"], \"description\": \"12.50 or 12\"},"
+"   \"notes\": {\"type\": \"string\"},"
+"   \"item_type\": {\"type\": \"string\", \"description\": \"An item type's code on the admin's list\"}}},"
+"\"CopyAnswer\": {\"type\": \"object\", \"additionalProperties\": false, \"required\": [\"copy\"],"
+"  \"properties\": {\"copy\": {\"type\": \"object\", \"additionalProperties\": false,"
+"   \"required\": [\"id\", \"title_id\", \"barcode\", \"location\", \"status\", \"status_label\", \"available\", \"due\"],"
+"   \"properties\": {\"id\": {\"type\": \"integer\"}, \"title_id\": {\"type\": \"integer\"},"
+"    \"barcode\": {\"type\": \"string\"}, \"location\": {\"type\": \"string\"},"
+"    \"status\": {\"type\": \"string\", \"enum\": [\"available\", \"on-loan\", \"on-hold-shelf\", \"lost\", \"damaged\", \"in-repair\", \"withdrawn\"]},"
+"    \"status_label\": {\"type\": \"string\"}, \"available\": {\"type\": \"boolean\"},"
+"    \"due\": {\"type\": [\"string\", \"null\"], \"format\": \"date\"}}}}},"
 "\"Me\": {\"type\": \"object\", \"additionalProperties\": false,"
 "  \"required\": [\"account\", \"token\"],"
 "  \"properties\": {"

@@ -243,6 +243,14 @@ const struct route routes[] = {
 	{ "POST", "/api/v1/members",         ROLE_LIBRARIAN, api_member_create,
 	  .scope = API_SCOPE_WRITE },
 	{ "GET",  "/api/v1/members/{id}",    ROLE_LIBRARIAN, api_member, .scope = API_SCOPE_READ },
+	{ "POST", "/api/v1/titles",          ROLE_LIBRARIAN, api_title_create,
+	  .scope = API_SCOPE_WRITE },
+	{ "POST", "/api/v1/titles/{id}",     ROLE_LIBRARIAN, api_title_update,
+	  .scope = API_SCOPE_WRITE },
+	{ "POST", "/api/v1/titles/{id}/copies", ROLE_LIBRARIAN, api_copy_add,
+	  .scope = API_SCOPE_WRITE },
+	{ "POST", "/api/v1/titles/{id}/copies/{id}", ROLE_LIBRARIAN, api_copy_update,
+	  .scope = API_SCOPE_WRITE },
 };
 
 const int routes_count = (int)(sizeof routes / sizeof routes[0]);

@@ -486,6 +486,27 @@ void page_staff_title_new(struct ctx *c)
 	save_title(c, 0);
 }
 
+void titles_input_of(struct ctx *c, const struct title_detail *t, struct title_input *in)
+{
+	memset(in, 0, sizeof *in);
+	char isbn[18] = "";
+	if (*t->isbn13)
+		isbn_format(t->isbn13, isbn);
+	in->isbn = arena_strdup(c->arena, isbn);
+	in->title = t->title;
+	in->subtitle = t->subtitle;
+	in->authors = join_lines(c->arena, t->authors, t->nauthors);
+	in->publisher = t->publisher;
+	in->pub_date = *t->pub_date ? t->pub_date
+		: t->pub_year ? arena_printf(c->arena, "%d", t->pub_year) : "";
+	in->genre = t->genre;
+	in->section = t->section_id ? arena_printf(c->arena, "%lld", t->section_id) : "";
+	in->language = t->language;
+	in->pages = t->pages ? arena_printf(c->arena, "%d", t->pages) : "";
+	in->description = t->description;
+	in->format = t->format;
+}
+
 void page_staff_title_edit_form(struct ctx *c)
 {
 	struct title_detail t;
@@ -496,23 +517,7 @@ void page_staff_title_edit_form(struct ctx *c)
 		return;
 	}
 	struct title_input in;
-	memset(&in, 0, sizeof in);
-	char isbn[18] = "";
-	if (*t.isbn13)
-		isbn_format(t.isbn13, isbn);
-	in.isbn = arena_strdup(c->arena, isbn);
-	in.title = t.title;
-	in.subtitle = t.subtitle;
-	in.authors = join_lines(c->arena, t.authors, t.nauthors);
-	in.publisher = t.publisher;
-	in.pub_date = *t.pub_date ? t.pub_date
-		: t.pub_year ? arena_printf(c->arena, "%d", t.pub_year) : "";
-	in.genre = t.genre;
-	in.section = t.section_id ? arena_printf(c->arena, "%lld", t.section_id) : "";
-	in.language = t.language;
-	in.pages = t.pages ? arena_printf(c->arena, "%d", t.pages) : "";
-	in.description = t.description;
-	in.format = t.format;
+	titles_input_of(c, &t, &in);
 	title_form(c, t.id, &in, t.cover, NULL, 200);
 }
 

@@ -268,6 +268,14 @@ void api_hold_cancel(struct ctx *c);
 enum account_result members_create(struct ctx *c, struct account_input *in,
 	const char *category, long long plan_id, long long actor_id, struct form_errors *errs,
 	long long *id, const char **password);
+/* A title's stored values as its edit form shows them (cgi/titles.c). */
+struct title_detail;
+struct title_input;
+void titles_input_of(struct ctx *c, const struct title_detail *t, struct title_input *in);
+void api_title_create(struct ctx *c);
+void api_title_update(struct ctx *c);
+void api_copy_add(struct ctx *c);
+void api_copy_update(struct ctx *c);
 void api_members(struct ctx *c);
 void api_member(struct ctx *c);
 void api_member_create(struct ctx *c);
