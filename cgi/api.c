@@ -893,7 +893,7 @@ static bool body_form_value(struct ctx *c, json_t *body, const char *name, bool 
 	if (!v)
 		return true;
 	if (json_is_string(v))
-		*out = json_string_value(v);
+		*out = arena_strdup(c->arena, json_string_value(v));   /* outlives the body */
 	else if (json_is_integer(v))
 		*out = arena_printf(c->arena, "%lld", (long long)json_integer_value(v));
 	else if (json_is_null(v))
