@@ -320,6 +320,12 @@ bench-ebooks: deps
 	@$(MAKE) --no-print-directory all
 	@tests/bench/ebooks.sh
 
+# The JSON API's search and checkout+checkin pairs beside the HTML pages'
+# (tests/bench/api.sh).
+bench-api: deps
+	@$(MAKE) --no-print-directory all
+	@tests/bench/api.sh
+
 bench-catalogue: deps
 	@$(MAKE) --no-print-directory all build/bench/search_times
 	@tests/bench/catalogue.sh
