@@ -377,6 +377,35 @@ static void test_renewal_extends_from_the_due_date_not_before_its_window(void **
 	assert_string_equal(r.due, "2026-03-16");        /* day 14 */
 }
 
+/* circ_renew_check gives circ_renew's answer and changes nothing. */
+static void test_renew_check_agrees_and_changes_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct circ_result r, check;
+	assert_int_equal(db_exec(&f->db, "INSERT INTO circ_rule(category, item_type, loan_days, "
+		"max_loans, max_renewals, fine_per_day_cents, grace_days, fine_cap_cents, "
+		"hold_pickup_days, no_renewal_before_days) "
+		"VALUES ('*', 'dvd', 7, 5, 3, 25, 1, 1000, 7, 2)", NULL), SQLITE_OK);
+	long long m = add_member(f, "checker", "adult");
+	long long other = add_member(f, "stranger", "adult");
+	assert_int_equal(lend(f, m, add_copy(f, "Film", "dvd"), 0, &r), CIRC_OK);
+	long long loan = r.loan_id;
+	circ_renew_check(&f->db, &f->arena, at_day(4), loan, m, &check);
+	assert_int_equal(check.code, CIRC_RENEW_TOO_SOON);
+	circ_renew(&f->db, &f->arena, at_day(4), loan, m, &r);
+	assert_int_equal(r.code, CIRC_RENEW_TOO_SOON);
+	assert_string_equal(check.message, r.message);
+	circ_renew_check(&f->db, &f->arena, at_day(5), loan, other, &check);
+	assert_int_equal(check.code, CIRC_NOT_YOURS);
+	circ_renew_check(&f->db, &f->arena, at_day(5), loan, m, &check);
+	assert_int_equal(check.code, CIRC_OK);
+	assert_int_equal(db_int(&f->db, -1, "SELECT renewals FROM loan WHERE id = ?", "i", loan), 0);
+	circ_renew(&f->db, &f->arena, at_day(5), loan, m, &r);
+	assert_int_equal(r.code, CIRC_OK);
+	circ_renew_check(&f->db, &f->arena, at_day(5), 999999, 0, &check);
+	assert_int_equal(check.code, CIRC_NOT_FOUND);
+}
+
 int main(void)
 {
 	setenv("TZ", "UTC", 1);
@@ -393,6 +422,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_money_shown_and_read_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_one_check_refuses_holds_and_checkouts_alike, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_renewal_extends_from_the_due_date_not_before_its_window, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_renew_check_agrees_and_changes_nothing, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("circulation", tests, NULL, NULL);
 }
