@@ -205,5 +205,39 @@ def test_copies_added_and_updated(stack):
     assert n >= 3, n
 
 
+def test_every_staff_write_checks_its_body(stack):
+    staff = staff_tokens(stack)
+    t = api(stack, "POST", "/api/v1/titles", token=staff["writer"],
+            body={"title": "Api Body Checks"}).json
+    k = api(stack, "POST", "/api/v1/titles/%d/copies" % t["id"], token=staff["writer"],
+            body={"barcode": "APIBODY-1"}).json["copy"]
+    writes = [("/api/v1/checkouts", "/api/v1/checkouts"),
+              ("/api/v1/checkins", "/api/v1/checkins"),
+              ("/api/v1/members", "/api/v1/members"),
+              ("/api/v1/titles", "/api/v1/titles"),
+              ("/api/v1/titles/%d" % t["id"], "/api/v1/titles/{id}"),
+              ("/api/v1/titles/%d/copies" % t["id"], "/api/v1/titles/{id}/copies"),
+              ("/api/v1/titles/%d/copies/%d" % (t["id"], k["id"]),
+               "/api/v1/titles/{id}/copies/{id}")]
+    for url, pattern in writes:
+        json_type = {"Content-Type": "application/json"}
+        check_error(stack, api(stack, "POST", url, token=staff["writer"], body=b"{oops",
+                               headers=json_type), 400, "invalid_json", pattern, "post")
+        check_error(stack, api(stack, "POST", url, token=staff["writer"], body=[1]), 422,
+                    "invalid_field", pattern, "post")
+        check_error(stack, api(stack, "POST", url, token=staff["writer"], body="a=1",
+                               headers={"Content-Type": "application/x-www-form-urlencoded"}),
+                    415, "unsupported_media_type", pattern, "post")
+        check_error(stack, api(stack, "POST", url, token=staff["reader"], body={}), 403,
+                    "insufficient_scope", pattern, "post")
+    # Reads carry an ETag; asking again with it gives 304.
+    a = api(stack, "GET", "/api/v1/members?q=api", token=staff["reader"])
+    etag = a.header("ETag")
+    assert a.status == 200 and etag, a
+    again = api(stack, "GET", "/api/v1/members?q=api", token=staff["reader"],
+                headers={"If-None-Match": etag})
+    assert again.status == 304 and again.json is None, again
+
+
 if __name__ == "__main__":
     sys.exit(run_module(globals(), Stack()))
