@@ -359,6 +359,13 @@ static bool status_manual(const char *s)
 	return false;
 }
 
+/* The statuses circulation sets: a copy is lent or put on the hold shelf
+** at the desk, never by hand. */
+static bool circulating(const char *status)
+{
+	return !strcmp(status, "on-loan") || !strcmp(status, "on-hold-shelf");
+}
+
 enum cat_result cataloguing_copy_validate(struct arena *a, struct copy_input *in,
 	bool creating, struct form_errors *errs)
 {
@@ -377,7 +384,10 @@ enum cat_result cataloguing_copy_validate(struct arena *a, struct copy_input *in
 	in->source = text_field(a, in->source, 200, false, "source", "The source", errs);
 	in->notes = text_field(a, in->notes, 1000, true, "notes", "The notes", errs);
 	in->status = in->status && *in->status ? in->status : "available";
-	if (!status_manual(in->status))
+	/* An edit of a copy out on loan sends its status back unchanged (the
+	** copies page shows it as text); cataloguing_copy_update checks that it
+	** is the copy's own. */
+	if (!status_manual(in->status) && (creating || !circulating(in->status)))
 		form_error(errs, "status", "Choose a status from the list.");
 	in->acquired_on = valid_trim(a, in->acquired_on);
 	if (*in->acquired_on && !cataloguing_valid_date(in->acquired_on))
@@ -432,11 +442,6 @@ static int copy_status(struct db *db, long long title_id, long long copy_id, cha
 	return status[0] ? 0 : -1;
 }
 
-static bool circulating(const char *status)
-{
-	return !strcmp(status, "on-loan") || !strcmp(status, "on-hold-shelf");
-}
-
 enum cat_result cataloguing_copy_update(struct db *db, long long title_id,
 	long long copy_id, const struct copy_input *in, time_t now, struct form_errors *errs)
 {
@@ -448,10 +453,11 @@ enum cat_result cataloguing_copy_update(struct db *db, long long title_id,
 		return CAT_NOT_FOUND;
 	}
 	bool out = circulating(status);
-	if (out && strcmp(in->status, status)) {
+	if (strcmp(in->status, status) && (out || circulating(in->status))) {
 		db_rollback(db);
-		form_error(errs, "status", "This copy is on loan or on the hold shelf; its status "
-			"changes when it is checked in.");
+		form_error(errs, "status", out ? "This copy is on loan or on the hold shelf; its "
+			"status changes when it is checked in." : "Choose a status from the list: "
+			"a copy goes on loan or to the hold shelf at the desk.");
 		return CAT_INVALID;
 	}
 	char *before = state_of(db, "SELECT state FROM import_copy_state WHERE id = ?", copy_id);

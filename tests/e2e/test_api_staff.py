@@ -186,8 +186,9 @@ def test_copies_added_and_updated(stack):
     assert row == (1250, "2026-01-02"), row
     check_error(stack, api(stack, "POST", "%s/999999" % url, token=staff["writer"],
                            body={"status": "lost"}), 404, "not_found", one, "post", field="id")
-    # A copy on loan: circulation owns its status, so the form's checks
-    # (cataloguing_copy_validate) refuse the change, as on the copies page.
+    # A copy on loan: circulation owns its status, so a change of it is
+    # refused (cataloguing_copy_update), as on the copies page; its shelf
+    # still changes.
     api(stack, "POST", "%s/%d" % (url, k["id"]), token=staff["writer"],
         body={"status": "available"})
     _, email, _ = new_token(stack, scope="read")
@@ -197,7 +198,11 @@ def test_copies_added_and_updated(stack):
     check_error(stack, api(stack, "POST", "%s/%d" % (url, k["id"]), token=staff["writer"],
                            body={"status": "lost"}), 422, "invalid_field", one, "post",
                 field="status")
+    moved = api(stack, "POST", "%s/%d" % (url, k["id"]), token=staff["writer"],
+                body={"location": "DESK 2"})
+    assert moved.status == 200, moved
     shown = api(stack, "GET", "/api/v1/titles/%d" % t["id"]).json["copies"][0]
+    assert shown["location"] == "DESK 2", shown
     assert shown["status"] == "on-loan" and shown["due"], shown
     with stack.db() as db:
         n = db.execute("SELECT count(*) FROM audit WHERE object = ? AND detail LIKE "

@@ -277,6 +277,23 @@ def test_copies_edit_and_withdraw(stack):
                          (cid,)).fetchone()
     assert row == ("REF 12", "in-repair", "spine loose", 1250), row
     assert "being repaired" in Client(stack.port).get("/titles/%d" % tid).body
+    # A copy out on loan keeps its status (the page sends it back as it is)
+    # while its shelf and notes change; it cannot be set to another.
+    with stack.db() as db:
+        db.execute("UPDATE copy SET status = 'on-loan' WHERE id = ?", (cid,))
+    page = staff.get("/staff/titles/%d/copies" % tid)
+    assert '<input type="hidden" name="status" value="on-loan">' in page.body
+    r = staff.post("/staff/titles/%d/copies/%d" % (tid, cid),
+                   {"csrf": page.csrf(), "location": "REF 14", "status": "on-loan",
+                    "notes": "spine mended"})
+    assert r.status == 303, r
+    r = staff.post("/staff/titles/%d/copies/%d" % (tid, cid),
+                   {"csrf": page.csrf(), "location": "REF 14", "status": "lost"})
+    assert r.status == 422 and "checked in" in r.body, r
+    with stack.db() as db:
+        assert db.execute("SELECT location, status, notes FROM copy WHERE id = ?",
+                          (cid,)).fetchone() == ("REF 14", "on-loan", "spine mended")
+        db.execute("UPDATE copy SET status = 'available' WHERE id = ?", (cid,))
     r = staff.post("/staff/titles/%d/copies/%d/withdraw" % (tid, cid), {"csrf": page.csrf()})
     assert r.status == 303, r
     assert count_rows(stack, "SELECT count(*) FROM copy WHERE id = ? AND status = 'withdrawn'",
