@@ -233,17 +233,6 @@ static bool read_paging(struct ctx *c, long *limit, long *offset)
 	return true;
 }
 
-static bool parse_year(const char *s, int *out)
-{
-	*out = 0;
-	if (!s || !*s)
-		return true;
-	long long y = valid_id(s);
-	if (y < 1 || y > 9999 || strlen(s) > 4)
-		return false;
-	*out = (int)y;
-	return true;
-}
 
 /* The catalogue's filters, as /catalogue reads them; false when answered. */
 static bool read_search(struct ctx *c, struct search_query *q)
@@ -266,9 +255,9 @@ static bool read_search(struct ctx *c, struct search_query *q)
 		field = "section", why = "section is a section's number.";
 	else if (*q->format && strcmp(q->format, "print") && strcmp(q->format, "ebook"))
 		field = "format", why = "format is print or ebook.";
-	else if (!parse_year(http_query(c->req, "year_from"), &q->year_from))
+	else if (!valid_year(http_query(c->req, "year_from"), &q->year_from))
 		field = "year_from", why = "A year is a number such as 1998.";
-	else if (!parse_year(http_query(c->req, "year_to"), &q->year_to))
+	else if (!valid_year(http_query(c->req, "year_to"), &q->year_to))
 		field = "year_to", why = "A year is a number such as 1998.";
 	else if (q->year_from && q->year_to && q->year_from > q->year_to)
 		field = "year_from", why = "year_from comes after year_to.";

@@ -57,18 +57,6 @@ void page_opac_healthz(struct ctx *c)
 
 /* ---- search ---- */
 
-/* A year field: "" means open; otherwise 1 to 4 digits. */
-static bool parse_year(const char *s, int *out)
-{
-	*out = 0;
-	if (!s || !*s)
-		return true;
-	long long y = valid_id(s);
-	if (y < 1 || y > 9999 || strlen(s) > 4)
-		return false;
-	*out = (int)y;
-	return true;
-}
 
 /* Read the search form from the query into q; a message for the first
 ** field that makes no sense, or NULL. */
@@ -92,8 +80,8 @@ static const char *read_search_form(struct ctx *c, struct search_query *q)
 		return "Choose a section from the list.";
 	if (*q->format && strcmp(q->format, "print") && strcmp(q->format, "ebook"))
 		return "The format is either print or e-book.";
-	if (!parse_year(http_query(c->req, "year_from"), &q->year_from) ||
-	    !parse_year(http_query(c->req, "year_to"), &q->year_to))
+	if (!valid_year(http_query(c->req, "year_from"), &q->year_from) ||
+	    !valid_year(http_query(c->req, "year_to"), &q->year_to))
 		return "A year is a number such as 1998.";
 	if (q->year_from && q->year_to && q->year_from > q->year_to)
 		return "The first year of the range comes after the last one.";

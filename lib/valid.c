@@ -179,3 +179,15 @@ const char *valid_label(const char *code, const char *const (*pairs)[2], size_t 
 			return pairs[i][1];
 	return code;
 }
+
+bool valid_year(const char *s, int *out)
+{
+	*out = 0;
+	if (!s || !*s)
+		return true;
+	long long y = valid_id(s);
+	if (y < 1 || y > 9999 || strlen(s) > 4)
+		return false;
+	*out = (int)y;
+	return true;
+}

@@ -62,4 +62,8 @@ bool valid_has_control(const char *s);
 const char *valid_label(const char *code, const char *const (*pairs)[2], size_t n);
 #define LABEL_OF(code, pairs) valid_label((code), (pairs), sizeof (pairs) / sizeof (pairs)[0])
 
+/* A year field into *out: "" (or NULL) is 0, meaning open; otherwise 1 to
+** 4 digits. False for anything else. */
+bool valid_year(const char *s, int *out);
+
 #endif
